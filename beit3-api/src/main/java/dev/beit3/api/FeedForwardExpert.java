@@ -1,0 +1,20 @@
+package dev.beit3.api;
+
+import ai.djl.ndarray.NDArray;
+
+/**
+ * Serves the {@link LayerSlot#FFN} slot for its tokens: pre-FFN LayerNorm, the feed-forward network
+ * and any scaling of the residual branch.
+ *
+ * <p>Shapes: B batch, Te tokens routed to this expert, D width.
+ */
+@Api(status = Api.Status.STABLE)
+public interface FeedForwardExpert extends Expert {
+    /**
+     * Computes the residual branch.
+     *
+     * @param x residual stream of this expert's tokens (B, Te, D)
+     * @return the branch (B, Te, D), added to the stream by the core
+     */
+    NDArray forward(NDArray x);
+}

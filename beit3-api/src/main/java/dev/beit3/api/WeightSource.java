@@ -1,0 +1,91 @@
+package dev.beit3.api;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Named tensors (a checkpoint's state dict) handed to a provider, possibly seen under a key prefix.
+ *
+ * <p>Every key a provider asks for is recorded: keys nobody asked for become "unexpected" and keys
+ * asked for but absent or misshapen become "missing" / "shape mismatch" entries of the strict load
+ * report, which the loader turns into one {@link CheckpointException} naming all of them after every
+ * provider has run (the counterpart of PyTorch's {@code load_state_dict(strict=True)}). A source may
+ * therefore hand out a zero placeholder of the expected shape for a missing tensor while it collects
+ * the report; such placeholders never reach a forward pass.
+ *
+ * <p>Arrays returned belong to {@link #manager()}, the model's weight manager, and live as long as
+ * the model.
+ */
+@Api(status = Api.Status.STABLE)
+public interface WeightSource {
+
+    /**
+     * The key prefix of this view ({@code ""} for the root), e.g. {@code "beit3.encoder.layers.0."}.
+     *
+     * @return the prefix
+     */
+    String prefix();
+
+    /**
+     * Keys visible in this view, relative to {@link #prefix()}.
+     *
+     * @return the keys
+     */
+    Set<String> keys();
+
+    /**
+     * Whether a tensor exists under {@code prefix() + key}.
+     *
+     * @param key relative key
+     * @return true if present
+     */
+    boolean contains(String key);
+
+    /**
+     * The stored shape of a tensor, without loading it.
+     *
+     * @param key relative key
+     * @return the shape, or empty if absent
+     */
+    Optional<Shape> shape(String key);
+
+    /**
+     * Loads a tensor the caller needs, checking its shape.
+     *
+     * @param key relative key, e.g. {@code "ffn.A.fc1.weight"}
+     * @param expected expected shape (as stored: linear weights are out × in)
+     * @param purpose what it is for, quoted in the load report (e.g. "layer 0 vision expert")
+     * @return the tensor in float32 (or its stored integer type), owned by {@link #manager()}
+     * @throws CheckpointException when the key is absent or misshapen and the source is not collecting a report
+     */
+    NDArray require(String key, Shape expected, String purpose);
+
+    /**
+     * Loads an optional tensor: returns empty when absent, without recording it as missing.
+     *
+     * @param key relative key
+     * @param expected expected shape
+     * @param purpose what it is for
+     * @return the tensor, if present
+     */
+    Optional<NDArray> optional(String key, Shape expected, String purpose);
+
+    /**
+     * A view under a longer prefix: {@code under("layers.0.")} on {@code "beit3.encoder."} sees
+     * {@code "beit3.encoder.layers.0.*"}.
+     *
+     * @param subPrefix appended to {@link #prefix()}
+     * @return the view, sharing the load report
+     */
+    WeightSource under(String subPrefix);
+
+    /**
+     * The manager that owns the model weights.
+     *
+     * @return the weight manager
+     */
+    NDManager manager();
+}
