@@ -1,0 +1,400 @@
+package dev.beit3.core.encoder;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import dev.beit3.api.Api;
+import dev.beit3.api.AttentionExpert;
+import dev.beit3.api.Encoder;
+import dev.beit3.api.EncoderConfig;
+import dev.beit3.api.EncoderInput;
+import dev.beit3.api.EncoderOutput;
+import dev.beit3.api.Expert;
+import dev.beit3.api.ExpertProvider;
+import dev.beit3.api.ExpertSpec;
+import dev.beit3.api.FeedForwardExpert;
+import dev.beit3.api.InputLayout;
+import dev.beit3.api.InvalidInputException;
+import dev.beit3.api.LayerSlot;
+import dev.beit3.api.Modality;
+import dev.beit3.api.ModelFamily;
+import dev.beit3.api.OutputNormExpert;
+import dev.beit3.api.ProviderException;
+import dev.beit3.api.Route;
+import dev.beit3.api.RoutingPlan;
+import dev.beit3.api.Segment;
+import dev.beit3.api.TokenEmbedding;
+import dev.beit3.api.WeightSource;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.function.Function;
+
+/**
+ * The Multiway Transformer encoder: per-modality embeddings, L layers whose slots are served by the
+ * experts a {@link RoutingPlan} names, the shared attention in between, and an optional final norm.
+ *
+ * <p>Shapes: B batch, Nv vision tokens (cls + N patches), T text tokens, Ttot = Nv + T (fused), D
+ * width, H heads.
+ *
+ * <p>Per call, every intermediate array lives in a per-layer sub-manager of the caller's scope and
+ * is closed when the layer ends; only the results (and requested hidden states) stay in the scope.
+ */
+@Api(status = Api.Status.STABLE)
+public final class MultiwayEncoder implements Encoder {
+    private final EncoderConfig config;
+    private final RoutingPlan plan;
+    private final Map<Modality, TokenEmbedding> embeddings;
+    private final Map<String, Expert> experts;
+    private final AttentionBias attentionBias;
+
+    private MultiwayEncoder(EncoderConfig config, RoutingPlan plan, Map<Modality, TokenEmbedding> embeddings,
+            Map<String, Expert> experts, AttentionBias attentionBias) {
+        this.config = config;
+        this.plan = plan;
+        this.embeddings = Map.copyOf(embeddings);
+        this.experts = Map.copyOf(experts);
+        this.attentionBias = attentionBias;
+    }
+
+    /**
+     * An extra additive score bias computed per call (e.g. VLMo's relative position bias).
+     */
+    @FunctionalInterface
+    public interface AttentionBias {
+        /**
+         * Returns the bias for one layer.
+         *
+         * @param layout what the sequence holds
+         * @param layer layer index
+         * @param textTokens T (0 without text)
+         * @param scope manager for the result
+         * @return an array broadcastable to (B, H, Ttot, Ttot), or null for none
+         */
+        NDArray bias(InputLayout layout, int layer, int textTokens, NDManager scope);
+    }
+
+    /**
+     * Builds the encoder: asks every provider the plan names for its experts.
+     *
+     * @param config the configuration
+     * @param plan the routing plan
+     * @param providers looks a provider up by id (e.g. a registry's {@code expert(id)})
+     * @param embeddings the token embedding of each modality the plan's layouts need
+     * @param encoderWeights the checkpoint at the encoder's key prefix (BEiT-3: {@code "beit3.encoder."})
+     * @param attentionBias extra score bias, or null
+     * @return the encoder
+     * @throws ProviderException when a provider is missing or cannot serve a slot
+     */
+    public static MultiwayEncoder build(EncoderConfig config, RoutingPlan plan,
+            Function<String, ExpertProvider> providers, Map<Modality, TokenEmbedding> embeddings,
+            WeightSource encoderWeights, AttentionBias attentionBias) {
+        Objects.requireNonNull(config, "config");
+        if (plan.layers() != config.layers()) {
+            throw new IllegalArgumentException("routing plan has " + plan.layers() + " layers, config " + config.layers());
+        }
+        Map<String, Expert> experts = new HashMap<>();
+        for (InputLayout layout : plan.table().keySet()) {
+            for (int layer = 0; layer <= config.layers(); layer++) {
+                for (LayerSlot slot : LayerSlot.values()) {
+                    for (Route r : plan.routes(layout, layer, slot)) {
+                        String key = key(layer, slot, r.expertId());
+                        if (experts.containsKey(key)) {
+                            continue;
+                        }
+                        ExpertProvider p = providers.apply(r.expertId());
+                        if (p == null) {
+                            throw new ProviderException("no expert provider '" + r.expertId()
+                                    + "' for layer " + layer + " " + slot);
+                        }
+                        if (!p.slots().contains(slot)) {
+                            throw new ProviderException("expert provider '" + p.id() + "' cannot serve slot " + slot
+                                    + " (it serves " + p.slots() + ")");
+                        }
+                        Expert e = p.create(new ExpertSpec(config, layer, slot, p.modality(), Map.of()),
+                                encoderWeights);
+                        Class<?> want = switch (slot) {
+                            case ATTENTION -> AttentionExpert.class;
+                            case FFN -> FeedForwardExpert.class;
+                            case FINAL_NORM -> OutputNormExpert.class;
+                        };
+                        if (!want.isInstance(e)) {
+                            throw new ProviderException("expert provider '" + p.id() + "' returned "
+                                    + e.getClass().getName() + " for slot " + slot + "; expected a "
+                                    + want.getSimpleName());
+                        }
+                        experts.put(key, e);
+                    }
+                }
+            }
+        }
+        return new MultiwayEncoder(config, plan, embeddings, experts, attentionBias);
+    }
+
+    private static String key(int layer, LayerSlot slot, String id) {
+        return layer + "/" + slot + "/" + id;
+    }
+
+    @Override
+    public EncoderConfig config() {
+        return config;
+    }
+
+    @Override
+    public RoutingPlan plan() {
+        return plan;
+    }
+
+    /**
+     * The embedding of a modality.
+     *
+     * @param m the modality
+     * @return the embedding, or null
+     */
+    public TokenEmbedding embedding(Modality m) {
+        return embeddings.get(m);
+    }
+
+    /** A contiguous token range of the joint sequence. */
+    private record Span(long start, long end) {
+        long length() {
+            return end - start;
+        }
+    }
+
+    @Override
+    public EncoderOutput encode(EncoderInput input, NDManager scope) {
+        InputLayout layout = input.layout();
+        boolean textFirst = config.family() == ModelFamily.VLMO;
+        NDArray vision = null;
+        NDArray text = null;
+        NDArray textPad = null;
+        long batch = -1;
+        if (input.image() != null) {
+            NDArray img = own(input.image(), scope);
+            Shape s = img.getShape();
+            if (s.dimension() != 4 || s.get(1) != 3 || s.get(2) != config.imageSize() || s.get(3) != config.imageSize()) {
+                throw new InvalidInputException("image batch has shape " + s + "; this model expects (B, 3, "
+                        + config.imageSize() + ", " + config.imageSize() + ") — preprocess at the model's image size"
+                        + " or load the checkpoint with imageSize " + s.get(s.dimension() - 1)
+                        + " (positions are interpolated)");
+            }
+            batch = s.get(0);
+            EncoderInput own = input.visionMaskedPositions() == null ? input
+                    : input.withVisionMask(own(input.visionMaskedPositions(), scope));
+            vision = requireEmbedding(Modality.VISION).embed(withImage(own, img)); // (B, Nv, D)
+            vision = requireEmbedding(Modality.VISION).addPositions(vision);
+        }
+        if (input.textIds() != null) {
+            NDArray ids = own(input.textIds(), scope).toType(DataType.INT64, false);
+            Shape s = ids.getShape();
+            if (s.dimension() != 2) {
+                throw new InvalidInputException("text ids have shape " + s + "; expected (B, T)");
+            }
+            if (s.get(1) > config.maxTextPositions() - 2) {
+                throw new InvalidInputException("text has " + s.get(1) + " tokens; this model reads at most "
+                        + (config.maxTextPositions() - 2) + " (truncate the segment)");
+            }
+            if (batch >= 0 && s.get(0) != batch) {
+                throw new InvalidInputException("image batch " + batch + " and text batch " + s.get(0) + " differ");
+            }
+            batch = s.get(0);
+            if (input.textPaddingMask() != null) {
+                textPad = own(input.textPaddingMask(), scope).toType(DataType.FLOAT32, false);
+                if (!textPad.getShape().equals(s)) {
+                    throw new InvalidInputException("padding mask has shape " + textPad.getShape()
+                            + " but text ids have " + s);
+                }
+            }
+            TokenEmbedding te = requireEmbedding(Modality.LANGUAGE);
+            text = te.addPositions(te.embed(EncoderInput.text(ids, textPad))); // (B, T, D)
+        }
+        long nv = vision == null ? 0 : vision.getShape().get(1);
+        long nt = text == null ? 0 : text.getShape().get(1);
+
+        // joint sequence, its segments, and the key padding mask (1 = padded) (B, Ttot)
+        NDArray x;
+        Span visionSpan;
+        Span textSpan;
+        NDArray pad = null;
+        if (vision != null && text != null) {
+            NDArray visionPad = scope.zeros(new Shape(batch, nv));
+            NDArray tp = textPad != null ? textPad : scope.zeros(new Shape(batch, nt));
+            if (textFirst) {
+                x = NDArrays.concat(new NDList(text, vision), 1);
+                pad = NDArrays.concat(new NDList(tp, visionPad), 1);
+                textSpan = new Span(0, nt);
+                visionSpan = new Span(nt, nt + nv);
+            } else {
+                x = NDArrays.concat(new NDList(vision, text), 1);
+                pad = NDArrays.concat(new NDList(visionPad, tp), 1);
+                visionSpan = new Span(0, nv);
+                textSpan = new Span(nv, nv + nt);
+            }
+        } else if (vision != null) {
+            x = vision;
+            visionSpan = new Span(0, nv);
+            textSpan = new Span(nv, nv);
+        } else {
+            x = text;
+            textSpan = new Span(0, nt);
+            visionSpan = new Span(0, 0);
+            pad = textPad;
+        }
+        long total = nv + nt;
+        if (pad != null) {
+            x = x.mul(pad.neg().add(1f).expandDims(2)); // zero padded rows (B, Ttot, D)
+        } else {
+            pad = scope.zeros(new Shape(batch, total));
+        }
+        // key padding bias (B, 1, 1, Ttot): -inf at padded keys
+        NDArray keyBias = NDArrays.where(pad.gt(0.5f), scope.full(pad.getShape(), Float.NEGATIVE_INFINITY),
+                scope.zeros(pad.getShape())).reshape(batch, 1, 1, total);
+        NDArray bias = keyBias;
+        if (input.attentionMask() != null) {
+            NDArray am = own(input.attentionMask(), scope).toType(DataType.FLOAT32, false);
+            Shape ams = am.getShape();
+            if (ams.get(ams.dimension() - 1) != total || ams.get(ams.dimension() - 2) != total) {
+                throw new InvalidInputException("attention mask has shape " + ams + "; expected (" + total + ", "
+                        + total + ") or (B, " + total + ", " + total + ")");
+            }
+            if (ams.dimension() == 3) {
+                am = am.expandDims(1); // (B, 1, Ttot, Ttot)
+            }
+            bias = am.add(keyBias);
+        }
+
+        int split = layout == InputLayout.VISION ? -1
+                : layout == InputLayout.LANGUAGE ? 0 : (int) (textFirst ? nt : nv);
+        Map<Segment, Span> spans = Map.of(Segment.VISION_PART, visionSpan, Segment.LANGUAGE_PART, textSpan,
+                Segment.ALL, new Span(0, total));
+
+        NDList hidden = new NDList();
+        if (input.allHiddenStates()) {
+            hidden.add(x);
+        }
+        for (int layer = 0; layer < config.layers(); layer++) {
+            NDArray next;
+            try (NDManager ls = scope.newSubManager()) {
+                x.tempAttach(ls);
+                NDArray layerBias = bias;
+                if (attentionBias != null) {
+                    NDArray extra = attentionBias.bias(layout, layer, (int) nt, ls);
+                    if (extra != null) {
+                        layerBias = extra.add(bias);
+                    }
+                }
+                next = layer(x, layout, layer, spans, layerBias);
+                next.attach(scope);
+            }
+            if (!input.allHiddenStates() && x != vision && x != text) {
+                x.close();
+            }
+            x = next;
+            if (input.allHiddenStates()) {
+                hidden.add(x);
+            }
+        }
+        List<Route> finals = sorted(plan.routes(layout, config.layers(), LayerSlot.FINAL_NORM), spans);
+        NDArray out = x;
+        if (!finals.isEmpty()) {
+            List<NDArray> parts = new ArrayList<>();
+            for (Route r : finals) {
+                OutputNormExpert e = (OutputNormExpert) experts.get(key(config.layers(), LayerSlot.FINAL_NORM, r.expertId()));
+                parts.add(e.normalize(slice(x, spans.get(r.segment()))));
+            }
+            out = cat(parts);
+        }
+        return new EncoderOutput(out, hidden, split, pad, layout);
+    }
+
+    private NDArray layer(NDArray x, InputLayout layout, int layer, Map<Segment, Span> spans, NDArray bias) {
+        List<Route> att = sorted(plan.routes(layout, layer, LayerSlot.ATTENTION), spans);
+        List<NDArray> qs = new ArrayList<>();
+        List<NDArray> ks = new ArrayList<>();
+        List<NDArray> vs = new ArrayList<>();
+        List<AttentionExpert> attExperts = new ArrayList<>();
+        for (Route r : att) {
+            AttentionExpert e = (AttentionExpert) experts.get(key(layer, LayerSlot.ATTENTION, r.expertId()));
+            NDList qkv = e.projectQkv(slice(x, spans.get(r.segment()))); // 3 × (B, Te, D)
+            qs.add(qkv.get(0));
+            ks.add(qkv.get(1));
+            vs.add(qkv.get(2));
+            attExperts.add(e);
+        }
+        NDArray attended = SharedAttention.attend(cat(qs), cat(ks), cat(vs), config.heads(), bias); // (B, Ttot, D)
+        List<NDArray> outs = new ArrayList<>();
+        for (int i = 0; i < att.size(); i++) {
+            outs.add(attExperts.get(i).projectOutput(slice(attended, spans.get(att.get(i).segment()))));
+        }
+        NDArray h = x.add(cat(outs)); // (B, Ttot, D)
+        List<Route> ffn = sorted(plan.routes(layout, layer, LayerSlot.FFN), spans);
+        List<NDArray> fs = new ArrayList<>();
+        for (Route r : ffn) {
+            FeedForwardExpert e = (FeedForwardExpert) experts.get(key(layer, LayerSlot.FFN, r.expertId()));
+            fs.add(e.forward(slice(h, spans.get(r.segment()))));
+        }
+        return h.addi(cat(fs)); // (B, Ttot, D)
+    }
+
+    private static List<Route> sorted(List<Route> routes, Map<Segment, Span> spans) {
+        List<Route> rs = new ArrayList<>();
+        for (Route r : routes) {
+            if (spans.get(r.segment()).length() > 0) {
+                rs.add(r);
+            }
+        }
+        rs.sort(Comparator.comparingLong(r -> spans.get(r.segment()).start()));
+        return rs;
+    }
+
+    private static NDArray slice(NDArray x, Span s) {
+        long t = x.getShape().get(1);
+        if (s.start() == 0 && s.end() == t) {
+            return x;
+        }
+        return x.get(":, {}:{}", s.start(), s.end());
+    }
+
+    private static NDArray cat(List<NDArray> parts) {
+        return parts.size() == 1 ? parts.get(0) : NDArrays.concat(new NDList(parts), 1);
+    }
+
+    private TokenEmbedding requireEmbedding(Modality m) {
+        TokenEmbedding e = embeddings.get(m);
+        if (e == null) {
+            throw new InvalidInputException("this model has no " + m + " embedding, so it cannot read " + m
+                    + " input; embeddings: " + embeddings.keySet());
+        }
+        return e;
+    }
+
+    private static EncoderInput withImage(EncoderInput in, NDArray img) {
+        return new EncoderInput(img, in.textIds(), in.textPaddingMask(), in.visionMaskedPositions(),
+                in.attentionMask(), in.allHiddenStates(), in.options());
+    }
+
+    /** A copy of a caller's array owned by {@code scope}, so every result derived from it lands there. */
+    private static NDArray own(NDArray a, NDManager scope) {
+        NDArray c = a.duplicate();
+        c.attach(scope);
+        return c;
+    }
+
+    @Override
+    public String toString() {
+        StringBuilder sb = new StringBuilder("MultiwayEncoder[").append(config.summary()).append("]\n");
+        embeddings.values().forEach(e -> {
+            if (!e.provenance().isEmpty()) {
+                sb.append("  ").append(e.modality()).append(" embedding: ").append(e.provenance()).append('\n');
+            }
+        });
+        return sb.append(plan.describe()).toString();
+    }
+}

@@ -1,0 +1,42 @@
+package dev.beit3.core.encoder;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.Shape;
+
+/**
+ * The one scaled dot-product attention over the joint sequence that every modality shares.
+ *
+ * <p>Shapes: B batch, T joint tokens, H heads, d head width, D = H·d.
+ */
+final class SharedAttention {
+    private SharedAttention() {}
+
+    /**
+     * softmax(q·kᵀ + bias) · v per head, over all tokens.
+     *
+     * @param q (B, T, D), already scaled by d^−½
+     * @param k (B, T, D)
+     * @param v (B, T, D)
+     * @param heads H
+     * @param bias additive score bias broadcastable to (B, H, T, T) (−∞ at padded keys, −1e8 where an
+     *     attention mask blocks, relative position bias), or null
+     * @return (B, T, D) concatenated heads
+     */
+    static NDArray attend(NDArray q, NDArray k, NDArray v, int heads, NDArray bias) {
+        Shape s = q.getShape();
+        long b = s.get(0);
+        long t = s.get(1);
+        long dim = s.get(2);
+        long d = dim / heads;
+        NDArray qh = q.reshape(b, t, heads, d).transpose(0, 2, 1, 3); // (B, H, T, d)
+        NDArray kh = k.reshape(b, t, heads, d).transpose(0, 2, 3, 1); // (B, H, d, T)
+        NDArray vh = v.reshape(b, t, heads, d).transpose(0, 2, 1, 3); // (B, H, T, d)
+        NDArray scores = qh.matMul(kh); // (B, H, T, T)
+        if (bias != null) {
+            scores = scores.addi(bias);
+        }
+        NDArray weights = scores.softmax(-1); // (B, H, T, T), float32
+        NDArray o = weights.matMul(vh); // (B, H, T, d)
+        return o.transpose(0, 2, 1, 3).reshape(b, t, dim); // (B, T, D)
+    }
+}

@@ -1,0 +1,37 @@
+package dev.beit3.expert.vision;
+
+import dev.beit3.api.Api;
+import dev.beit3.api.EmbeddingProvider;
+import dev.beit3.api.EncoderConfig;
+import dev.beit3.api.Modality;
+import dev.beit3.api.TokenEmbedding;
+import dev.beit3.api.WeightSource;
+
+/**
+ * The BEiT-3 vision embedding: patch convolution, cls token, mask token, and the vision position
+ * table ({@code beit3.encoder.embed_positions.A}), interpolated at load when the model's image size
+ * differs from the checkpoint's.
+ */
+@Api(status = Api.Status.STABLE)
+public final class Beit3VisionEmbeddingProvider implements EmbeddingProvider {
+    /** The provider id. */
+    public static final String ID = "beit3-vision";
+
+    /** Creates the provider. */
+    public Beit3VisionEmbeddingProvider() {}
+
+    @Override
+    public String id() {
+        return ID;
+    }
+
+    @Override
+    public Modality modality() {
+        return Modality.VISION;
+    }
+
+    @Override
+    public TokenEmbedding create(EncoderConfig config, WeightSource weights) {
+        return new VisionEmbedding(config, weights);
+    }
+}
