@@ -1,0 +1,97 @@
+package dev.beit3.heads;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import dev.beit3.api.Api;
+import dev.beit3.api.Encoder;
+import dev.beit3.api.TaskHead;
+import java.util.List;
+
+/**
+ * The captioning head ({@code BEiT3ForCaptioning}): a masked-LM head under the captioning attention
+ * mask, and the reference beam search ({@code CaptioningHandler.eval_batch}).
+ *
+ * <p>Shapes: B images, S side, T text slots, V vocabulary, K beams.
+ */
+@Api(status = Api.Status.STABLE)
+public interface CaptioningHead extends TaskHead {
+
+    /**
+     * Decoding settings.
+     *
+     * @param beams K (1 = greedy)
+     * @param maxLength number of text slots Lmax (the caption has at most Lmax − 3 words)
+     * @param lengthPenalty exponent of the length normalisation (0.6 in the reference)
+     * @param maskId id of {@code <mask>} (tokenizer pieces + 1)
+     * @param clsId id of {@code <s>} (0)
+     * @param padId id of {@code <pad>} (1)
+     * @param eosId id of {@code </s>} (2)
+     */
+    record Decoding(int beams, int maxLength, double lengthPenalty, int maskId, int clsId, int padId, int eosId) {
+        /** Validates. */
+        public Decoding {
+            if (beams < 1) {
+                throw new dev.beit3.api.InvalidInputException("beam size must be ≥ 1, got " + beams);
+            }
+            if (maxLength < 3) {
+                throw new dev.beit3.api.InvalidInputException("max caption length must be ≥ 3 text slots, got "
+                        + maxLength);
+            }
+        }
+
+        /**
+         * The reference settings with the given mask id: 3 beams, 32 slots, length penalty 0.6.
+         *
+         * @param maskId the tokenizer's mask id
+         * @return the settings
+         */
+        public static Decoding reference(int maskId) {
+            return new Decoding(3, 32, 0.6, maskId, 0, 1, 2);
+        }
+    }
+
+    /**
+     * What a decoding produced.
+     *
+     * @param decodedIds per image the ids handed to the tokenizer's decoder, as the reference builds them:
+     *     {@code [cls, w1 … wk, mask, eos, pad …]} (length Lmax)
+     * @param scores per image the length-normalised log-probability of the chosen hypothesis
+     * @param steps per decoding step: the two text ids fed last per beam row and the logits at the mask
+     *     position (only when requested; rows of finished images are null)
+     */
+    record Generation(long[][] decodedIds, double[] scores, List<Step> steps) {}
+
+    /**
+     * One decoding step, for inspection and parity tests.
+     *
+     * @param inputIds (B·K, 2): the last word and the mask id per row
+     * @param logits (B·K, V) at the mask position; a row is null when its image had finished
+     */
+    record Step(long[][] inputIds, float[][] logits) {}
+
+    /**
+     * Masked-LM logits at the masked text positions under the captioning mask.
+     *
+     * @param encoder the encoder
+     * @param images (B, 3, S, S)
+     * @param textIds (B, T) with masked positions holding the mask id
+     * @param paddingMask (B, T), 1 = padding, or null
+     * @param maskedPositions (B, T), 1 = predict here
+     * @param scope manager of the result
+     * @return (number of masked positions, V), rows in row-major order of the mask
+     */
+    NDArray maskedLm(Encoder encoder, NDArray images, NDArray textIds, NDArray paddingMask, NDArray maskedPositions,
+            NDManager scope);
+
+    /**
+     * Beam search.
+     *
+     * @param encoder the encoder
+     * @param images (B, 3, S, S)
+     * @param decoding the settings
+     * @param recordSteps whether to keep every step's inputs and logits
+     * @param scope manager for temporaries
+     * @return the generation
+     */
+    Generation generate(Encoder encoder, NDArray images, Decoding decoding, boolean recordSteps, NDManager scope);
+}
