@@ -166,7 +166,8 @@ final class Discovery {
             providers.put(entry.getKey(), choose(spi, entry.getKey(), entry.getValue(), properties));
         }
         for (DiscoveryProblem problem : problems) {
-            LOG.warn("Skipping a {} provider: {}", spi.noun(), problem, problem.cause());
+            LOG.warn("Skipping a plugin provider: {}", problem);
+            LOG.debug("Failure behind the skipped provider {}", problem.provider(), problem.cause());
         }
         if (LOG.isDebugEnabled()) {
             LOG.debug("Discovered {} {} provider(s) through {}: {}", providers.size(), spi.noun(), loader,
