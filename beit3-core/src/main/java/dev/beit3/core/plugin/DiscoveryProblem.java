@@ -21,6 +21,10 @@ public record DiscoveryProblem(String spi, String provider, String message, Thro
     /**
      * Checks the required components.
      *
+     * @param spi the fully qualified SPI name
+     * @param provider the provider class name, or {@code "?"}
+     * @param message what went wrong and how to fix it
+     * @param cause the underlying failure, or {@code null}
      * @throws NullPointerException if {@code spi}, {@code provider} or {@code message} is null
      */
     public DiscoveryProblem {

@@ -100,7 +100,11 @@ final class Spi<P> {
 
     /** @return the columns shown by {@link ProviderRegistry#describe()} between id and class */
     String detailsOf(P provider) {
-        return details.apply(provider);
+        try {
+            return details.apply(provider);
+        } catch (RuntimeException | LinkageError e) { // a listing must not fail because one provider is odd
+            return "? (" + e.getClass().getSimpleName() + ")";
+        }
     }
 
     /** @return the closing question of an "unknown id" message */

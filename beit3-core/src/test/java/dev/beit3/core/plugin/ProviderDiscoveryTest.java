@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.beit3.api.ExpertProvider;
-import dev.beit3.api.HeadProvider;
 import dev.beit3.api.Modality;
 import dev.beit3.api.ProviderException;
 import java.net.URLClassLoader;
@@ -163,8 +162,7 @@ class ProviderDiscoveryTest {
         Thread thread = Thread.currentThread();
         ClassLoader previous = thread.getContextClassLoader();
         try (URLClassLoader loader = ServiceFiles.loaderListing(
-                dir, HeadProvider.class, TestProbeHeadProvider.class.getName())) {
-            ServiceFiles.loaderListing(dir, ExpertProvider.class, TestTextExpertProvider.class.getName()).close();
+                dir, ExpertProvider.class, TestTextExpertProvider.class.getName())) {
             thread.setContextClassLoader(loader);
 
             assertThat(ProviderRegistry.discover().experts()).containsKey("test-text");
