@@ -7,6 +7,7 @@ import dev.beit3.api.ProviderException;
 import java.net.URL;
 import java.security.CodeSource;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -52,7 +53,7 @@ final class Discovery {
      */
     record Found<P>(SortedMap<String, P> providers, List<DiscoveryProblem> problems) {
         Found {
-            providers = java.util.Collections.unmodifiableSortedMap(new TreeMap<>(providers));
+            providers = Collections.unmodifiableSortedMap(new TreeMap<>(providers));
             problems = List.copyOf(problems);
         }
 
