@@ -1,0 +1,155 @@
+package dev.beit3.core.plugin;
+
+import com.google.inject.AbstractModule;
+import com.google.inject.Provides;
+import com.google.inject.Singleton;
+import dev.beit3.api.Api;
+import dev.beit3.api.EmbeddingProvider;
+import dev.beit3.api.ExpertProvider;
+import dev.beit3.api.HeadProvider;
+import java.util.Map;
+import java.util.Objects;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The Guice wiring of beit3-core's plugins.
+ *
+ * <p>Declares {@code MapBinder<String, ExpertProvider>}, {@code MapBinder<String, HeadProvider>} and {@code
+ * MapBinder<String, EmbeddingProvider>} (without {@code permitDuplicates}), installs into them every provider
+ * that {@link java.util.ServiceLoader} discovers, so a plugin jar on the class path works with zero code, and
+ * provides a singleton {@link ProviderRegistry} built from the three maps.
+ *
+ * <p>Discovered providers are bound as <em>defaults</em> ({@link PluginBinder} explains the keys), so:
+ *
+ * <ul>
+ *   <li>a plugin's own module ({@code VisionExpertModule}) installed next to this one and binding the same
+ *       provider with {@link PluginBinder#expert PluginBinder.expert(binder(), id)} does not cause a duplicate
+ *       error: its explicit binding takes the id;
+ *   <li>a user adds a provider under a new id with {@code
+ *       PluginBinder.experts(binder()).addBinding("my-ffn").to(MyFfn.class)} or {@code
+ *       PluginBinder.expert(binder(), "my-ffn").to(MyFfn.class)};
+ *   <li>a user replaces a built-in provider with {@code PluginBinder.expert(binder(), "beit3-vision")
+ *       .to(MyVision.class)}, either in a plain module or, equally, in {@code Modules.override(new
+ *       Beit3CoreModule()).with(userModule)}; {@code Modules.override} is also how to replace a provider
+ *       that another module bound explicitly;
+ *   <li>two discovered classes claiming one id fail injector creation with a {@link
+ *       dev.beit3.api.ProviderException} naming both; providers that fail to load are logged and listed in
+ *       {@link ProviderRegistry#problems()}.
+ * </ul>
+ *
+ * <p>Discovery runs each time the module is configured, so every injector owns its provider instances. Two
+ * modules with the same settings are equal, so installing the module twice is harmless; install only one
+ * configuration of it per injector.
+ */
+@Api(status = Api.Status.EXPERIMENTAL)
+public final class Beit3CoreModule extends AbstractModule {
+    private static final Logger LOG = LoggerFactory.getLogger(Beit3CoreModule.class);
+
+    private final boolean discover;
+    /** Where to discover; {@code null} = the thread context class loader when the injector is created. */
+    private final ClassLoader loader;
+
+    /** A module that discovers providers through the thread context class loader at injector creation. */
+    public Beit3CoreModule() {
+        this(true, null);
+    }
+
+    private Beit3CoreModule(boolean discover, ClassLoader loader) {
+        this.discover = discover;
+        this.loader = loader;
+    }
+
+    /**
+     * A module that discovers providers through a given class loader, e.g. one over a plugin directory.
+     *
+     * @param loader the class loader
+     * @return the module
+     */
+    public static Beit3CoreModule discovering(ClassLoader loader) {
+        return new Beit3CoreModule(true, Objects.requireNonNull(loader, "loader"));
+    }
+
+    /**
+     * A module without {@link java.util.ServiceLoader} discovery, for containers that bind every provider
+     * themselves through {@link PluginBinder}.
+     *
+     * @return the module
+     */
+    public static Beit3CoreModule withoutDiscovery() {
+        return new Beit3CoreModule(false, null);
+    }
+
+    @Override
+    protected void configure() {
+        // declare the maps, so they exist (empty) even when nothing contributes
+        PluginBinder.experts(binder());
+        PluginBinder.heads(binder());
+        PluginBinder.embeddings(binder());
+        Discovery.Snapshot snapshot = discover
+                ? Discovery.Snapshot.of(loader != null ? loader : Discovery.defaultLoader(), System::getProperty)
+                : Discovery.Snapshot.EMPTY;
+        snapshot.experts().providers().forEach((id, p) -> PluginBinder.bindDiscovered(binder(), Spi.EXPERT, id, p));
+        snapshot.heads().providers().forEach((id, p) -> PluginBinder.bindDiscovered(binder(), Spi.HEAD, id, p));
+        snapshot.embeddings().providers()
+                .forEach((id, p) -> PluginBinder.bindDiscovered(binder(), Spi.EMBEDDING, id, p));
+        bind(Discovery.Snapshot.class).toInstance(snapshot);
+    }
+
+    @Provides
+    @Singleton
+    ProviderRegistry registry(
+            Map<String, ExpertProvider> experts,
+            Map<String, HeadProvider> heads,
+            Map<String, EmbeddingProvider> embeddings,
+            Discovery.Snapshot snapshot) {
+        logReplacements(Spi.EXPERT, snapshot.experts().providers(), experts);
+        logReplacements(Spi.HEAD, snapshot.heads().providers(), heads);
+        logReplacements(Spi.EMBEDDING, snapshot.embeddings().providers(), embeddings);
+        return ProviderRegistry.ofBound(experts, heads, embeddings, snapshot.problems());
+    }
+
+    private static <P> void logReplacements(Spi<P> spi, Map<String, P> discovered, Map<String, P> bound) {
+        discovered.forEach((id, found) -> {
+            P used = bound.get(id);
+            if (used != null && used.getClass() != found.getClass()) {
+                LOG.info("{} provider '{}': the bound {} replaces the discovered {}", spi.noun(), id,
+                        used.getClass().getName(), found.getClass().getName());
+            }
+        });
+    }
+
+    /**
+     * Modules with the same settings are equal, so Guice installs the module only once.
+     *
+     * @param other the other object
+     * @return whether {@code other} is a module with the same discovery setting and class loader
+     */
+    @Override
+    public boolean equals(Object other) {
+        return other instanceof Beit3CoreModule
+                && ((Beit3CoreModule) other).discover == discover
+                && ((Beit3CoreModule) other).loader == loader;
+    }
+
+    /**
+     * Consistent with {@link #equals(Object)}.
+     *
+     * @return the hash code
+     */
+    @Override
+    public int hashCode() {
+        return Boolean.hashCode(discover) * 31 + System.identityHashCode(loader);
+    }
+
+    /**
+     * Names the settings.
+     *
+     * @return e.g. {@code "Beit3CoreModule[discovery=thread context class loader]"}
+     */
+    @Override
+    public String toString() {
+        return "Beit3CoreModule[discovery="
+                + (!discover ? "off" : loader == null ? "thread context class loader" : loader) + "]";
+    }
+}

@@ -1,0 +1,383 @@
+package dev.beit3.core.plugin;
+
+import dev.beit3.api.Api;
+import dev.beit3.api.EmbeddingProvider;
+import dev.beit3.api.ExpertProvider;
+import dev.beit3.api.HeadProvider;
+import dev.beit3.api.ProviderException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.function.UnaryOperator;
+
+/**
+ * The experts, heads and embeddings available to a model, each under its unique id.
+ *
+ * <p>Three ways to build one, all with the same resolution rules:
+ *
+ * <ul>
+ *   <li>{@link #discover()}: {@link java.util.ServiceLoader} over {@link ExpertProvider}, {@link HeadProvider}
+ *       and {@link EmbeddingProvider}, so a plugin jar on the class path works with zero code;
+ *   <li>{@link #builder()}: plain Java for users without Guice, e.g. {@code
+ *       ProviderRegistry.builder().discovered(loader).expert(new LoraFfnProvider()).build()};
+ *   <li>{@link Beit3CoreModule}: Guice, where plugin and user modules contribute through {@link PluginBinder}.
+ * </ul>
+ *
+ * <p>Discovery instantiates every provider in its own {@code try}: one that fails (missing class, throwing
+ * constructor or static initializer, missing dependency) is listed in {@link #problems()} and logged as a
+ * warning; the others load. Two different classes claiming one id are a {@link ProviderException} naming
+ * the id and both classes; the same class seen twice is one provider. Among discovered duplicates, the
+ * system property {@code beit3.provider.<expert|head|embedding>.<id>=<class name>} picks one.
+ *
+ * <p>A registry is immutable and safe to share between threads. Nothing is static: two registries built
+ * from different class loaders or builders coexist in one JVM.
+ */
+@Api(status = Api.Status.EXPERIMENTAL)
+public final class ProviderRegistry {
+    private final ProviderTable<ExpertProvider> experts;
+    private final ProviderTable<HeadProvider> heads;
+    private final ProviderTable<EmbeddingProvider> embeddings;
+    private final List<DiscoveryProblem> problems;
+
+    private ProviderRegistry(
+            Map<String, ExpertProvider> experts,
+            Map<String, HeadProvider> heads,
+            Map<String, EmbeddingProvider> embeddings,
+            List<DiscoveryProblem> problems) {
+        this.experts = new ProviderTable<>(Spi.EXPERT, experts, only(problems, Spi.EXPERT));
+        this.heads = new ProviderTable<>(Spi.HEAD, heads, only(problems, Spi.HEAD));
+        this.embeddings = new ProviderTable<>(Spi.EMBEDDING, embeddings, only(problems, Spi.EMBEDDING));
+        this.problems = List.copyOf(problems);
+    }
+
+    /**
+     * Discovers the providers visible to the thread context class loader (or, when there is none, to this
+     * class's loader).
+     *
+     * @return the registry
+     * @throws ProviderException if two different provider classes claim one id
+     */
+    public static ProviderRegistry discover() {
+        return discover(Discovery.defaultLoader());
+    }
+
+    /**
+     * Discovers the providers listed in the {@code META-INF/services} files visible to a class loader.
+     *
+     * @param loader the class loader, e.g. a {@code URLClassLoader} over a plugin directory
+     * @return the registry
+     * @throws ProviderException if two different provider classes claim one id
+     */
+    public static ProviderRegistry discover(ClassLoader loader) {
+        return builder().discovered(loader).build();
+    }
+
+    /**
+     * Discovery with the system properties supplied by the caller, so tests need not set global state.
+     *
+     * @param loader the class loader
+     * @param properties property lookup, normally {@code System::getProperty}
+     * @return the registry
+     */
+    static ProviderRegistry discover(ClassLoader loader, UnaryOperator<String> properties) {
+        return builder().discovered(loader, properties).build();
+    }
+
+    /**
+     * Starts a registry in plain Java.
+     *
+     * @return an empty builder
+     */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * The registry of a Guice injector: the bound maps are final (Guice has already applied overrides), so
+     * they are taken as they are, after checking that each provider is bound under its own id.
+     *
+     * @param experts bound expert providers
+     * @param heads bound head providers
+     * @param embeddings bound embedding providers
+     * @param problems problems of the discovery that contributed to the maps
+     * @return the registry
+     */
+    static ProviderRegistry ofBound(
+            Map<String, ExpertProvider> experts,
+            Map<String, HeadProvider> heads,
+            Map<String, EmbeddingProvider> embeddings,
+            List<DiscoveryProblem> problems) {
+        return new ProviderRegistry(experts, heads, embeddings, problems);
+    }
+
+    /**
+     * Returns the expert provider with an id.
+     *
+     * @param id the id, e.g. {@code "beit3-vision"}
+     * @return the provider
+     * @throws ProviderException if there is none; the message lists the available ids and any providers
+     *     that failed to load
+     */
+    public ExpertProvider expert(String id) {
+        return experts.get(id);
+    }
+
+    /**
+     * Returns the head provider with an id.
+     *
+     * @param id the id, e.g. {@code "vqa"}
+     * @return the provider
+     * @throws ProviderException if there is none; the message lists the available ids
+     */
+    public HeadProvider head(String id) {
+        return heads.get(id);
+    }
+
+    /**
+     * Returns the embedding provider with an id.
+     *
+     * @param id the id, e.g. {@code "beit3-vision"}
+     * @return the provider
+     * @throws ProviderException if there is none; the message lists the available ids
+     */
+    public EmbeddingProvider embedding(String id) {
+        return embeddings.get(id);
+    }
+
+    /**
+     * Looks up an expert provider without failing.
+     *
+     * @param id the id
+     * @return the provider, or empty
+     */
+    public Optional<ExpertProvider> findExpert(String id) {
+        return experts.find(id);
+    }
+
+    /**
+     * Looks up a head provider without failing.
+     *
+     * @param id the id
+     * @return the provider, or empty
+     */
+    public Optional<HeadProvider> findHead(String id) {
+        return heads.find(id);
+    }
+
+    /**
+     * Looks up an embedding provider without failing.
+     *
+     * @param id the id
+     * @return the provider, or empty
+     */
+    public Optional<EmbeddingProvider> findEmbedding(String id) {
+        return embeddings.find(id);
+    }
+
+    /**
+     * All expert providers.
+     *
+     * @return providers by id, sorted by id, unmodifiable
+     */
+    public Map<String, ExpertProvider> experts() {
+        return experts.map();
+    }
+
+    /**
+     * All head providers.
+     *
+     * @return providers by id, sorted by id, unmodifiable
+     */
+    public Map<String, HeadProvider> heads() {
+        return heads.map();
+    }
+
+    /**
+     * All embedding providers.
+     *
+     * @return providers by id, sorted by id, unmodifiable
+     */
+    public Map<String, EmbeddingProvider> embeddings() {
+        return embeddings.map();
+    }
+
+    /**
+     * The providers that discovery found listed but could not use; empty when all loaded.
+     *
+     * @return the problems, experts first, then heads, then embeddings
+     */
+    public List<DiscoveryProblem> problems() {
+        return problems;
+    }
+
+    /**
+     * A human-readable listing for a {@code beit3 plugins} command: one section per SPI with one aligned
+     * line per provider (id, modality or task, family, class), then the problems.
+     *
+     * @return the listing, lines separated by {@code \n}
+     */
+    public String describe() {
+        StringBuilder out = new StringBuilder();
+        experts.describeTo(out);
+        heads.describeTo(out);
+        embeddings.describeTo(out);
+        if (!problems.isEmpty()) {
+            out.append("problems (").append(problems.size()).append("):\n");
+            problems.forEach(p -> out.append("  ").append(p).append('\n'));
+        }
+        return out.toString();
+    }
+
+    /**
+     * A one-line summary of the ids.
+     *
+     * @return e.g. {@code "ProviderRegistry[experts=[beit3-language, beit3-vision], heads=[vqa], ...]"}
+     */
+    @Override
+    public String toString() {
+        return "ProviderRegistry[experts=" + experts().keySet() + ", heads=" + heads().keySet() + ", embeddings="
+                + embeddings().keySet() + ", problems=" + problems.size() + "]";
+    }
+
+    private static List<DiscoveryProblem> only(List<DiscoveryProblem> problems, Spi<?> spi) {
+        return problems.stream().filter(p -> p.spi().equals(spi.serviceName())).toList();
+    }
+
+    /**
+     * Builds a {@link ProviderRegistry} without Guice. Not thread-safe; the registry it builds is.
+     *
+     * <p>Resolution does not depend on the order of the calls: a {@code replace*} provider beats one added
+     * with {@code expert/head/embedding}, which beats a discovered one. The same class given twice under one
+     * id is one provider (an explicitly added instance is preferred to the discovered one). Two different
+     * classes under one id are a {@link ProviderException} at {@link #build()} (or at the call, when both
+     * were added the same way) unless one of them comes through {@code replace*}.
+     */
+    @Api(status = Api.Status.EXPERIMENTAL)
+    public static final class Builder {
+        private final Contributions<ExpertProvider> experts = new Contributions<>(Spi.EXPERT);
+        private final Contributions<HeadProvider> heads = new Contributions<>(Spi.HEAD);
+        private final Contributions<EmbeddingProvider> embeddings = new Contributions<>(Spi.EMBEDDING);
+        private final List<DiscoveryProblem> problems = new ArrayList<>();
+
+        private Builder() {}
+
+        /**
+         * Adds every provider that {@link java.util.ServiceLoader} finds through the thread context class
+         * loader (or, when there is none, this class's loader).
+         *
+         * @return this builder
+         * @throws ProviderException if two discovered classes claim one id
+         */
+        public Builder discovered() {
+            return discovered(Discovery.defaultLoader());
+        }
+
+        /**
+         * Adds every provider that {@link java.util.ServiceLoader} finds through a class loader; providers
+         * that fail to load become {@link ProviderRegistry#problems()}.
+         *
+         * @param loader the class loader
+         * @return this builder
+         * @throws ProviderException if two discovered classes claim one id
+         */
+        public Builder discovered(ClassLoader loader) {
+            return discovered(loader, System::getProperty);
+        }
+
+        Builder discovered(ClassLoader loader, UnaryOperator<String> properties) {
+            Discovery.Snapshot found = Discovery.Snapshot.of(Objects.requireNonNull(loader, "loader"), properties);
+            experts.addDiscovered(found.experts().providers());
+            heads.addDiscovered(found.heads().providers());
+            embeddings.addDiscovered(found.embeddings().providers());
+            problems.addAll(found.problems());
+            return this;
+        }
+
+        /**
+         * Adds an expert provider under its {@code id()}.
+         *
+         * @param provider the provider
+         * @return this builder
+         * @throws ProviderException if a different class was already added under the same id
+         * @throws IllegalArgumentException if the provider's id is blank
+         */
+        public Builder expert(ExpertProvider provider) {
+            experts.addExplicit(provider);
+            return this;
+        }
+
+        /**
+         * Adds a head provider under its {@code id()}.
+         *
+         * @param provider the provider
+         * @return this builder
+         * @throws ProviderException if a different class was already added under the same id
+         * @throws IllegalArgumentException if the provider's id is blank
+         */
+        public Builder head(HeadProvider provider) {
+            heads.addExplicit(provider);
+            return this;
+        }
+
+        /**
+         * Adds an embedding provider under its {@code id()}.
+         *
+         * @param provider the provider
+         * @return this builder
+         * @throws ProviderException if a different class was already added under the same id
+         * @throws IllegalArgumentException if the provider's id is blank
+         */
+        public Builder embedding(EmbeddingProvider provider) {
+            embeddings.addExplicit(provider);
+            return this;
+        }
+
+        /**
+         * Adds an expert provider that overrides any other provider of its id, discovered or added; of two
+         * replacements for one id, the later call wins. Replacing an id nobody else provides simply adds it.
+         *
+         * @param provider the provider
+         * @return this builder
+         */
+        public Builder replaceExpert(ExpertProvider provider) {
+            experts.addReplacement(provider);
+            return this;
+        }
+
+        /**
+         * Adds a head provider that overrides any other provider of its id; of two replacements for one id,
+         * the later call wins.
+         *
+         * @param provider the provider
+         * @return this builder
+         */
+        public Builder replaceHead(HeadProvider provider) {
+            heads.addReplacement(provider);
+            return this;
+        }
+
+        /**
+         * Adds an embedding provider that overrides any other provider of its id; of two replacements for one
+         * id, the later call wins.
+         *
+         * @param provider the provider
+         * @return this builder
+         */
+        public Builder replaceEmbedding(EmbeddingProvider provider) {
+            embeddings.addReplacement(provider);
+            return this;
+        }
+
+        /**
+         * Resolves the contributions into an immutable registry. The builder may be used again afterwards.
+         *
+         * @return the registry
+         * @throws ProviderException if an added and a discovered provider of different classes share an id
+         */
+        public ProviderRegistry build() {
+            return new ProviderRegistry(experts.resolve(), heads.resolve(), embeddings.resolve(), problems);
+        }
+    }
+}
