@@ -1,0 +1,787 @@
+package dev.beit3.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import dev.beit3.api.Api;
+import dev.beit3.api.CheckpointException;
+import dev.beit3.api.EncoderConfig;
+import dev.beit3.api.HeadInput;
+import dev.beit3.api.HeadProvider;
+import dev.beit3.api.HeadSpec;
+import dev.beit3.api.InvalidInputException;
+import dev.beit3.api.Modality;
+import dev.beit3.api.ModelClosedException;
+import dev.beit3.api.ModelFamily;
+import dev.beit3.api.RoutingPlan;
+import dev.beit3.api.TaskHead;
+import dev.beit3.api.TaskPreset;
+import dev.beit3.core.checkpoint.Checkpoint;
+import dev.beit3.core.checkpoint.CheckpointWeights;
+import dev.beit3.core.encoder.Beit3Encoders;
+import dev.beit3.core.encoder.MultiwayEncoder;
+import dev.beit3.core.plugin.ProviderRegistry;
+import dev.beit3.expert.language.text.Beit3Tokenizer;
+import dev.beit3.expert.language.text.TextBatch;
+import dev.beit3.expert.vision.image.ImageDecoder;
+import dev.beit3.expert.vision.image.ImageLimits;
+import dev.beit3.expert.vision.image.ImageTransform;
+import dev.beit3.expert.vision.image.RgbImage;
+import dev.beit3.heads.CaptioningHead;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+
+/**
+ * A loaded BEiT-3 model: a Multiway encoder under one task head, with its tokenizer and image
+ * transform. The entry point of the library.
+ *
+ * <pre>{@code
+ * try (Beit3 model = Beit3.builder().checkpoint(Path.of("beit3_base_patch16_480_vqa.pth"))
+ *         .tokenizer(Path.of("beit3.spm")).labels(answers).build()) {
+ *     Answer a = model.answer(Path.of("cat.jpg"), "what is on the sofa?");
+ * }
+ * }</pre>
+ *
+ * <p>Thread-safe: calls run concurrently, each in its own native memory scope. {@link #close()} waits
+ * for running calls; calls after close fail with {@link ModelClosedException}.
+ */
+@Api(status = Api.Status.STABLE)
+public final class Beit3 implements AutoCloseable {
+    private final Shared shared;
+    private final MultiwayEncoder encoder;
+    private final TaskHead head;
+    private final HeadSpec headSpec;
+    private final NDManager headWeights;
+    private final Beit3Tokenizer tokenizer;
+    private final List<String> labels;
+    private final ImageTransform transform;
+    private final ImageLimits limits;
+    private final int maxTextLength;
+    private final Provenance provenance;
+    private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
+    private volatile boolean closed;
+
+    /** Encoder weights shared by the models built with {@link #withHead}; closed with the last one. */
+    private static final class Shared {
+        final NDManager weights;
+        final Checkpoint checkpoint;
+        final Beit3Tokenizer tokenizer;
+        final AtomicInteger users = new AtomicInteger(1);
+
+        Shared(NDManager weights, Checkpoint checkpoint, Beit3Tokenizer tokenizer) {
+            this.weights = weights;
+            this.checkpoint = checkpoint;
+            this.tokenizer = tokenizer;
+        }
+
+        void release() {
+            if (users.decrementAndGet() == 0) {
+                weights.close();
+                if (tokenizer != null) {
+                    tokenizer.close();
+                }
+            }
+        }
+    }
+
+    private Beit3(Shared shared, MultiwayEncoder encoder, TaskHead head, HeadSpec headSpec, NDManager headWeights,
+            Beit3Tokenizer tokenizer, List<String> labels, ImageTransform transform, ImageLimits limits,
+            int maxTextLength, Provenance provenance) {
+        this.shared = shared;
+        this.encoder = encoder;
+        this.head = head;
+        this.headSpec = headSpec;
+        this.headWeights = headWeights;
+        this.tokenizer = tokenizer;
+        this.labels = labels == null ? List.of() : List.copyOf(labels);
+        this.transform = transform;
+        this.limits = limits;
+        this.maxTextLength = maxTextLength;
+        this.provenance = provenance;
+    }
+
+    /**
+     * Starts building a model.
+     *
+     * @return a builder
+     */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    // ------------------------------------------------------------------ accessors
+
+    /**
+     * The encoder configuration.
+     *
+     * @return the config
+     */
+    public EncoderConfig config() {
+        return encoder.config();
+    }
+
+    /**
+     * The routing plan of the encoder (printable per layer).
+     *
+     * @return the plan
+     */
+    public RoutingPlan plan() {
+        return encoder.plan();
+    }
+
+    /**
+     * The head id.
+     *
+     * @return e.g. {@code "vqa"}
+     */
+    public String headId() {
+        return head.id();
+    }
+
+    /**
+     * Where the model came from.
+     *
+     * @return the provenance
+     */
+    public Provenance provenance() {
+        return provenance;
+    }
+
+    /**
+     * The image transform inputs go through.
+     *
+     * @return the transform
+     */
+    public ImageTransform imageTransform() {
+        return transform;
+    }
+
+    /**
+     * The tokenizer, if one was given.
+     *
+     * @return the tokenizer or null
+     */
+    public Beit3Tokenizer tokenizer() {
+        return tokenizer;
+    }
+
+    /**
+     * The text segment length (reference {@code max_len}).
+     *
+     * @return the length
+     */
+    public int maxTextLength() {
+        return maxTextLength;
+    }
+
+    // ------------------------------------------------------------------ inputs
+
+    /**
+     * Decodes an image file with this model's limits.
+     *
+     * @param file the image
+     * @return the RGB pixels
+     */
+    public RgbImage readImage(Path file) {
+        try {
+            return ImageDecoder.decode(file, limits);
+        } catch (IOException e) {
+            throw new InvalidInputException("cannot read image " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    private List<RgbImage> read(List<Path> files) {
+        List<RgbImage> out = new ArrayList<>(files.size());
+        for (Path p : files) {
+            out.add(readImage(p));
+        }
+        return out;
+    }
+
+    private Beit3Tokenizer needTokenizer() {
+        if (tokenizer == null) {
+            throw new InvalidInputException("this model was built without a tokenizer; pass the .spm file with"
+                    + " Beit3.builder().tokenizer(path) (the official one is beit3.spm)");
+        }
+        return tokenizer;
+    }
+
+    // ------------------------------------------------------------------ tasks
+
+    /**
+     * Classifies images (image classification head).
+     *
+     * @param images decoded images
+     * @param topK how many classes to report
+     * @return one result per image
+     */
+    public List<Classification> classify(List<RgbImage> images, int topK) {
+        requireHead("imageclassification", "classify");
+        return call(scope -> {
+            NDList out = head.forward(encoder, new HeadInput(transform.batch(images, scope), null, null, null,
+                    Map.of()), scope);
+            float[][] logits = rows(out.get(0));
+            List<Classification> res = new ArrayList<>();
+            for (float[] l : logits) {
+                res.add(new Classification(top(l, topK, softmax(l)), l));
+            }
+            return res;
+        });
+    }
+
+    /**
+     * Classifies image files.
+     *
+     * @param files image files
+     * @param topK how many classes to report
+     * @return one result per image
+     */
+    public List<Classification> classifyFiles(List<Path> files, int topK) {
+        return classify(read(files), topK);
+    }
+
+    /**
+     * L2-normalised image embeddings (retrieval head, image-only pass).
+     *
+     * @param images decoded images
+     * @return one vector per image
+     */
+    public float[][] embedImages(List<RgbImage> images) {
+        requireHead("retrieval", "embedImages");
+        return call(scope -> rows(head.forward(encoder,
+                new HeadInput(transform.batch(images, scope), null, null, null, Map.of()), scope).get(0)));
+    }
+
+    /**
+     * L2-normalised text embeddings (retrieval head, text-only pass).
+     *
+     * @param texts the texts
+     * @return one vector per text
+     */
+    public float[][] embedTexts(List<String> texts) {
+        requireHead("retrieval", "embedTexts");
+        TextBatch batch = needTokenizer().batch(texts, maxTextLength);
+        return call(scope -> rows(head.forward(encoder,
+                new HeadInput(null, null, batch.toIds(scope), batch.toPaddingMask(scope), Map.of()), scope).get(1)));
+    }
+
+    /**
+     * Cosine similarities between images and texts.
+     *
+     * @param images decoded images
+     * @param texts the texts
+     * @return (images × texts)
+     */
+    public float[][] similarity(List<RgbImage> images, List<String> texts) {
+        return similarity(embedImages(images), embedTexts(texts));
+    }
+
+    /**
+     * Dot products of embeddings (cosine similarities for L2-normalised vectors).
+     *
+     * @param imageEmbeddings (I, E)
+     * @param textEmbeddings (T, E)
+     * @return (I × T)
+     */
+    public static float[][] similarity(float[][] imageEmbeddings, float[][] textEmbeddings) {
+        float[][] s = new float[imageEmbeddings.length][textEmbeddings.length];
+        for (int i = 0; i < s.length; i++) {
+            for (int j = 0; j < textEmbeddings.length; j++) {
+                float acc = 0;
+                for (int k = 0; k < imageEmbeddings[i].length; k++) {
+                    acc += imageEmbeddings[i][k] * textEmbeddings[j][k];
+                }
+                s[i][j] = acc;
+            }
+        }
+        return s;
+    }
+
+    /**
+     * Answers questions about images (VQA head); each image is paired with its question.
+     *
+     * @param images decoded images
+     * @param questions one question per image
+     * @param topK how many answers to report
+     * @return one answer per pair
+     */
+    public List<Answer> answer(List<RgbImage> images, List<String> questions, int topK) {
+        requireHead("vqa", "answer");
+        sameSize(images.size(), questions.size(), "images", "questions");
+        TextBatch batch = needTokenizer().batch(questions, maxTextLength);
+        return call(scope -> {
+            NDList out = head.forward(encoder, new HeadInput(transform.batch(images, scope), null,
+                    batch.toIds(scope), batch.toPaddingMask(scope), Map.of()), scope);
+            List<Answer> res = new ArrayList<>();
+            for (float[] l : rows(out.get(0))) {
+                double[] p = new double[l.length];
+                for (int i = 0; i < l.length; i++) {
+                    p[i] = 1 / (1 + Math.exp(-l[i]));
+                }
+                List<Label> top = top(l, topK, p);
+                res.add(new Answer(top.get(0).label(), top, l));
+            }
+            return res;
+        });
+    }
+
+    /**
+     * Answers one question about one image file.
+     *
+     * @param image the image file
+     * @param question the question
+     * @return the answer
+     */
+    public Answer answer(Path image, String question) {
+        return answer(List.of(readImage(image)), List.of(question), 5).get(0);
+    }
+
+    /**
+     * Judges sentences about image pairs (NLVR2 head).
+     *
+     * @param left first images
+     * @param right second images
+     * @param sentences one sentence per pair
+     * @return one verdict per pair
+     */
+    public List<Verdict> verify(List<RgbImage> left, List<RgbImage> right, List<String> sentences) {
+        requireHead("nlvr2", "verify");
+        sameSize(left.size(), right.size(), "first images", "second images");
+        sameSize(left.size(), sentences.size(), "image pairs", "sentences");
+        TextBatch batch = needTokenizer().batch(sentences, maxTextLength);
+        return call(scope -> {
+            NDList out = head.forward(encoder, new HeadInput(transform.batch(left, scope),
+                    transform.batch(right, scope), batch.toIds(scope), batch.toPaddingMask(scope), Map.of()), scope);
+            List<Verdict> res = new ArrayList<>();
+            for (float[] l : rows(out.get(0))) {
+                double[] p = softmax(l);
+                res.add(new Verdict(l[1] > l[0], p[1], l));
+            }
+            return res;
+        });
+    }
+
+    /**
+     * Captions images with the reference beam search.
+     *
+     * @param images decoded images
+     * @param decoding beam size, length, penalty (see {@link #decoding()} for this model's defaults)
+     * @return one caption per image
+     */
+    public List<Caption> caption(List<RgbImage> images, CaptioningHead.Decoding decoding) {
+        requireHead("captioning", "caption");
+        Beit3Tokenizer tok = needTokenizer();
+        if (!(head instanceof CaptioningHead ch)) {
+            throw new InvalidInputException("head " + head.id() + " does not generate captions");
+        }
+        return call(scope -> {
+            CaptioningHead.Generation g = ch.generate(encoder, transform.batch(images, scope), decoding, false, scope);
+            List<Caption> res = new ArrayList<>();
+            for (int i = 0; i < images.size(); i++) {
+                res.add(new Caption(tok.decode(g.decodedIds()[i]), g.decodedIds()[i], g.scores()[i]));
+            }
+            return res;
+        });
+    }
+
+    /**
+     * The reference decoding settings for this model: 3 beams, {@link #maxTextLength()} slots, length
+     * penalty 0.6, the tokenizer's mask id.
+     *
+     * @return the settings
+     */
+    public CaptioningHead.Decoding decoding() {
+        return new CaptioningHead.Decoding(3, maxTextLength, 0.6, needTokenizer().maskId(), 0, 1, 2);
+    }
+
+    /**
+     * Runs the head on raw tensors: the generic path for custom heads.
+     *
+     * @param input builds the head input inside the call's scope
+     * @return the outputs as float arrays keyed by the head's output names (integer outputs widened)
+     */
+    public Map<String, float[]> run(java.util.function.Function<NDManager, HeadInput> input) {
+        return call(scope -> {
+            NDList out = head.forward(encoder, input.apply(scope), scope);
+            Map<String, float[]> res = new java.util.LinkedHashMap<>();
+            for (int i = 0; i < out.size(); i++) {
+                res.put(head.outputNames().get(i), out.get(i).toType(ai.djl.ndarray.types.DataType.FLOAT32, false)
+                        .toFloatArray());
+            }
+            return res;
+        });
+    }
+
+    /**
+     * The same encoder (same weights in memory) under another head, e.g. a user's linear probe.
+     *
+     * @param headId id of a registered {@link HeadProvider}
+     * @param headCheckpoint a checkpoint with the head's tensors, or null to read them from this model's checkpoint
+     * @param options head options
+     * @return a new model sharing this model's encoder; close it independently
+     */
+    public Beit3 withHead(String headId, Path headCheckpoint, Map<String, String> options) {
+        return guarded(() -> {
+            HeadProvider hp = ProviderRegistry.discover().head(headId);
+            Checkpoint source = shared.checkpoint;
+            if (headCheckpoint != null) {
+                try {
+                    source = Checkpoint.read(headCheckpoint);
+                } catch (IOException e) {
+                    throw new CheckpointException("cannot read " + headCheckpoint + ": " + e.getMessage(), e);
+                }
+            }
+            NDManager hw = shared.weights.newSubManager();
+            try {
+                CheckpointWeights ws = source.weights(hw);
+                HeadSpec spec = new HeadSpec(encoder.config(), hp.preset(), options);
+                TaskHead h = hp.create(spec, ws);
+                ws.report().throwIfIncomplete("head " + headId);
+                shared.users.incrementAndGet();
+                Provenance p = new Provenance(provenance.checkpoint(), provenance.checkpointSha256(),
+                        provenance.config(), headId + " (swapped in"
+                        + (headCheckpoint == null ? "" : " from " + headCheckpoint) + ")",
+                        provenance.unexpectedKeys(), provenance.notes(), provenance.tokenizer(),
+                        provenance.libraryVersion());
+                return new Beit3(shared, encoder, h, spec, hw, tokenizer, labels, transform, limits, maxTextLength, p);
+            } catch (RuntimeException e) {
+                hw.close();
+                throw e;
+            }
+        });
+    }
+
+    // ------------------------------------------------------------------ plumbing
+
+    private interface ScopedCall<T> {
+        T apply(NDManager scope);
+    }
+
+    private <T> T call(ScopedCall<T> body) {
+        return guarded(() -> {
+            try (NDManager scope = shared.weights.newSubManager()) {
+                return body.apply(scope);
+            }
+        });
+    }
+
+    private <T> T guarded(java.util.function.Supplier<T> body) {
+        ReentrantReadWriteLock.ReadLock r = lock.readLock();
+        r.lock();
+        try {
+            if (closed) {
+                throw new ModelClosedException("this BEiT-3 model (" + head.id() + ") is closed; load it again");
+            }
+            return body.get();
+        } finally {
+            r.unlock();
+        }
+    }
+
+    private void requireHead(String id, String method) {
+        if (!head.id().equals(id)) {
+            throw new InvalidInputException(method + " needs the " + id + " head, but this model has the "
+                    + head.id() + " head; load a " + id + " checkpoint or use withHead(\"" + id + "\", …)");
+        }
+    }
+
+    private static void sameSize(int a, int b, String what, String other) {
+        if (a != b) {
+            throw new InvalidInputException(a + " " + what + " but " + b + " " + other + "; give one per pair");
+        }
+        if (a == 0) {
+            throw new InvalidInputException("no " + what + " given");
+        }
+    }
+
+    private List<Label> top(float[] logits, int k, double[] probs) {
+        Integer[] idx = new Integer[logits.length];
+        for (int i = 0; i < idx.length; i++) {
+            idx[i] = i;
+        }
+        Arrays.sort(idx, (a, b) -> Float.compare(logits[b], logits[a]));
+        List<Label> out = new ArrayList<>();
+        for (int i = 0; i < Math.min(Math.max(k, 1), idx.length); i++) {
+            int c = idx[i];
+            out.add(new Label(c, c < labels.size() ? labels.get(c) : String.valueOf(c), logits[c], probs[c]));
+        }
+        return out;
+    }
+
+    private static double[] softmax(float[] l) {
+        double max = Double.NEGATIVE_INFINITY;
+        for (float v : l) {
+            max = Math.max(max, v);
+        }
+        double sum = 0;
+        double[] p = new double[l.length];
+        for (int i = 0; i < l.length; i++) {
+            p[i] = Math.exp(l[i] - max);
+            sum += p[i];
+        }
+        for (int i = 0; i < l.length; i++) {
+            p[i] /= sum;
+        }
+        return p;
+    }
+
+    private static float[][] rows(NDArray a) {
+        long n = a.getShape().get(0);
+        long d = a.getShape().dimension() > 1 ? a.getShape().get(1) : 1;
+        float[] flat = a.toFloatArray();
+        float[][] out = new float[(int) n][];
+        for (int i = 0; i < n; i++) {
+            out[i] = Arrays.copyOfRange(flat, (int) (i * d), (int) ((i + 1) * d));
+        }
+        return out;
+    }
+
+    /**
+     * Closes the model: waits for running calls, then frees its native memory (the encoder weights
+     * when no model built by {@link #withHead} still uses them). Idempotent.
+     */
+    @Override
+    public void close() {
+        ReentrantReadWriteLock.WriteLock w = lock.writeLock();
+        w.lock();
+        try {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            if (headWeights != null) {
+                headWeights.close();
+            }
+            shared.release();
+        } finally {
+            w.unlock();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "Beit3[" + encoder.config().summary() + ", head " + head.id() + "]\n" + provenance;
+    }
+
+    // ------------------------------------------------------------------ builder
+
+    /** Builds a {@link Beit3}: checkpoint required, everything else detected or defaulted. */
+    public static final class Builder {
+        private Path checkpoint;
+        private Path tokenizerFile;
+        private String headId;
+        private Integer imageSize;
+        private Integer attentionHeads;
+        private Integer maxTextLength;
+        private List<String> labels;
+        private ImageTransform transform;
+        private ImageLimits limits = ImageLimits.defaults();
+        private Map<String, String> headOptions = new HashMap<>();
+        private ProviderRegistry registry;
+
+        private Builder() {}
+
+        /**
+         * The checkpoint ({@code .pth} or safetensors). Required.
+         *
+         * @param file the file
+         * @return this
+         */
+        public Builder checkpoint(Path file) {
+            this.checkpoint = Objects.requireNonNull(file);
+            return this;
+        }
+
+        /**
+         * The SentencePiece model (required for text tasks).
+         *
+         * @param spm the {@code .spm} file
+         * @return this
+         */
+        public Builder tokenizer(Path spm) {
+            this.tokenizerFile = spm;
+            return this;
+        }
+
+        /**
+         * The head to use; default: detected from the checkpoint's keys.
+         *
+         * @param id head id
+         * @return this
+         */
+        public Builder head(String id) {
+            this.headId = id;
+            return this;
+        }
+
+        /**
+         * The image size S; default: the checkpoint's (positions are interpolated when they differ).
+         *
+         * @param s image side
+         * @return this
+         */
+        public Builder imageSize(int s) {
+            this.imageSize = s;
+            return this;
+        }
+
+        /**
+         * Attention heads H; default D/64 (base 12, large 16). Needed for non-standard widths.
+         *
+         * @param h heads
+         * @return this
+         */
+        public Builder attentionHeads(int h) {
+            this.attentionHeads = h;
+            return this;
+        }
+
+        /**
+         * Text segment length; default: the task preset's (64; captioning 32).
+         *
+         * @param n length
+         * @return this
+         */
+        public Builder maxTextLength(int n) {
+            this.maxTextLength = n;
+            return this;
+        }
+
+        /**
+         * Class or answer labels, by logit index.
+         *
+         * @param l the labels
+         * @return this
+         */
+        public Builder labels(List<String> l) {
+            this.labels = l;
+            return this;
+        }
+
+        /**
+         * Overrides the image transform (default: imagenet_eval for classification, vl_eval otherwise).
+         *
+         * @param t the transform
+         * @return this
+         */
+        public Builder imageTransform(ImageTransform t) {
+            this.transform = t;
+            return this;
+        }
+
+        /**
+         * Input limits (maximum image pixels).
+         *
+         * @param l the limits
+         * @return this
+         */
+        public Builder imageLimits(ImageLimits l) {
+            this.limits = Objects.requireNonNull(l);
+            return this;
+        }
+
+        /**
+         * An option for the head provider.
+         *
+         * @param key name
+         * @param value value
+         * @return this
+         */
+        public Builder headOption(String key, String value) {
+            headOptions.put(key, value);
+            return this;
+        }
+
+        /**
+         * The provider registry (default: {@link ProviderRegistry#discover()}).
+         *
+         * @param r the registry
+         * @return this
+         */
+        public Builder registry(ProviderRegistry r) {
+            this.registry = r;
+            return this;
+        }
+
+        /**
+         * Loads the checkpoint, builds encoder and head, and checks the strict load report.
+         *
+         * @return the model
+         * @throws CheckpointException when the checkpoint cannot be read or does not fit
+         */
+        public Beit3 build() {
+            if (checkpoint == null) {
+                throw new InvalidInputException("no checkpoint given: call checkpoint(path)");
+            }
+            ProviderRegistry reg = registry != null ? registry : ProviderRegistry.discover();
+            Checkpoint ckpt;
+            try {
+                ckpt = Checkpoint.read(checkpoint);
+            } catch (IOException e) {
+                throw new CheckpointException("cannot read checkpoint " + checkpoint + ": " + e.getMessage(), e);
+            }
+            CheckpointLayout layout = CheckpointLayout.of(ckpt);
+            String hid = headId != null ? headId : layout.detectHead(reg);
+            HeadProvider hp = reg.head(hid);
+            TaskPreset preset = hp.preset();
+            int h = attentionHeads != null ? attentionHeads : layout.defaultHeads();
+            EncoderConfig cfg = new EncoderConfig(ModelFamily.BEIT3, layout.dim(), h, layout.layers(), layout.ffnDim(),
+                    layout.patchSize(), imageSize != null ? imageSize : layout.imageSize(), layout.vocabSize(), 1024,
+                    1e-5, layout.finalLayerNorm(), layout.layers());
+            Beit3Tokenizer tok = null;
+            NDManager weights = NDManager.newBaseManager();
+            try {
+                if (tokenizerFile != null) {
+                    try {
+                        tok = Beit3Tokenizer.load(tokenizerFile);
+                    } catch (IOException e) {
+                        throw new InvalidInputException("cannot read tokenizer " + tokenizerFile + ": "
+                                + e.getMessage(), e);
+                    }
+                }
+                CheckpointWeights ws = ckpt.weights(weights);
+                MultiwayEncoder enc = Beit3Encoders.build(cfg, ws, Beit3Encoders.plan(cfg), reg::expert,
+                        reg::embedding);
+                HeadSpec spec = new HeadSpec(cfg, preset, headOptions);
+                TaskHead head = hp.create(spec, ws);
+                ws.report().throwIfIncomplete(checkpoint.getFileName() + " as " + cfg.summary() + " with the "
+                        + hid + " head");
+                if (tok != null && tok.vocabularySize() > cfg.vocabSize()) {
+                    throw new InvalidInputException("tokenizer " + tokenizerFile + " has " + tok.vocabularySize()
+                            + " ids but the model's text embedding has " + cfg.vocabSize()
+                            + " rows; is it the tokenizer of this model?");
+                }
+                int textLen = maxTextLength != null ? maxTextLength : preset.maxTextTokens() > 0
+                        ? preset.maxTextTokens() : 64;
+                ImageTransform tf = transform != null ? transform
+                        : preset.name().equals("imageclassification") ? ImageTransform.imagenetEval(cfg.imageSize())
+                        : ImageTransform.vlEval(cfg.imageSize());
+                List<String> notes = new ArrayList<>();
+                String interp = enc.embedding(Modality.VISION) == null ? "" : enc.embedding(Modality.VISION).provenance();
+                if (!interp.isEmpty()) {
+                    notes.add(interp);
+                }
+                Provenance prov = new Provenance(checkpoint.toString(), ckpt.sha256(), cfg.summary(),
+                        hid + (headId != null ? " (chosen by the caller)" : " (detected from the checkpoint keys)"),
+                        ws.report().unexpected(), notes,
+                        tok == null ? "" : tokenizerFile + " (sha256 " + tok.sha256() + ")", Version.VALUE);
+                return new Beit3(new Shared(weights, ckpt, tok), enc, head, spec, null, tok, labels, tf, limits, textLen,
+                        prov);
+            } catch (RuntimeException e) {
+                weights.close();
+                if (tok != null) {
+                    tok.close();
+                }
+                throw e;
+            }
+        }
+    }
+}
