@@ -1,0 +1,229 @@
+package dev.beit3.core.checkpoint;
+
+import ai.djl.ndarray.NDManager;
+import dev.beit3.api.Api;
+import dev.beit3.api.CheckpointException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Collections;
+import java.util.EnumMap;
+import java.util.HexFormat;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * A checkpoint read into memory: the state dict (tensors in file order) plus inert extras.
+ *
+ * <p>Two containers are understood, told apart by their first bytes (never by the extension):
+ * the PyTorch {@code torch.save} zip archive ({@code .pth}/{@code .pt}: a pickle plus one raw entry per
+ * storage), read with a restricted unpickler that refuses every global a state dict does not need;
+ * and safetensors. The state dict is taken from the top-level key {@code model}, then {@code module},
+ * then {@code state_dict}, else the top-level dict itself (a {@code module.} prefix common to all
+ * keys is stripped). Everything else at the top level (epoch, optimizer state, an
+ * {@code argparse.Namespace} of training arguments) becomes plain Java data in {@link #extras()}.
+ *
+ * <p>Malformed, truncated or hostile files raise {@link CheckpointException} naming what is wrong
+ * and where; sizes are checked against the file before anything is allocated.
+ */
+@Api(status = Api.Status.STABLE)
+public final class Checkpoint {
+
+    /** The container format of a checkpoint file. */
+    public enum Format {
+        /** PyTorch {@code torch.save} zip archive ({@code .pth}, {@code .pt}). */
+        PTH,
+        /** Hugging Face safetensors. */
+        SAFETENSORS
+    }
+
+    /** What a format reader produces; origins: where each tensor's first byte lies (zip entry or file, byte offset). */
+    record Parts(Map<String, TensorData> tensors, String location, Map<String, Object> extras, Map<String, Origin> origins) {}
+
+    /** Where a tensor's bytes start: a zip entry name (or "" for the file itself) and a byte offset in it. */
+    record Origin(String entry, long byteOffset, boolean contiguous) {}
+
+    private final Path source;
+    private final Format format;
+    private final Parts parts;
+    private String sha256;
+
+    private Checkpoint(Path source, Format format, Parts parts) {
+        this.source = source;
+        this.format = format;
+        this.parts = parts;
+    }
+
+    /**
+     * Reads a checkpoint, detecting the container by its magic bytes.
+     *
+     * @param file a {@code .pth}/{@code .pt} zip archive or a safetensors file
+     * @return the checkpoint with all state-dict tensors in memory
+     * @throws NoSuchFileException if the file does not exist
+     * @throws IOException if the file cannot be read
+     * @throws CheckpointException if the file is not a checkpoint, is malformed, truncated, or refers to a forbidden pickle global
+     */
+    public static Checkpoint read(Path file) throws IOException {
+        if (!Files.exists(file)) {
+            throw new NoSuchFileException(file.toString(), null, "checkpoint file not found");
+        }
+        if (!Files.isRegularFile(file)) {
+            throw new CheckpointException(file + " is not a regular file");
+        }
+        long size = Files.size(file);
+        byte[] head = new byte[16];
+        int n;
+        try (InputStream in = Files.newInputStream(file)) {
+            n = in.readNBytes(head, 0, head.length);
+        }
+        try {
+            if (n >= 4 && head[0] == 'P' && head[1] == 'K' && (head[2] == 3 || head[2] == 5) && (head[3] == 4 || head[3] == 6)) {
+                return new Checkpoint(file, Format.PTH, PthReader.read(file));
+            }
+            if (SafeTensors.looksLike(head, n, size)) {
+                return new Checkpoint(file, Format.SAFETENSORS, SafeTensors.readParts(file));
+            }
+        } catch (StackOverflowError | OutOfMemoryError e) {
+            throw new CheckpointException(file + " could not be read safely (" + e.getClass().getSimpleName()
+                    + "): the file is malformed or too large for this JVM", e);
+        }
+        if (n >= 2 && (head[0] & 0xFF) == 0x80 && head[1] <= 5) {
+            throw new CheckpointException(file + " is a legacy (pre-1.6, non-zip) torch.save file, which is not supported: "
+                    + "re-save it with a recent PyTorch (torch.save(torch.load(f), g)) or convert it to safetensors");
+        }
+        throw new CheckpointException(file + " (" + size + " bytes) is neither a PyTorch zip checkpoint (.pth/.pt) "
+                + "nor a safetensors file" + (size < 8 ? ": the file is too short" : ""));
+    }
+
+    /**
+     * The state dict: every tensor by key, in file order.
+     *
+     * @return an unmodifiable map
+     */
+    public Map<String, TensorData> tensors() {
+        return parts.tensors();
+    }
+
+    /**
+     * One tensor by key.
+     *
+     * @param key the state-dict key
+     * @return the tensor, if present
+     */
+    public Optional<TensorData> tensor(String key) {
+        return Optional.ofNullable(parts.tensors().get(key));
+    }
+
+    /**
+     * Where the state dict was found.
+     *
+     * @return {@code "model"}, {@code "module"}, {@code "state_dict"}, or {@code ""} when the file is the bare state dict
+     */
+    public String stateDictLocation() {
+        return parts.location();
+    }
+
+    /**
+     * The other top-level entries as plain Java data (String, Long, Double, Boolean, null, List, Map);
+     * an {@code argparse.Namespace} becomes a Map of its attributes; tensors are summarized as text
+     * such as {@code "tensor float32[64]"}. For safetensors: the {@code __metadata__} strings.
+     *
+     * @return an unmodifiable map in file order
+     */
+    public Map<String, Object> extras() {
+        return parts.extras();
+    }
+
+    /**
+     * The container format.
+     *
+     * @return PTH or SAFETENSORS
+     */
+    public Format format() {
+        return format;
+    }
+
+    /**
+     * The file this was read from.
+     *
+     * @return the path
+     */
+    public Path source() {
+        return source;
+    }
+
+    /**
+     * The SHA-256 of the file, as lowercase hex (computed on first call).
+     *
+     * @return 64 hex digits
+     * @throws CheckpointException if the file can no longer be read
+     */
+    public synchronized String sha256() {
+        if (sha256 == null) {
+            try (InputStream in = Files.newInputStream(source)) {
+                MessageDigest md = MessageDigest.getInstance("SHA-256");
+                byte[] buf = new byte[1 << 16];
+                int n;
+                while ((n = in.read(buf)) > 0) {
+                    md.update(buf, 0, n);
+                }
+                sha256 = HexFormat.of().formatHex(md.digest());
+            } catch (IOException e) {
+                throw new CheckpointException("cannot hash " + source + ": " + e.getMessage(), e);
+            } catch (NoSuchAlgorithmException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+        return sha256;
+    }
+
+    /**
+     * Total number of elements over all state-dict tensors (parameters and buffers).
+     *
+     * @return the element count
+     */
+    public long parameterCount() {
+        long n = 0;
+        for (TensorData t : parts.tensors().values()) {
+            n += t.numel();
+        }
+        return n;
+    }
+
+    /**
+     * How many state-dict tensors have each element type.
+     *
+     * @return an unmodifiable map, dtypes in declaration order
+     */
+    public Map<DType, Integer> dtypeHistogram() {
+        Map<DType, Integer> h = new EnumMap<>(DType.class);
+        for (TensorData t : parts.tensors().values()) {
+            h.merge(t.dtype(), 1, Integer::sum);
+        }
+        return Collections.unmodifiableMap(h);
+    }
+
+    /**
+     * A {@link dev.beit3.api.WeightSource} over this checkpoint whose arrays are created in {@code manager}.
+     *
+     * @param manager the model's weight manager
+     * @return a new weight source with an empty load report
+     */
+    public CheckpointWeights weights(NDManager manager) {
+        return new CheckpointWeights(this, manager);
+    }
+
+    /** Where each tensor's bytes come from (package-private: for tests and inspection). */
+    Map<String, Origin> origins() {
+        return parts.origins();
+    }
+
+    @Override
+    public String toString() {
+        return "Checkpoint[" + source.getFileName() + ", " + format + ", " + parts.tensors().size() + " tensors]";
+    }
+}

@@ -1,0 +1,281 @@
+package dev.beit3.core.checkpoint;
+
+import dev.beit3.api.CheckpointException;
+import dev.beit3.core.checkpoint.Pickle.StorageRef;
+import dev.beit3.core.checkpoint.Pickle.TensorRef;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Enumeration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.List;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipException;
+import java.util.zip.ZipFile;
+
+/**
+ * Reads the {@code torch.save} zip container: finds {@code <folder>/data.pkl}, runs it through the
+ * {@link RestrictedUnpickler}, and rebuilds each state-dict tensor from its storage entry
+ * {@code <folder>/data/<key>}, checking every size against the entry before allocating.
+ */
+final class PthReader {
+    /** Largest {@code data.pkl} accepted. */
+    static final long MAX_PICKLE_BYTES = 1L << 30;
+    /** Largest single storage (a Java array). */
+    static final long MAX_STORAGE_BYTES = Integer.MAX_VALUE - 8;
+
+    private final Path file;
+    private final ZipFile zip;
+    private final long fileSize;
+    private final String folder;
+    private final Map<String, byte[]> storages = new HashMap<>();
+    private final Map<String, Checkpoint.Origin> origins = new java.util.LinkedHashMap<>();
+
+    private PthReader(Path file, ZipFile zip, long fileSize, String folder) {
+        this.file = file;
+        this.zip = zip;
+        this.fileSize = fileSize;
+        this.folder = folder;
+    }
+
+    /** Reads the whole checkpoint. */
+    static Checkpoint.Parts read(Path file) throws IOException {
+        long fileSize = Files.size(file);
+        ZipFile zip;
+        try {
+            zip = new ZipFile(file.toFile());
+        } catch (ZipException e) {
+            throw new CheckpointException(file + " is not a readable zip archive (" + e.getMessage()
+                    + "): the file is truncated or corrupt; download it again");
+        }
+        try (zip) {
+            String pkl = findPickle(file, zip);
+            String folder = pkl.substring(0, pkl.length() - "data.pkl".length());
+            PthReader r = new PthReader(file, zip, fileSize, folder);
+            r.checkByteOrder();
+            byte[] pickle = r.readEntry(zip.getEntry(pkl), MAX_PICKLE_BYTES, "pickle " + pkl);
+            Object top = RestrictedUnpickler.load(pickle, pkl + " in " + file.getFileName());
+            Checkpoint.Parts p = StateDicts.assemble(top, file.getFileName().toString(), r::tensor);
+            return new Checkpoint.Parts(p.tensors(), p.location(), p.extras(), java.util.Collections.unmodifiableMap(r.origins));
+        }
+    }
+
+    private static String findPickle(Path file, ZipFile zip) {
+        List<String> pickles = new ArrayList<>();
+        Enumeration<? extends ZipEntry> en = zip.entries();
+        int count = 0;
+        while (en.hasMoreElements()) {
+            ZipEntry e = en.nextElement();
+            String n = e.getName();
+            count++;
+            if (n.startsWith("/") || n.contains("\\") || n.contains(":") || Arrays.asList(n.split("/")).contains("..")) {
+                throw new CheckpointException("unsafe zip entry name '" + n + "' in " + file
+                        + ": a checkpoint never holds absolute or '..' paths; refusing the file");
+            }
+            if (n.equals("data.pkl") || (n.endsWith("/data.pkl") && n.indexOf('/') == n.length() - "/data.pkl".length())) {
+                pickles.add(n);
+            }
+        }
+        if (pickles.isEmpty()) {
+            throw new CheckpointException(file + " is a zip archive with " + count
+                    + " entries but no <folder>/data.pkl: not a torch.save checkpoint");
+        }
+        if (pickles.size() > 1) {
+            throw new CheckpointException(file + " holds several pickles " + pickles + ": ambiguous torch.save archive");
+        }
+        return pickles.get(0);
+    }
+
+    private void checkByteOrder() throws IOException {
+        ZipEntry bo = zip.getEntry(folder + "byteorder");
+        if (bo != null) {
+            String order = new String(readEntry(bo, 16, "byteorder"), StandardCharsets.US_ASCII).trim();
+            if (!order.equals("little")) {
+                throw new CheckpointException(file + " was saved with byte order '" + order
+                        + "'; only little-endian checkpoints are supported");
+            }
+        }
+    }
+
+    /** Reads an entry completely, never more than its declared size nor {@code max}. */
+    private byte[] readEntry(ZipEntry e, long max, String what) throws IOException {
+        long size = e.getSize();
+        if (size < 0) {
+            throw new CheckpointException(what + " (" + e.getName() + ") in " + file + " has no declared size");
+        }
+        if (size > max) {
+            throw new CheckpointException(what + " (" + e.getName() + ") in " + file + " declares " + size
+                    + " bytes, more than the limit of " + max);
+        }
+        if (e.getMethod() == ZipEntry.STORED && size > fileSize) {
+            throw new CheckpointException(what + " (" + e.getName() + ") declares " + size + " bytes but " + file
+                    + " has only " + fileSize + ": truncated or corrupt file");
+        }
+        byte[] buf = new byte[(int) size];
+        try (InputStream in = zip.getInputStream(e)) {
+            int n = in.readNBytes(buf, 0, buf.length);
+            if (n != buf.length) {
+                throw new CheckpointException(what + " (" + e.getName() + ") in " + file + " ends after " + n + " of "
+                        + size + " bytes: truncated file");
+            }
+            if (in.read() != -1) {
+                throw new CheckpointException(what + " (" + e.getName() + ") in " + file
+                        + " inflates beyond its declared size of " + size + " bytes (zip bomb or corrupt archive)");
+            }
+        } catch (ZipException ex) {
+            throw new CheckpointException(what + " (" + e.getName() + ") in " + file + " is corrupt: " + ex.getMessage(), ex);
+        } catch (java.io.EOFException ex) {
+            throw new CheckpointException(what + " (" + e.getName() + ") in " + file + " is truncated", ex);
+        }
+        return buf;
+    }
+
+    private byte[] storage(StorageRef s, String tensorName) {
+        byte[] cached = storages.get(s.key());
+        if (cached != null) {
+            return cached;
+        }
+        String entryName = folder + "data/" + s.key();
+        ZipEntry e = zip.getEntry(entryName);
+        if (e == null) {
+            throw new CheckpointException("tensor " + tensorName + " refers to storage " + s.key() + " but " + file
+                    + " has no entry " + entryName);
+        }
+        long expected;
+        try {
+            expected = Math.multiplyExact(s.numel(), s.dtype().byteSize());
+        } catch (ArithmeticException ex) {
+            throw new CheckpointException("storage " + s.key() + " of " + tensorName + " declares an absurd size of "
+                    + s.numel() + " elements in " + file);
+        }
+        if (e.getSize() != expected) {
+            throw new CheckpointException("storage " + s.key() + " (" + entryName + ") of tensor " + tensorName
+                    + " declares " + s.numel() + " × " + s.dtype().byteSize() + " = " + expected + " bytes of "
+                    + s.dtype().pythonName() + " but the entry holds " + e.getSize() + " bytes in " + file);
+        }
+        if (expected > MAX_STORAGE_BYTES) {
+            throw new CheckpointException("storage " + s.key() + " of tensor " + tensorName + " has " + expected
+                    + " bytes, more than the 2 GiB a single storage may have here");
+        }
+        byte[] data;
+        try {
+            data = readEntry(e, MAX_STORAGE_BYTES, "storage " + s.key());
+        } catch (IOException ex) {
+            throw new CheckpointException("cannot read storage " + entryName + " of " + file + ": " + ex.getMessage(), ex);
+        }
+        storages.put(s.key(), data);
+        return data;
+    }
+
+    /** Rebuilds a tensor as contiguous little-endian bytes, honouring offset and strides. */
+    TensorData tensor(String name, TensorRef t) {
+        StorageRef s = t.storage();
+        long[] size = t.size();
+        long[] stride = t.stride();
+        String where = "tensor " + name + " in " + file.getFileName();
+        if (size.length != stride.length) {
+            throw new CheckpointException(where + ": size " + Arrays.toString(size) + " and stride "
+                    + Arrays.toString(stride) + " have different ranks");
+        }
+        if (t.offset() < 0) {
+            throw new CheckpointException(where + ": negative storage offset " + t.offset());
+        }
+        for (int i = 0; i < size.length; i++) {
+            if (size[i] < 0 || stride[i] < 0) {
+                throw new CheckpointException(where + ": negative size or stride (size " + Arrays.toString(size)
+                        + ", stride " + Arrays.toString(stride) + ")");
+            }
+        }
+        long numel = TensorData.numel(size, name);
+        long last; // highest element index touched
+        try {
+            last = t.offset();
+            for (int i = 0; i < size.length; i++) {
+                if (size[i] > 0) {
+                    last = Math.addExact(last, Math.multiplyExact(size[i] - 1, stride[i]));
+                }
+            }
+        } catch (ArithmeticException ex) {
+            throw new CheckpointException(where + ": offset/size/stride overflow 64 bits");
+        }
+        if (numel > 0 ? last >= s.numel() : t.offset() > s.numel()) {
+            throw new CheckpointException(where + ": view (offset " + t.offset() + ", size " + Arrays.toString(size)
+                    + ", stride " + Arrays.toString(stride) + ") runs past its storage " + s.key() + " of "
+                    + s.numel() + " elements");
+        }
+        int item = s.dtype().byteSize();
+        if (Math.multiplyExact(numel, (long) item) > MAX_STORAGE_BYTES) {
+            throw new CheckpointException(where + " is larger than 2 GiB");
+        }
+        byte[] data = storage(s, name);
+        boolean contiguous = isContiguous(size, stride);
+        origins.put(name, new Checkpoint.Origin(folder + "data/" + s.key(), t.offset() * item, contiguous));
+        if (contiguous) {
+            ByteBuffer b = ByteBuffer.wrap(data, (int) (t.offset() * item), (int) (numel * item)).slice()
+                    .order(ByteOrder.LITTLE_ENDIAN);
+            return new TensorData(name, s.dtype(), size, b);
+        }
+        byte[] out = new byte[(int) (numel * item)];
+        if (numel > 0) {
+            gather(data, out, t.offset(), size, stride, item);
+        }
+        return new TensorData(name, s.dtype(), size, ByteBuffer.wrap(out).order(ByteOrder.LITTLE_ENDIAN));
+    }
+
+    static boolean isContiguous(long[] size, long[] stride) {
+        long expected = 1;
+        for (int i = size.length - 1; i >= 0; i--) {
+            if (size[i] == 0) {
+                return true;
+            }
+            if (size[i] != 1 && stride[i] != expected) {
+                return false;
+            }
+            expected *= size[i];
+        }
+        return true;
+    }
+
+    /** Copies a strided view into row-major order, one innermost row at a time. */
+    private static void gather(byte[] src, byte[] dst, long offset, long[] size, long[] stride, int item) {
+        int rank = size.length;
+        long inner = rank == 0 ? 1 : size[rank - 1];
+        long innerStride = rank == 0 ? 0 : stride[rank - 1];
+        long[] idx = new long[Math.max(rank - 1, 0)];
+        int out = 0;
+        while (true) {
+            long base = offset;
+            for (int d = 0; d < idx.length; d++) {
+                base += idx[d] * stride[d];
+            }
+            if (innerStride == 1) {
+                int n = (int) (inner * item);
+                System.arraycopy(src, (int) (base * item), dst, out, n);
+                out += n;
+            } else {
+                for (long j = 0; j < inner; j++) {
+                    System.arraycopy(src, (int) ((base + j * innerStride) * item), dst, out, item);
+                    out += item;
+                }
+            }
+            int d = idx.length - 1;
+            while (d >= 0) {
+                if (++idx[d] < size[d]) {
+                    break;
+                }
+                idx[d] = 0;
+                d--;
+            }
+            if (d < 0) {
+                return;
+            }
+        }
+    }
+}

@@ -1,0 +1,256 @@
+package dev.beit3.core.checkpoint;
+
+import com.google.gson.Gson;
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParseException;
+import com.google.gson.JsonParser;
+import com.google.gson.JsonPrimitive;
+import dev.beit3.api.Api;
+import dev.beit3.api.CheckpointException;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Reads and writes the safetensors format: an 8-byte little-endian header length, a JSON header
+ * ({@code {"name": {"dtype": "F32", "shape": [..], "data_offsets": [begin, end]}, "__metadata__": {..}}}),
+ * then the raw little-endian tensor bytes. Offsets are validated on read (inside the data area,
+ * non-overlapping, matching shape × itemsize).
+ */
+@Api(status = Api.Status.STABLE)
+public final class SafeTensors {
+    /** Largest header accepted (as the reference implementation: 100 MB). */
+    static final long MAX_HEADER = 100_000_000L;
+    private static final String METADATA = "__metadata__";
+    private static final Gson GSON = new GsonBuilder().disableHtmlEscaping().create();
+
+    private SafeTensors() {}
+
+    /**
+     * Writes tensors (in map order) and string metadata to a safetensors file, replacing it.
+     *
+     * @param file the target
+     * @param tensors the tensors; keys are written as given (the TensorData names are not used)
+     * @param metadata optional {@code __metadata__} strings (may be empty or null)
+     * @throws IOException if the file cannot be written
+     * @throws CheckpointException if a key is {@code __metadata__}
+     */
+    public static void write(Path file, Map<String, TensorData> tensors, Map<String, String> metadata) throws IOException {
+        JsonObject header = new JsonObject();
+        if (metadata != null && !metadata.isEmpty()) {
+            JsonObject meta = new JsonObject();
+            metadata.forEach(meta::addProperty);
+            header.add(METADATA, meta);
+        }
+        long offset = 0;
+        for (Map.Entry<String, TensorData> e : tensors.entrySet()) {
+            if (e.getKey().equals(METADATA)) {
+                throw new CheckpointException("a tensor may not be called " + METADATA + " in a safetensors file");
+            }
+            TensorData t = e.getValue();
+            JsonObject o = new JsonObject();
+            o.addProperty("dtype", t.dtype().safetensorsCode());
+            JsonArray shape = new JsonArray();
+            for (long d : t.shape()) {
+                shape.add(d);
+            }
+            o.add("shape", shape);
+            long bytes = t.numel() * t.dtype().byteSize();
+            JsonArray offs = new JsonArray();
+            offs.add(offset);
+            offs.add(offset + bytes);
+            o.add("data_offsets", offs);
+            header.add(e.getKey(), o);
+            offset += bytes;
+        }
+        byte[] json = GSON.toJson(header).getBytes(StandardCharsets.UTF_8);
+        int padded = (json.length + 7) / 8 * 8;
+        ByteBuffer head = ByteBuffer.allocate(8 + padded).order(ByteOrder.LITTLE_ENDIAN);
+        head.putLong(padded).put(json);
+        while (head.hasRemaining()) {
+            head.put((byte) ' ');
+        }
+        head.flip();
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.TRUNCATE_EXISTING)) {
+            writeFully(ch, head);
+            for (TensorData t : tensors.values()) {
+                writeFully(ch, t.data());
+            }
+        }
+    }
+
+    /**
+     * Reads a safetensors file (through {@link Checkpoint#read}).
+     *
+     * @param file the file
+     * @return the checkpoint (state-dict location {@code ""}, extras = the metadata strings)
+     * @throws IOException if the file cannot be read
+     * @throws CheckpointException if the file is not a valid safetensors file
+     */
+    public static Checkpoint read(Path file) throws IOException {
+        Checkpoint c = Checkpoint.read(file);
+        if (c.format() != Checkpoint.Format.SAFETENSORS) {
+            throw new CheckpointException(file + " is a " + c.format() + " checkpoint, not safetensors");
+        }
+        return c;
+    }
+
+    private static void writeFully(FileChannel ch, ByteBuffer b) throws IOException {
+        while (b.hasRemaining()) {
+            ch.write(b);
+        }
+    }
+
+    /** Whether the first bytes look like a safetensors header. */
+    static boolean looksLike(byte[] head, int n, long fileSize) {
+        if (n < 9) {
+            return false;
+        }
+        long len = ByteBuffer.wrap(head, 0, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
+        return len > 0 && head[8] == '{';
+    }
+
+    static Checkpoint.Parts readParts(Path file) throws IOException {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            long size = ch.size();
+            ByteBuffer lenBuf = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
+            readFully(ch, lenBuf, 0, file);
+            long n = lenBuf.flip().getLong();
+            if (n <= 0 || n > MAX_HEADER || n > size - 8) {
+                throw new CheckpointException("safetensors file " + file + " declares a header of " + n
+                        + " bytes but has " + size + " bytes (limit " + MAX_HEADER + "): truncated or corrupt");
+            }
+            ByteBuffer hb = ByteBuffer.allocate((int) n);
+            readFully(ch, hb, 8, file);
+            JsonObject header;
+            try {
+                JsonElement el = JsonParser.parseString(new String(hb.array(), StandardCharsets.UTF_8));
+                if (!el.isJsonObject()) {
+                    throw new CheckpointException("safetensors header of " + file + " is not a JSON object");
+                }
+                header = el.getAsJsonObject();
+            } catch (JsonParseException | IllegalStateException e) {
+                throw new CheckpointException("safetensors header of " + file + " is not valid JSON: " + e.getMessage(), e);
+            }
+            long dataStart = 8 + n;
+            long dataSize = size - dataStart;
+            record Entry(String name, DType dtype, long[] shape, long begin, long end) {}
+            List<Entry> entries = new ArrayList<>();
+            Map<String, Object> metadata = new LinkedHashMap<>();
+            for (Map.Entry<String, JsonElement> e : header.entrySet()) {
+                String name = e.getKey();
+                String where = "safetensors entry '" + name + "' of " + file;
+                if (name.equals(METADATA)) {
+                    if (!e.getValue().isJsonObject()) {
+                        throw new CheckpointException(METADATA + " of " + file + " is not an object of strings");
+                    }
+                    for (Map.Entry<String, JsonElement> m : e.getValue().getAsJsonObject().entrySet()) {
+                        if (!m.getValue().isJsonPrimitive() || !m.getValue().getAsJsonPrimitive().isString()) {
+                            throw new CheckpointException(METADATA + "." + m.getKey() + " of " + file + " is not a string");
+                        }
+                        metadata.put(m.getKey(), m.getValue().getAsString());
+                    }
+                    continue;
+                }
+                if (!e.getValue().isJsonObject()) {
+                    throw new CheckpointException(where + " is not an object");
+                }
+                JsonObject o = e.getValue().getAsJsonObject();
+                JsonElement dt = o.get("dtype");
+                if (dt == null || !dt.isJsonPrimitive() || !dt.getAsJsonPrimitive().isString()) {
+                    throw new CheckpointException(where + " has no dtype");
+                }
+                DType dtype = DType.fromSafetensorsCode(dt.getAsString()).orElseThrow(() -> new CheckpointException(
+                        where + " has unsupported dtype " + dt.getAsString()
+                                + " (supported: F32, F16, BF16, F64, I64, I32, I16, I8, U8, BOOL)"));
+                long[] shape = naturals(o.get("shape"), -1, where + ": shape");
+                long[] offs = naturals(o.get("data_offsets"), 2, where + ": data_offsets");
+                long numel = TensorData.numel(shape, name);
+                long bytes;
+                try {
+                    bytes = Math.multiplyExact(numel, dtype.byteSize());
+                } catch (ArithmeticException ex) {
+                    throw new CheckpointException(where + ": shape overflows");
+                }
+                if (offs[0] > offs[1] || offs[1] > dataSize) {
+                    throw new CheckpointException(where + ": data_offsets [" + offs[0] + ", " + offs[1]
+                            + "] lie outside the data area of " + dataSize + " bytes");
+                }
+                if (offs[1] - offs[0] != bytes) {
+                    throw new CheckpointException(where + ": data_offsets span " + (offs[1] - offs[0])
+                            + " bytes but shape × itemsize is " + bytes);
+                }
+                if (bytes > PthReader.MAX_STORAGE_BYTES) {
+                    throw new CheckpointException(where + " is larger than 2 GiB");
+                }
+                entries.add(new Entry(name, dtype, shape, offs[0], offs[1]));
+            }
+            List<Entry> sorted = new ArrayList<>(entries);
+            sorted.sort(Comparator.comparingLong(Entry::begin).thenComparingLong(Entry::end));
+            for (int i = 1; i < sorted.size(); i++) {
+                if (sorted.get(i).begin() < sorted.get(i - 1).end()) {
+                    throw new CheckpointException("safetensors entries '" + sorted.get(i - 1).name() + "' and '"
+                            + sorted.get(i).name() + "' of " + file + " overlap");
+                }
+            }
+            Map<String, TensorData> tensors = new LinkedHashMap<>();
+            Map<String, Checkpoint.Origin> origins = new LinkedHashMap<>();
+            for (Entry en : entries) {
+                origins.put(en.name(), new Checkpoint.Origin("", dataStart + en.begin(), true));
+                ByteBuffer b = ByteBuffer.allocate((int) (en.end() - en.begin()));
+                readFully(ch, b, dataStart + en.begin(), file);
+                b.flip();
+                tensors.put(en.name(), new TensorData(en.name(), en.dtype(), en.shape(), b.order(ByteOrder.LITTLE_ENDIAN)));
+            }
+            return new Checkpoint.Parts(Collections.unmodifiableMap(tensors), "", Collections.unmodifiableMap(metadata),
+                    Collections.unmodifiableMap(origins));
+        }
+    }
+
+    private static long[] naturals(JsonElement el, int expectedLength, String what) {
+        if (el == null || !el.isJsonArray()) {
+            throw new CheckpointException(what + " is missing or not an array");
+        }
+        JsonArray a = el.getAsJsonArray();
+        if (expectedLength >= 0 && a.size() != expectedLength) {
+            throw new CheckpointException(what + " has " + a.size() + " values, expected " + expectedLength);
+        }
+        if (a.size() > 64) {
+            throw new CheckpointException(what + " has " + a.size() + " dimensions");
+        }
+        long[] r = new long[a.size()];
+        for (int i = 0; i < r.length; i++) {
+            JsonElement x = a.get(i);
+            if (!x.isJsonPrimitive() || !((JsonPrimitive) x).isNumber() || !x.getAsString().matches("\\d{1,18}")) {
+                throw new CheckpointException(what + "[" + i + "] = " + x + " is not a non-negative integer");
+            }
+            r[i] = Long.parseLong(x.getAsString());
+        }
+        return r;
+    }
+
+    private static void readFully(FileChannel ch, ByteBuffer b, long position, Path file) throws IOException {
+        long p = position;
+        while (b.hasRemaining()) {
+            int n = ch.read(b, p);
+            if (n < 0) {
+                throw new CheckpointException(file + " ends early at byte " + p + ": truncated safetensors file");
+            }
+            p += n;
+        }
+    }
+}
