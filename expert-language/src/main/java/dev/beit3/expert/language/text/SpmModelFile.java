@@ -144,7 +144,11 @@ final class SpmModelFile {
                         }
                     }
                 }
-                case 3 -> normalizer = true;
+                case 3 -> {
+                    normalizer = true;
+                    checkNormalizer(bytes, start, len, name, "normalizer_spec");
+                }
+                case 5 -> checkNormalizer(bytes, start, len, name, "denormalizer_spec");
                 default -> { }
             }
             r.pos = start + len;
@@ -164,6 +168,90 @@ final class SpmModelFile {
             throw bad(name, "it defines " + unknowns + " unknown pieces (<unk>); SentencePiece requires exactly one");
         }
         return new SpmModelFile(pieces, t, trainer, normalizer, modelType);
+    }
+
+    /** Finds the precompiled charsmap of a NormalizerSpec and validates it. */
+    private static void checkNormalizer(byte[] bytes, int start, int len, String name, String which) {
+        Reader n = new Reader(bytes, start, start + len, name);
+        while (n.hasMore()) {
+            long tg = n.varint();
+            int f = (int) (tg >>> 3);
+            int w = (int) (tg & 7);
+            if (f == 2 && w == 2) {
+                int l = n.length();
+                checkCharsmap(bytes, n.pos, l, name, which);
+                n.pos += l;
+            } else {
+                n.skip(w, f);
+            }
+        }
+    }
+
+    /**
+     * Validates a precompiled charsmap (uint32 trie size, a darts-clone double array, the normalized strings) the way
+     * the native normalizer will walk it, so that no lookup can read outside the blob: every child slot of every
+     * reachable trie node must lie inside the array, and every leaf value must point at a NUL-terminated string.
+     */
+    static void checkCharsmap(byte[] b, int off, int len, String name, String which) {
+        if (len == 0) {
+            return;
+        }
+        if (len < 4) {
+            throw bad(name, which + " has a precompiled charsmap of " + len + " bytes, too short");
+        }
+        long trieBytes = (b[off] & 0xffL) | (b[off + 1] & 0xffL) << 8 | (b[off + 2] & 0xffL) << 16
+                | (b[off + 3] & 0xffL) << 24;
+        if (trieBytes > len - 4 || trieBytes % 4 != 0 || trieBytes == 0) {
+            throw bad(name, which + " has a corrupt precompiled charsmap (trie of " + trieBytes + " bytes in a blob of "
+                    + len + ")");
+        }
+        int units = (int) (trieBytes / 4);
+        int[] a = new int[units];
+        ByteBuffer bb = ByteBuffer.wrap(b, off + 4, (int) trieBytes).order(ByteOrder.LITTLE_ENDIAN);
+        for (int i = 0; i < units; i++) {
+            a[i] = bb.getInt();
+        }
+        int strOff = off + 4 + (int) trieBytes;
+        int strLen = len - 4 - (int) trieBytes;
+        int lastNul = -1;
+        for (int i = strLen - 1; i >= 0; i--) {
+            if (b[strOff + i] == 0) {
+                lastNul = i;
+                break;
+            }
+        }
+        java.util.BitSet seen = new java.util.BitSet(units);
+        int[] stack = new int[units];
+        int sp = 0;
+        stack[sp++] = 0;
+        seen.set(0);
+        while (sp > 0) {
+            int node = stack[--sp];
+            long base = (node ^ dartsOffset(a[node])) & 0xffffffffL;
+            if ((base | 0xff) >= units) {
+                throw bad(name, which + " has a corrupt precompiled charsmap (trie node " + node
+                        + " points outside the array)");
+            }
+            int ib = (int) base;
+            if (((a[node] >>> 8) & 1) != 0) {
+                int value = a[ib] & 0x7fffffff;
+                if (value > lastNul) {
+                    throw bad(name, which + " has a corrupt precompiled charsmap (entry " + value
+                            + " outside its string table)");
+                }
+            }
+            for (int c = 1; c < 256; c++) {
+                int child = ib ^ c;
+                if ((a[child] & (0x80000000 | 0xff)) == c && !seen.get(child)) {
+                    seen.set(child);
+                    stack[sp++] = child;
+                }
+            }
+        }
+    }
+
+    private static int dartsOffset(int unit) {
+        return (unit >>> 10) << ((unit & (1 << 9)) >>> 6);
     }
 
     private static InvalidInputException bad(String name, String why) {
