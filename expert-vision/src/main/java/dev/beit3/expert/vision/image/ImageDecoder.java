@@ -105,8 +105,13 @@ public final class ImageDecoder {
                     w = reader.getWidth(0);
                     h = reader.getHeight(0);
                 } catch (IIOException | IndexOutOfBoundsException | IllegalStateException e) {
+                    String why = message(e);
+                    if (why.contains("<= 0")) {
+                        throw new InvalidInputException(name + ": the " + format + " header declares a zero-sized "
+                                + "image (" + why + ")", e);
+                    }
                     throw new InvalidInputException(name + ": the " + format + " header is corrupt or truncated ("
-                            + message(e) + ")", e);
+                            + why + ")", e);
                 }
                 if (w <= 0 || h <= 0) {
                     throw new InvalidInputException(name + ": the " + format + " header declares a zero-sized image ("
@@ -126,11 +131,19 @@ public final class ImageDecoder {
                     img = reader.read(0);
                 } catch (IIOException | IndexOutOfBoundsException | IllegalArgumentException
                         | IllegalStateException | NegativeArraySizeException e) {
+                    String why = message(e);
+                    if (why.contains("Unsupported Image Type")) {
+                        throw new InvalidInputException(name + ": the " + format + " image uses a colour type ImageIO"
+                                + " cannot decode (e.g. CMYK or YCCK JPEG): " + why + "; convert it to RGB", e);
+                    }
                     throw new InvalidInputException(name + ": the " + format + " data is corrupt or truncated ("
-                            + message(e) + ")", e);
+                            + why + ")", e);
                 } catch (IOException e) {
                     throw new InvalidInputException(name + ": the " + format + " data is corrupt or truncated ("
                             + message(e) + ")", e);
+                } catch (OutOfMemoryError e) {
+                    throw new InvalidInputException(name + ": not enough memory to decode the " + w + "x" + h + " "
+                            + format + " image; lower ImageLimits.maxPixels or give the JVM more heap (-Xmx)", e);
                 }
                 if (warnings.fatal != null) {
                     throw new InvalidInputException(name + ": the " + format + " data is corrupt or truncated ("
