@@ -1,0 +1,305 @@
+package dev.beit3.expert.vision.image;
+
+import dev.beit3.api.InvalidInputException;
+import java.awt.image.BufferedImage;
+import java.awt.image.ColorModel;
+import java.awt.image.IndexColorModel;
+import java.awt.image.Raster;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.Iterator;
+import java.util.Locale;
+import java.util.Objects;
+import javax.imageio.IIOException;
+import javax.imageio.ImageIO;
+import javax.imageio.ImageReader;
+import javax.imageio.stream.ImageInputStream;
+import javax.imageio.stream.MemoryCacheImageInputStream;
+
+/**
+ * Decodes image files with ImageIO (PNG, JPEG, GIF, BMP, WBMP, TIFF) into RGB the way the reference does
+ * (torchvision's {@code default_loader}: PIL {@code open} + {@code convert('RGB')}):
+ *
+ * <ul>
+ *   <li>grey is replicated to three channels; alpha is dropped <em>without</em> compositing; palettes are expanded
+ *       (palette transparency ignored);
+ *   <li>samples are taken from the raster as stored, with no colour management (no gamma, no ICC conversion), as
+ *       PIL does;
+ *   <li>16-bit colour or grey+alpha samples keep their high byte (PIL's {@code ;16B} raw modes); 16-bit grey without
+ *       alpha is clipped to 0..255 (PIL opens it as mode {@code I} and {@code I → RGB} clips); 1/2/4-bit samples are
+ *       scaled to 0..255;
+ *   <li>only the first frame of animated or multi-page files; EXIF orientation is not applied (nor by the reference).
+ * </ul>
+ *
+ * <p>The image size is read from the header and checked against {@link ImageLimits} before any pixel is decoded.
+ * Truncated or corrupt data, unsupported formats and non-images give an {@link InvalidInputException} naming the
+ * input and the reason. JPEG pixels can differ from the reference's libjpeg-turbo by a few levels.
+ */
+public final class ImageDecoder {
+    private ImageDecoder() {}
+
+    /**
+     * Decodes an image file.
+     *
+     * @param file the file
+     * @param limits size limits
+     * @return the RGB pixels
+     * @throws IOException if the file cannot be read
+     * @throws InvalidInputException if the content is not a decodable image within the limits
+     */
+    public static RgbImage decode(Path file, ImageLimits limits) throws IOException {
+        Objects.requireNonNull(file, "file");
+        if (!Files.isRegularFile(file)) {
+            throw new NoSuchFileException(file.toString(), null, "image file not found");
+        }
+        long size = Files.size(file);
+        if (size > Integer.MAX_VALUE - 16) {
+            throw new InvalidInputException("image file '" + file + "' has " + size + " bytes, more than the 2 GB an"
+                    + " image file may have here");
+        }
+        return decode(Files.readAllBytes(file), "'" + file + "'", limits);
+    }
+
+    /**
+     * Decodes an image held in memory.
+     *
+     * @param bytes the encoded image (file content)
+     * @param limits size limits
+     * @return the RGB pixels
+     * @throws IOException declared for symmetry with {@link #decode(Path, ImageLimits)}; not thrown for in-memory
+     *     data
+     * @throws InvalidInputException if the bytes are not a decodable image within the limits
+     */
+    public static RgbImage decode(byte[] bytes, ImageLimits limits) throws IOException {
+        return decode(bytes, "the image bytes", limits);
+    }
+
+    static RgbImage decode(byte[] bytes, String name, ImageLimits limits) {
+        Objects.requireNonNull(bytes, "bytes");
+        Objects.requireNonNull(limits, "limits");
+        if (bytes.length == 0) {
+            throw new InvalidInputException(name + " is empty (0 bytes): not an image");
+        }
+        try (ImageInputStream in = new MemoryCacheImageInputStream(new ByteArrayInputStream(bytes))) {
+            Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
+            if (!readers.hasNext()) {
+                String known = ImageFormats.sniff(bytes);
+                if (known != null) {
+                    throw new InvalidInputException(name + " is a " + known + " image, a format ImageIO cannot read"
+                            + "; convert it to PNG or JPEG");
+                }
+                throw new InvalidInputException(name + " is not an image in a format ImageIO can read (PNG, JPEG, GIF,"
+                        + " BMP, WBMP, TIFF); it starts with bytes " + ImageFormats.hexPrefix(bytes, 12));
+            }
+            ImageReader reader = readers.next();
+            String format = reader.getFormatName().toUpperCase(Locale.ROOT);
+            try {
+                reader.setInput(in, true, true);
+                int w;
+                int h;
+                try {
+                    w = reader.getWidth(0);
+                    h = reader.getHeight(0);
+                } catch (IIOException | IndexOutOfBoundsException | IllegalStateException e) {
+                    String why = message(e);
+                    if (why.contains("<= 0")) {
+                        throw new InvalidInputException(name + ": the " + format + " header declares a zero-sized "
+                                + "image (" + why + ")", e);
+                    }
+                    throw new InvalidInputException(name + ": the " + format + " header is corrupt or truncated ("
+                            + why + ")", e);
+                }
+                if (w <= 0 || h <= 0) {
+                    throw new InvalidInputException(name + ": the " + format + " header declares a zero-sized image ("
+                            + w + "x" + h + ")");
+                }
+                long pixels = (long) w * h;
+                if (pixels > limits.maxPixels()) {
+                    throw new InvalidInputException(name + ": the " + format + " image is " + w + "x" + h + " = "
+                            + pixels + " pixels, over the limit of " + limits.maxPixels() + " pixels (a possible "
+                            + "decompression bomb); refused before decoding. Raise ImageLimits.maxPixels if the image "
+                            + "is trusted.");
+                }
+                WarningCollector warnings = new WarningCollector();
+                reader.addIIOReadWarningListener(warnings);
+                BufferedImage img;
+                try {
+                    img = reader.read(0);
+                } catch (IIOException | IndexOutOfBoundsException | IllegalArgumentException
+                        | IllegalStateException | NegativeArraySizeException e) {
+                    String why = message(e);
+                    if (why.contains("Unsupported Image Type")) {
+                        throw new InvalidInputException(name + ": the " + format + " image uses a colour type ImageIO"
+                                + " cannot decode (e.g. CMYK or YCCK JPEG): " + why + "; convert it to RGB", e);
+                    }
+                    throw new InvalidInputException(name + ": the " + format + " data is corrupt or truncated ("
+                            + why + ")", e);
+                } catch (IOException e) {
+                    throw new InvalidInputException(name + ": the " + format + " data is corrupt or truncated ("
+                            + message(e) + ")", e);
+                } catch (OutOfMemoryError e) {
+                    throw new InvalidInputException(name + ": not enough memory to decode the " + w + "x" + h + " "
+                            + format + " image; lower ImageLimits.maxPixels or give the JVM more heap (-Xmx)", e);
+                }
+                if (warnings.fatal != null) {
+                    throw new InvalidInputException(name + ": the " + format + " data is corrupt or truncated ("
+                            + warnings.fatal + "); the reference (PIL) refuses such files too");
+                }
+                return toRgb(img, name, format);
+            } finally {
+                reader.dispose();
+            }
+        } catch (IOException e) {
+            throw new InvalidInputException(name + ": cannot read the image (" + message(e) + ")", e);
+        }
+    }
+
+    private static String message(Throwable e) {
+        StringBuilder sb = new StringBuilder();
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (sb.length() > 0) {
+                sb.append(": ");
+            }
+            sb.append(t.getMessage() != null ? t.getMessage() : t.getClass().getSimpleName());
+            if (t.getCause() == t) {
+                break;
+            }
+        }
+        return sb.toString();
+    }
+
+    /** Converts a decoded image to 8-bit RGB from its raw samples, following PIL's {@code convert('RGB')}. */
+    static RgbImage toRgb(BufferedImage img, String name, String format) {
+        int w = img.getWidth();
+        int h = img.getHeight();
+        Raster r = img.getRaster();
+        ColorModel cm = img.getColorModel();
+        byte[] out = new byte[Math.multiplyExact(Math.multiplyExact(w, h), 3)];
+        int minX = r.getMinX();
+        int minY = r.getMinY();
+        if (cm instanceof IndexColorModel icm) {
+            int[] idx = new int[w];
+            for (int y = 0; y < h; y++) {
+                r.getSamples(minX, minY + y, w, 1, 0, idx);
+                for (int x = 0; x < w; x++) {
+                    int o = (y * w + x) * 3;
+                    int i = idx[x];
+                    out[o] = (byte) icm.getRed(i);
+                    out[o + 1] = (byte) icm.getGreen(i);
+                    out[o + 2] = (byte) icm.getBlue(i);
+                }
+            }
+            return new RgbImage(w, h, out);
+        }
+        int colors = cm.getNumColorComponents();
+        boolean alpha = cm.hasAlpha();
+        if (colors != 1 && colors != 3) {
+            throw new InvalidInputException(name + ": " + format + " images with " + colors + " colour components ("
+                    + "e.g. CMYK) are not supported; convert the image to RGB");
+        }
+        int[] bits = new int[colors];
+        for (int c = 0; c < colors; c++) {
+            bits[c] = r.getSampleModel().getSampleSize(c);
+        }
+        int[] row = new int[w];
+        for (int c = 0; c < 3; c++) {
+            int band = colors == 1 ? 0 : c;
+            int b = bits[band];
+            boolean clipGray16 = colors == 1 && !alpha && b == 16;
+            for (int y = 0; y < h; y++) {
+                r.getSamples(minX, minY + y, w, 1, band, row);
+                for (int x = 0; x < w; x++) {
+                    out[(y * w + x) * 3 + c] = (byte) to8(row[x], b, clipGray16);
+                }
+            }
+        }
+        return new RgbImage(w, h, out);
+    }
+
+    private static int to8(int v, int bits, boolean clip) {
+        if (bits == 8) {
+            return v;
+        }
+        if (bits > 8) {
+            return clip ? Math.min(v, 255) : v >>> (bits - 8);
+        }
+        return v * 255 / ((1 << bits) - 1);
+    }
+
+    /** Keeps the first read warning that means the data is incomplete or damaged. */
+    private static final class WarningCollector implements javax.imageio.event.IIOReadWarningListener {
+        private String fatal;
+
+        @Override
+        public void warningOccurred(ImageReader source, String warning) {
+            String wl = warning == null ? "" : warning.toLowerCase(Locale.ROOT);
+            if (fatal == null && (wl.contains("premature") || wl.contains("truncat") || wl.contains("corrupt")
+                    || wl.contains("end of"))) {
+                fatal = warning;
+            }
+        }
+    }
+
+    /** Recognises common formats ImageIO cannot read, for a precise message. */
+    static final class ImageFormats {
+        private ImageFormats() {}
+
+        static String sniff(byte[] b) {
+            if (starts(b, 0, "RIFF") && starts(b, 8, "WEBP")) {
+                return "WebP";
+            }
+            if (starts(b, 4, "ftyp")) {
+                String brand = b.length >= 12 ? new String(b, 8, 4, StandardCharsets.ISO_8859_1) : "";
+                if (brand.startsWith("avi")) {
+                    return "AVIF";
+                }
+                if (brand.startsWith("hei") || brand.startsWith("mif") || brand.startsWith("hev")) {
+                    return "HEIF/HEIC";
+                }
+            }
+            if (starts(b, 0, "8BPS")) {
+                return "Photoshop (PSD)";
+            }
+            if (b.length >= 4 && b[0] == 0 && b[1] == 0 && b[2] == 1 && b[3] == 0) {
+                return "ICO";
+            }
+            if (b.length >= 12 && b[0] == 0 && b[1] == 0 && b[2] == 0 && b[3] == 0x0c && starts(b, 4, "jP  ")) {
+                return "JPEG 2000";
+            }
+            if (b.length >= 4 && (b[0] & 0xff) == 0xff && b[1] == 0x0a) {
+                return "JPEG XL";
+            }
+            if (starts(b, 0, "gimp xcf")) {
+                return "GIMP XCF";
+            }
+            if (starts(b, 0, "\u0089PNG") || (b.length >= 3 && (b[0] & 0xff) == 0xff && (b[1] & 0xff) == 0xd8)) {
+                return null;
+            }
+            return null;
+        }
+
+        private static boolean starts(byte[] b, int off, String magic) {
+            if (b.length < off + magic.length()) {
+                return false;
+            }
+            for (int i = 0; i < magic.length(); i++) {
+                if ((b[off + i] & 0xff) != magic.charAt(i)) {
+                    return false;
+                }
+            }
+            return true;
+        }
+
+        static String hexPrefix(byte[] b, int n) {
+            StringBuilder sb = new StringBuilder();
+            for (int i = 0; i < Math.min(n, b.length); i++) {
+                sb.append(String.format("%02x", b[i] & 0xff));
+            }
+            return sb.append(b.length > n ? "..." : "").toString();
+        }
+    }
+}
