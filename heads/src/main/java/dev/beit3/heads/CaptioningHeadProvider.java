@@ -136,8 +136,10 @@ public final class CaptioningHeadProvider implements HeadProvider {
             long b = textIds.getShape().get(0);
             long d = out.output().getShape().get(2);
             NDArray text = out.output().get(":, {}:", nv).reshape(b * t, d); // (B·T, D)
-            NDArray sel = maskedPositions.reshape(b * t).toType(DataType.BOOLEAN, false);
-            return mlm.apply(text.booleanMask(sel)); // (M, V)
+            long[] flags = maskedPositions.toType(DataType.INT64, false).toLongArray();
+            long[] rows = java.util.stream.IntStream.range(0, flags.length).filter(i -> flags[i] != 0)
+                    .mapToLong(i -> i).toArray();
+            return mlm.apply(text.get(scope.create(rows))); // (M, V), rows in row-major order of the mask
         }
 
         @Override

@@ -48,7 +48,25 @@ class EncoderParityTest {
         EncoderConfig cfg = c.encoderConfig();
         try (NDManager weights = NDManager.newBaseManager(); NDManager call = weights.newSubManager()) {
             MultiwayEncoder enc = load(c, cfg, weights);
-            EncoderInput in = input(c, call).withAllHiddenStates(true);
+            if (c.has("vision_hidden_states")) { // retrieval: separate image-only and text-only passes
+                EncoderInput full = input(c, call);
+                check(c, "vision_", enc, EncoderInput.vision(full.image()), cfg, call);
+                check(c, "text_", enc, EncoderInput.text(full.textIds(), full.textPaddingMask()), cfg, call);
+            } else {
+                check(c, "", enc, input(c, call), cfg, call);
+            }
+        }
+    }
+
+    private void check(ParityCase c, String prefix, MultiwayEncoder enc, EncoderInput input, EncoderConfig cfg,
+            NDManager call) {
+        {
+            EncoderInput in = input.withAllHiddenStates(true);
+            if (c.manifest.has("attention_mask")) { // captioning: the reference's uni-directional text mask
+                int nv = cfg.numPatches() + 1;
+                int t = (int) in.textIds().getShape().get(1);
+                in = in.withAttentionMask(dev.beit3.heads.CaptioningMaskForTests.mask(nv, t, call));
+            }
             EncoderOutput out = enc.encode(in, call);
             int layers = cfg.layers();
             assertThat(out.hiddenStates()).hasSize(layers + 1);
@@ -58,10 +76,10 @@ class EncoderParityTest {
                 parts.add(h.toFloatArray());
             }
             hs = concat(parts);
-            c.check("hidden_states", hs);
-            c.check("encoder_out", out.output().toFloatArray());
-            if (c.has("token_embeddings")) {
-                c.check("token_embeddings", tokenEmbeddings(enc, in, call));
+            c.check(prefix + "hidden_states", hs);
+            c.check(prefix + "encoder_out", out.output().toFloatArray());
+            if (c.has(prefix + "token_embeddings")) {
+                c.check(prefix + "token_embeddings", tokenEmbeddings(enc, in, call));
             }
             if (c.has("interpolated_vision_pos_embed")) {
                 assertThat(enc.embedding(Modality.VISION).provenance()).contains("interpolated");
@@ -75,6 +93,11 @@ class EncoderParityTest {
                 : c.has("text_description") ? "text_description" : c.has("language_tokens") ? "language_tokens" : null;
         NDArray ids = textName == null ? null : c.input(textName, m);
         NDArray pad = c.has("padding_mask") ? c.input("padding_mask", m) : null;
+        if (c.has("image_a")) { // NLVR2: one pass over [all (a, text), all (b, text)]
+            image = c.input("image_a", m).concat(c.input("image_b", m), 0);
+            ids = ids.concat(ids, 0);
+            pad = pad == null ? null : pad.concat(pad, 0);
+        }
         EncoderInput in = new EncoderInput(image, ids, pad, null, null, false, java.util.Map.of());
         if (c.has("vision_masked_position")) {
             in = in.withVisionMask(c.input("vision_masked_position", m));

@@ -85,7 +85,7 @@ public final class Beit3Branch {
         @Override
         public NDList projectQkv(NDArray x) {
             NDArray h = preNorm.apply(x); // (B, Te, D)
-            return qkv.apply(h).split(3, -1); // 3 × (B, Te, D)
+            return qkv.apply(h).split(3, 2); // 3 × (B, Te, D)
         }
 
         @Override
