@@ -211,10 +211,10 @@ final class PthReader {
                     + s.numel() + " elements");
         }
         int item = s.dtype().byteSize();
-        if (Math.multiplyExact(numel, (long) item) > MAX_STORAGE_BYTES) {
-            throw new CheckpointException(where + " is larger than 2 GiB");
-        }
         byte[] data = storage(s, name);
+        if (numel > MAX_STORAGE_BYTES / item) {
+            throw new CheckpointException(where + " is larger than 2 GiB (a view repeating its storage?)");
+        }
         boolean contiguous = isContiguous(size, stride);
         origins.put(name, new Checkpoint.Origin(folder + "data/" + s.key(), t.offset() * item, contiguous));
         if (contiguous) {
