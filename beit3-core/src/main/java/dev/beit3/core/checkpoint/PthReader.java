@@ -160,9 +160,14 @@ final class PthReader {
                     + " declares " + s.numel() + " × " + s.dtype().byteSize() + " = " + expected + " bytes of "
                     + s.dtype().pythonName() + " but the entry holds " + e.getSize() + " bytes in " + file);
         }
+        if (e.getMethod() == ZipEntry.STORED && expected > fileSize) {
+            throw new CheckpointException("storage " + s.key() + " (" + entryName + ") of tensor " + tensorName
+                    + " declares " + expected + " bytes but " + file + " has only " + fileSize
+                    + " bytes: truncated or corrupt file");
+        }
         if (expected > MAX_STORAGE_BYTES) {
-            throw new CheckpointException("storage " + s.key() + " of tensor " + tensorName + " has " + expected
-                    + " bytes, more than the 2 GiB a single storage may have here");
+            throw new CheckpointException("storage " + s.key() + " of tensor " + tensorName + " in " + file + " has "
+                    + expected + " bytes, more than the 2 GiB a single storage may have here");
         }
         byte[] data;
         try {
