@@ -160,9 +160,14 @@ final class PthReader {
                     + " declares " + s.numel() + " × " + s.dtype().byteSize() + " = " + expected + " bytes of "
                     + s.dtype().pythonName() + " but the entry holds " + e.getSize() + " bytes in " + file);
         }
+        if (e.getMethod() == ZipEntry.STORED && expected > fileSize) {
+            throw new CheckpointException("storage " + s.key() + " (" + entryName + ") of tensor " + tensorName
+                    + " declares " + expected + " bytes but " + file + " has only " + fileSize
+                    + " bytes: truncated or corrupt file");
+        }
         if (expected > MAX_STORAGE_BYTES) {
-            throw new CheckpointException("storage " + s.key() + " of tensor " + tensorName + " has " + expected
-                    + " bytes, more than the 2 GiB a single storage may have here");
+            throw new CheckpointException("storage " + s.key() + " of tensor " + tensorName + " in " + file + " has "
+                    + expected + " bytes, more than the 2 GiB a single storage may have here");
         }
         byte[] data;
         try {
@@ -211,10 +216,10 @@ final class PthReader {
                     + s.numel() + " elements");
         }
         int item = s.dtype().byteSize();
-        if (Math.multiplyExact(numel, (long) item) > MAX_STORAGE_BYTES) {
-            throw new CheckpointException(where + " is larger than 2 GiB");
-        }
         byte[] data = storage(s, name);
+        if (numel > MAX_STORAGE_BYTES / item) {
+            throw new CheckpointException(where + " is larger than 2 GiB (a view repeating its storage?)");
+        }
         boolean contiguous = isContiguous(size, stride);
         origins.put(name, new Checkpoint.Origin(folder + "data/" + s.key(), t.offset() * item, contiguous));
         if (contiguous) {
