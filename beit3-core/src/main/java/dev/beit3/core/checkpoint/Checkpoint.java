@@ -222,6 +222,11 @@ public final class Checkpoint {
         return parts.origins();
     }
 
+    /**
+     * A short description, e.g. {@code Checkpoint[encoder.pth, PTH, 131 tensors]}.
+     *
+     * @return the description
+     */
     @Override
     public String toString() {
         return "Checkpoint[" + source.getFileName() + ", " + format + ", " + parts.tensors().size() + " tensors]";

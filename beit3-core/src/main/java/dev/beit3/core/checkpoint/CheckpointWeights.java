@@ -109,7 +109,7 @@ public final class CheckpointWeights implements WeightSource {
         synchronized (tracker) {
             tracker.requested.add(full);
             if (t == null) {
-                tracker.missing.putIfAbsent(full, purpose);
+                tracker.missing.putIfAbsent(full, purpose == null ? "" : purpose);
                 return manager.zeros(expected, DataType.FLOAT32);
             }
         }

@@ -30,24 +30,41 @@ public record LoadReport(List<String> missing, List<String> unexpected, List<Sha
      */
     public record ShapeMismatch(String key, long[] expected, long[] found, String purpose) {
         /**
-         * Copies the shapes.
+         * Copies the shapes; a null purpose becomes "".
          */
         public ShapeMismatch {
+            purpose = purpose == null ? "" : purpose;
             expected = expected.clone();
             found = found.clone();
         }
 
+        /**
+         * Equal when key, both shapes and purpose are equal.
+         *
+         * @param o another object
+         * @return whether equal
+         */
         @Override
         public boolean equals(Object o) {
             return o instanceof ShapeMismatch m && key.equals(m.key) && Arrays.equals(expected, m.expected)
                     && Arrays.equals(found, m.found) && purpose.equals(m.purpose);
         }
 
+        /**
+         * A hash over key and shapes.
+         *
+         * @return the hash
+         */
         @Override
         public int hashCode() {
             return key.hashCode() * 31 + Arrays.hashCode(expected) * 7 + Arrays.hashCode(found);
         }
 
+        /**
+         * E.g. {@code "head.weight: expected [10, 64], found [1000, 64] (classifier)"}.
+         *
+         * @return the description
+         */
         @Override
         public String toString() {
             return key + ": expected " + Arrays.toString(expected) + ", found " + Arrays.toString(found)

@@ -204,17 +204,33 @@ public record TensorData(String name, DType dtype, long[] shape, ByteBuffer data
         return manager.create(direct, s, dtype.djlType());
     }
 
+    /**
+     * Equal when name, dtype, shape and bytes are equal.
+     *
+     * @param o another object
+     * @return whether equal
+     */
     @Override
     public boolean equals(Object o) {
         return o instanceof TensorData t && name.equals(t.name) && dtype == t.dtype
                 && Arrays.equals(shape, t.shape) && data.equals(t.data);
     }
 
+    /**
+     * A hash over name, dtype, shape and bytes.
+     *
+     * @return the hash
+     */
     @Override
     public int hashCode() {
         return Objects.hash(name, dtype, Arrays.hashCode(shape), data);
     }
 
+    /**
+     * A short description without the data, e.g. {@code TensorData[w, float32[2, 2]]}.
+     *
+     * @return the description
+     */
     @Override
     public String toString() {
         return "TensorData[" + name + ", " + dtype.pythonName() + Arrays.toString(shape) + "]";
