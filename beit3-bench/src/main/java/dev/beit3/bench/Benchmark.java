@@ -1,0 +1,337 @@
+package dev.beit3.bench;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import com.google.gson.GsonBuilder;
+import dev.beit3.api.Api;
+import dev.beit3.api.EncoderConfig;
+import dev.beit3.api.EncoderInput;
+import dev.beit3.core.checkpoint.Checkpoint;
+import dev.beit3.core.checkpoint.CheckpointWeights;
+import dev.beit3.core.encoder.Beit3Encoders;
+import dev.beit3.core.encoder.MultiwayEncoder;
+import dev.beit3.core.plugin.ProviderRegistry;
+import dev.beit3.heads.CaptioningHead;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The beit3-java benchmark: in one process it measures the fp32 GEMM rate through DJL on transformer
+ * shapes, then the model workloads on BEiT-3 base (or large) dimensions with random weights, and reports
+ * median/min time, throughput, achieved GFLOP/s, efficiency (÷ the GEMM rate of the same run) and peak RSS.
+ */
+@Api(status = Api.Status.EXPERIMENTAL)
+public final class Benchmark {
+
+    /**
+     * Benchmark settings.
+     *
+     * @param large large dimensions (D 1024, 24 layers) instead of base
+     * @param runs timed repetitions per workload
+     * @param warmup untimed repetitions first
+     * @param workDir where the synthetic checkpoint is written
+     * @param only workload name prefixes to run (empty = all)
+     */
+    public record Options(boolean large, int runs, int warmup, Path workDir, List<String> only) {
+        /** Validates. */
+        public Options {
+            if (runs < 1 || warmup < 0) {
+                throw new IllegalArgumentException("runs must be ≥ 1 and warmup ≥ 0");
+            }
+            only = only == null ? List.of() : List.copyOf(only);
+        }
+
+        /** Defaults: base, 5 runs, 2 warm-up, the system temp folder. */
+        public static Options defaults() {
+            return new Options(false, 5, 2, Path.of(System.getProperty("java.io.tmpdir")), List.of());
+        }
+    }
+
+    /**
+     * One workload's measurement.
+     *
+     * @param workload name, e.g. {@code vision224_b8}
+     * @param medianMs median wall time of one run
+     * @param minMs fastest run
+     * @param itemsPerSecond images or texts (or tokens) per second at the median
+     * @param gflop arithmetic of one run
+     * @param gflops achieved GFLOP/s at the median
+     * @param efficiency gflops ÷ the GEMM rate measured in this run
+     * @param peakRssMb peak resident set size during the workload
+     * @param note extra facts (e.g. per-token times)
+     */
+    public record Result(String workload, double medianMs, double minMs, double itemsPerSecond, double gflop,
+            double gflops, double efficiency, double peakRssMb, String note) {}
+
+    private final Options options;
+    private final PrintStream log;
+    private double gemmRate = Double.NaN;
+
+    /**
+     * Creates a benchmark.
+     *
+     * @param options settings
+     * @param log progress messages (stderr)
+     */
+    public Benchmark(Options options, PrintStream log) {
+        this.options = options;
+        this.log = log;
+    }
+
+    private boolean wanted(String name) {
+        return options.only().isEmpty() || options.only().stream().anyMatch(name::startsWith) || name.equals("gemm");
+    }
+
+    /**
+     * Runs every workload.
+     *
+     * @return the results, GEMM rate first
+     * @throws IOException when the synthetic checkpoint cannot be written
+     */
+    public List<Result> run() throws IOException {
+        List<Result> results = new ArrayList<>();
+        EncoderConfig base = options.large() ? EncoderConfig.beit3Large(224, true) : EncoderConfig.beit3Base(224, true);
+        results.add(gemm(base));
+        Path file = options.workDir().resolve("beit3-bench-" + (options.large() ? "large" : "base") + ".safetensors");
+        log.println("writing a " + (options.large() ? "large" : "base") + " synthetic checkpoint to " + file);
+        SyntheticCheckpoint.write(base, file);
+        try {
+            results.add(load(base, file));
+            results.addAll(workloads(base, file));
+        } finally {
+            Files.deleteIfExists(file);
+        }
+        return results;
+    }
+
+    private Result gemm(EncoderConfig c) {
+        // the dominant GEMMs of a layer: tokens × D → 3D, D → F, F → D at batch 8 × 197 tokens
+        long m = 8L * 197;
+        long[][] shapes = {{m, c.dim(), 3L * c.dim()}, {m, c.dim(), c.ffnDim()}, {m, c.ffnDim(), c.dim()}};
+        try (NDManager mgr = NDManager.newBaseManager()) {
+            List<NDArray[]> ops = new ArrayList<>();
+            double flop = 0;
+            for (long[] s : shapes) {
+                ops.add(new NDArray[] {mgr.randomNormal(new Shape(s[0], s[1])), mgr.randomNormal(new Shape(s[1], s[2]))});
+                flop += 2.0 * s[0] * s[1] * s[2];
+            }
+            double f = flop;
+            Result r = time("gemm", f, m, () -> {
+                try (NDManager sub = mgr.newSubManager()) {
+                    for (NDArray[] o : ops) {
+                        NDArray a = o[0].duplicate();
+                        a.attach(sub);
+                        a.matMul(o[1]).toFloatArray();
+                    }
+                }
+            }, "transformer GEMM shapes (1576×D×3D, 1576×D×F, 1576×F×D)");
+            gemmRate = r.gflops();
+            return new Result(r.workload(), r.medianMs(), r.minMs(), Double.NaN, r.gflop(), r.gflops(), 1.0,
+                    r.peakRssMb(), r.note());
+        }
+    }
+
+    private Result load(EncoderConfig c, Path file) {
+        System.gc();
+        double before = Rss.currentMb();
+        Rss.resetPeak();
+        long t0 = System.nanoTime();
+        try (NDManager weights = NDManager.newBaseManager()) {
+            CheckpointWeights ws = Checkpoint.read(file).weights(weights);
+            ProviderRegistry reg = ProviderRegistry.discover();
+            Beit3Encoders.build(c, ws, Beit3Encoders.plan(c), reg::expert, reg::embedding);
+            double ms = (System.nanoTime() - t0) / 1e6;
+            double weightsMb = Files.size(file) / 1048576.0;
+            double peak = Rss.peakMb();
+            return new Result("load_checkpoint", ms, ms, Double.NaN, 0, Double.NaN, Double.NaN, peak,
+                    String.format(Locale.ROOT, "file %.0f MB, RSS before %.0f MB, peak %.0f MB (%.2f× file above baseline)",
+                            weightsMb, before, peak, (peak - before) / weightsMb));
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    private List<Result> workloads(EncoderConfig base, Path file) throws IOException {
+        List<Result> out = new ArrayList<>();
+        int[][] vision = {{224, 1}, {224, 8}, {384, 8}};
+        for (int[] v : vision) {
+            String name = "vision" + v[0] + "_b" + v[1];
+            if (!wanted(name)) {
+                continue;
+            }
+            EncoderConfig c = base.withImageSize(v[0]);
+            try (NDManager weights = NDManager.newBaseManager()) {
+                MultiwayEncoder enc = encoder(c, file, weights);
+                NDArray img = weights.randomNormal(new Shape(v[1], 3, v[0], v[0]));
+                out.add(time(name, Flops.pass(c, v[1], c.numPatches() + 1, v[1]), v[1], () -> {
+                    try (NDManager call = weights.newSubManager()) {
+                        enc.encode(EncoderInput.vision(img), call).output().toFloatArray();
+                    }
+                }, "image-only pass"));
+            }
+        }
+        if (wanted("text64_b32")) {
+            try (NDManager weights = NDManager.newBaseManager()) {
+                MultiwayEncoder enc = encoder(base, file, weights);
+                NDArray ids = weights.randomInteger(4, 60000, new Shape(32, 64), DataType.INT64);
+                out.add(time("text64_b32", Flops.pass(base, 32, 64, 0), 32, () -> {
+                    try (NDManager call = weights.newSubManager()) {
+                        enc.encode(EncoderInput.text(ids, null), call).output().toFloatArray();
+                    }
+                }, "text-only pass, 64 tokens"));
+            }
+        }
+        if (wanted("vqa480_b1")) {
+            EncoderConfig c = base.withImageSize(480).withFinalLayerNorm(false);
+            try (NDManager weights = NDManager.newBaseManager()) {
+                MultiwayEncoder enc = encoder(c, file, weights);
+                NDArray img = weights.randomNormal(new Shape(1, 3, 480, 480));
+                NDArray ids = weights.randomInteger(4, 60000, new Shape(1, 32), DataType.INT64);
+                out.add(time("vqa480_b1", Flops.pass(c, 1, c.numPatches() + 1 + 32, 1), 1, () -> {
+                    try (NDManager call = weights.newSubManager()) {
+                        enc.encode(EncoderInput.fused(img, ids, null), call).output().toFloatArray();
+                    }
+                }, "fused pass, 480 px + 32 tokens"));
+            }
+        }
+        if (wanted("caption480")) {
+            out.addAll(captioning(base.withImageSize(480), file));
+        }
+        return out;
+    }
+
+    private List<Result> captioning(EncoderConfig c, Path file) throws IOException {
+        List<Result> out = new ArrayList<>();
+        int beams = 3;
+        int tokens = 16;
+        try (NDManager weights = NDManager.newBaseManager()) {
+            MultiwayEncoder enc = encoder(c, file, weights);
+            ProviderRegistry reg = ProviderRegistry.discover();
+            CaptioningHead head = (CaptioningHead) reg.head("captioning").create(
+                    new dev.beit3.api.HeadSpec(c, dev.beit3.api.TaskPreset.CAPTIONING, Map.of()),
+                    Checkpoint.read(file).weights(weights));
+            NDArray img = weights.randomNormal(new Shape(1, 3, c.imageSize(), c.imageSize()));
+            int nv = c.numPatches() + 1;
+            // one decoding step at caption length 16 by recomputing the whole sequence for the 3 beams
+            NDArray ids = weights.randomInteger(4, 60000, new Shape(beams, tokens), DataType.INT64);
+            NDArray imgs = img.repeat(0, beams);
+            long[] last = new long[beams * tokens];
+            for (int r = 0; r < beams; r++) {
+                last[r * tokens + tokens - 1] = 1; // the mask slot whose logits pick the next word
+            }
+            NDArray masked = weights.create(last, new Shape(beams, tokens));
+            out.add(time("caption480_recompute_step16", Flops.pass(c, beams, nv + tokens, beams), beams, () -> {
+                try (NDManager call = weights.newSubManager()) {
+                    head.maskedLm(enc, imgs, ids, null, masked, call).toFloatArray();
+                }
+            }, "one beam-3 decoding step at 16 text tokens, full recomputation"));
+        }
+        return out;
+    }
+
+    private MultiwayEncoder encoder(EncoderConfig c, Path file, NDManager weights) throws IOException {
+        CheckpointWeights ws = Checkpoint.read(file).weights(weights);
+        ProviderRegistry reg = ProviderRegistry.discover();
+        return Beit3Encoders.build(c, ws, Beit3Encoders.plan(c), reg::expert, reg::embedding);
+    }
+
+    private Result time(String name, double flop, double items, Runnable body, String note) {
+        log.println("bench " + name + " …");
+        for (int i = 0; i < options.warmup(); i++) {
+            body.run();
+        }
+        System.gc();
+        Rss.resetPeak();
+        double[] ms = new double[options.runs()];
+        for (int i = 0; i < ms.length; i++) {
+            long t0 = System.nanoTime();
+            body.run();
+            ms[i] = (System.nanoTime() - t0) / 1e6;
+        }
+        Arrays.sort(ms);
+        double median = ms.length % 2 == 1 ? ms[ms.length / 2] : (ms[ms.length / 2 - 1] + ms[ms.length / 2]) / 2;
+        double gflops = flop / 1e9 / (median / 1e3);
+        return new Result(name, median, ms[0], items / (median / 1e3), flop / 1e9, gflops, gflops / gemmRate,
+                Rss.peakMb(), note);
+    }
+
+    /**
+     * Formats results as a table.
+     *
+     * @param results the results
+     * @return the table
+     */
+    public static String table(List<Result> results) {
+        StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, "%-30s %10s %10s %10s %9s %9s %6s %9s%n",
+                "workload", "median ms", "min ms", "items/s", "GFLOP", "GFLOP/s", "eff", "peak MB"));
+        for (Result r : results) {
+            sb.append(String.format(Locale.ROOT, "%-30s %10.1f %10.1f %10.2f %9.2f %9.1f %6.2f %9.0f%n", r.workload(),
+                    r.medianMs(), r.minMs(), r.itemsPerSecond(), r.gflop(), r.gflops(), r.efficiency(), r.peakRssMb()));
+        }
+        for (Result r : results) {
+            if (r.note() != null && !r.note().isEmpty()) {
+                sb.append("  ").append(r.workload()).append(": ").append(r.note()).append('\n');
+            }
+        }
+        return sb.toString();
+    }
+
+    /**
+     * Formats results as a JSON array of objects with {@code workload, median_ms, min_ms, items_per_s, gflop,
+     * gflops, efficiency, peak_rss_mb, note}.
+     *
+     * @param results the results
+     * @return JSON
+     */
+    public static String json(List<Result> results) {
+        List<Map<String, Object>> l = new ArrayList<>();
+        for (Result r : results) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("workload", r.workload());
+            m.put("median_ms", r.medianMs());
+            m.put("min_ms", r.minMs());
+            m.put("items_per_s", Double.isNaN(r.itemsPerSecond()) ? null : r.itemsPerSecond());
+            m.put("gflop", r.gflop());
+            m.put("gflops", Double.isNaN(r.gflops()) ? null : r.gflops());
+            m.put("efficiency", Double.isNaN(r.efficiency()) ? null : r.efficiency());
+            m.put("peak_rss_mb", r.peakRssMb());
+            m.put("note", r.note());
+            l.add(m);
+        }
+        return new GsonBuilder().setPrettyPrinting().serializeSpecialFloatingPointValues().create().toJson(l);
+    }
+
+    /**
+     * Command-line entry: {@code [--large] [--json] [--runs N] [--warmup N] [--only NAME,...]}.
+     *
+     * @param args arguments
+     * @throws IOException on I/O failure
+     */
+    public static void main(String[] args) throws IOException {
+        Options o = Options.defaults();
+        boolean json = false;
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--large" -> o = new Options(true, o.runs(), o.warmup(), o.workDir(), o.only());
+                case "--json" -> json = true;
+                case "--runs" -> o = new Options(o.large(), Integer.parseInt(args[++i]), o.warmup(), o.workDir(), o.only());
+                case "--warmup" -> o = new Options(o.large(), o.runs(), Integer.parseInt(args[++i]), o.workDir(), o.only());
+                case "--only" -> o = new Options(o.large(), o.runs(), o.warmup(), o.workDir(),
+                        List.of(args[++i].split(",")));
+                default -> throw new IllegalArgumentException("unknown option " + args[i]);
+            }
+        }
+        List<Result> r = new Benchmark(o, System.err).run();
+        System.out.print(json ? json(r) + "\n" : table(r));
+    }
+}
