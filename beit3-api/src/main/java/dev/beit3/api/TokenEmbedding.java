@@ -34,6 +34,22 @@ public interface TokenEmbedding {
     NDArray addPositions(NDArray tokens);
 
     /**
+     * Adds positions starting at token index {@code offset} (incremental decoding: the new tokens of
+     * a step continue a sequence already in a key/value cache).
+     *
+     * @param tokens (B, Tm, D)
+     * @param offset index of the first token within its modality's sequence
+     * @return (B, Tm, D)
+     * @throws UnsupportedOperationException when this embedding cannot continue a sequence
+     */
+    default NDArray addPositions(NDArray tokens, int offset) {
+        if (offset == 0) {
+            return addPositions(tokens);
+        }
+        throw new UnsupportedOperationException(modality() + " embedding cannot add positions at an offset");
+    }
+
+    /**
      * Where the embedding's parameters came from and what was done to them at load (e.g. position
      * interpolation 4×4 → 6×6), for the model's provenance.
      *

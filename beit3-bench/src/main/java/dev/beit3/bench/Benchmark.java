@@ -324,6 +324,12 @@ public final class Benchmark {
             switch (args[i]) {
                 case "--large" -> o = new Options(true, o.runs(), o.warmup(), o.workDir(), o.only());
                 case "--json" -> json = true;
+                case "--profile" -> {
+                    EncoderConfig c = o.large() ? EncoderConfig.beit3Large(224, true) : EncoderConfig.beit3Base(224, true);
+                    System.out.print(OpProfile.profile(c, 1, 197, 9));
+                    System.out.print(OpProfile.profile(c, 8, 577, 5));
+                    return;
+                }
                 case "--runs" -> o = new Options(o.large(), Integer.parseInt(args[++i]), o.warmup(), o.workDir(), o.only());
                 case "--warmup" -> o = new Options(o.large(), o.runs(), Integer.parseInt(args[++i]), o.workDir(), o.only());
                 case "--only" -> o = new Options(o.large(), o.runs(), o.warmup(), o.workDir(),

@@ -26,8 +26,11 @@ public interface CaptioningHead extends TaskHead {
      * @param clsId id of {@code <s>} (0)
      * @param padId id of {@code <pad>} (1)
      * @param eosId id of {@code </s>} (2)
+     * @param useCache keep keys and values of earlier tokens (fast) instead of recomputing the whole
+     *     sequence at every step (same results up to float rounding)
      */
-    record Decoding(int beams, int maxLength, double lengthPenalty, int maskId, int clsId, int padId, int eosId) {
+    record Decoding(int beams, int maxLength, double lengthPenalty, int maskId, int clsId, int padId, int eosId,
+            boolean useCache) {
         /** Validates. */
         public Decoding {
             if (beams < 1) {
@@ -37,6 +40,31 @@ public interface CaptioningHead extends TaskHead {
                 throw new dev.beit3.api.InvalidInputException("max caption length must be ≥ 3 text slots, got "
                         + maxLength);
             }
+        }
+
+        /**
+         * Settings with the key/value cache on.
+         *
+         * @param beams K
+         * @param maxLength Lmax
+         * @param lengthPenalty length penalty
+         * @param maskId mask id
+         * @param clsId cls id
+         * @param padId pad id
+         * @param eosId eos id
+         */
+        public Decoding(int beams, int maxLength, double lengthPenalty, int maskId, int clsId, int padId, int eosId) {
+            this(beams, maxLength, lengthPenalty, maskId, clsId, padId, eosId, true);
+        }
+
+        /**
+         * The same settings with the cache on or off.
+         *
+         * @param on whether to cache keys and values
+         * @return the copy
+         */
+        public Decoding withCache(boolean on) {
+            return new Decoding(beams, maxLength, lengthPenalty, maskId, clsId, padId, eosId, on);
         }
 
         /**

@@ -16,10 +16,13 @@ import dev.beit3.api.InvalidInputException;
 import dev.beit3.api.TaskHead;
 import dev.beit3.api.TaskPreset;
 import dev.beit3.api.WeightSource;
+import dev.beit3.core.encoder.KeyValueCache;
+import dev.beit3.core.encoder.MultiwayEncoder;
 import dev.beit3.core.nn.LinearWeights;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -145,6 +148,9 @@ public final class CaptioningHeadProvider implements HeadProvider {
         @Override
         public Generation generate(Encoder encoder, NDArray images, Decoding dec, boolean recordSteps,
                 NDManager scope) {
+            if (dec.useCache() && !(encoder instanceof MultiwayEncoder)) {
+                return generate(encoder, images, dec.withCache(false), recordSteps, scope);
+            }
             int b = (int) images.getShape().get(0);
             int k = dec.beams();
             int maxLen = dec.maxLength();
@@ -164,92 +170,113 @@ public final class CaptioningHeadProvider implements HeadProvider {
             boolean[] done = new boolean[b];
             List<Step> steps = new ArrayList<>();
             int topn = 3 * k;
-            // at cur == maxLen no candidate can close a hypothesis any more, so the reference's last
-            // model call cannot change the result: stop before it
-            for (int cur = 2; cur < maxLen; cur++) {
-                List<Integer> active = new ArrayList<>();
-                for (int s = 0; s < b; s++) {
-                    if (!done[s]) {
-                        active.add(s);
-                    }
-                }
-                float[][] logProbs = new float[rows][];
-                float[][] stepLogits = recordSteps ? new float[rows][] : null;
-                try (NDManager ls = scope.newSubManager()) {
-                    int n = active.size() * k;
-                    long[] ids = new long[n * cur];
-                    long[] rowIndex = new long[n];
-                    int i = 0;
-                    for (int s : active) {
-                        for (int j = 0; j < k; j++) {
-                            int r = s * k + j;
-                            System.arraycopy(decoding[r], 0, ids, i * cur, cur);
-                            rowIndex[i++] = s;
+            KeyValueCache cache = dec.useCache() ? new KeyValueCache(encoder.config().layers(), scope) : null;
+            List<Integer> cacheRows = new ArrayList<>(); // global row of each cache row
+            try {
+                // at cur == maxLen no candidate can close a hypothesis any more, so the reference's last
+                // model call cannot change the result: stop before it
+                for (int cur = 2; cur < maxLen; cur++) {
+                    List<Integer> active = new ArrayList<>();
+                    for (int s = 0; s < b; s++) {
+                        if (!done[s]) {
+                            for (int j = 0; j < k; j++) {
+                                active.add(s * k + j);
+                            }
                         }
                     }
-                    NDArray img = images.get(ls.create(rowIndex)); // (n, 3, S, S)
-                    img.attach(ls);
-                    NDArray textIds = ls.create(ids, new Shape(n, cur));
-                    EncoderInput in = EncoderInput.fused(img, textIds, null)
-                            .withAttentionMask(captioningMask(nv, cur, ls));
-                    NDArray out = encoder.encode(in, ls).output(); // (n, Nv + cur, D)
-                    NDArray logits = mlm.apply(out.get(":, {}", nv + cur - 1)); // (n, V)
-                    float[] lsm = logits.logSoftmax(-1).toFloatArray();
-                    float[] raw = recordSteps ? logits.toFloatArray() : null;
-                    for (int a = 0; a < n; a++) {
-                        int r = active.get(a / k) * k + a % k;
-                        logProbs[r] = Arrays.copyOfRange(lsm, a * vocab, (a + 1) * vocab);
-                        if (recordSteps) {
-                            stepLogits[r] = Arrays.copyOfRange(raw, a * vocab, (a + 1) * vocab);
+                    float[][] logProbs = new float[rows][];
+                    float[][] stepLogits = recordSteps ? new float[rows][] : null;
+                    try (NDManager ls = scope.newSubManager()) {
+                        NDArray logits = dec.useCache()
+                                ? cachedStep((MultiwayEncoder) encoder, images, decoding, active, cur, nv, dec, cache,
+                                        ls)
+                                : recomputeStep(encoder, images, decoding, active, cur, nv, k, ls); // (n, V)
+                        float[] lsm = logits.logSoftmax(-1).toFloatArray();
+                        float[] raw = recordSteps ? logits.toFloatArray() : null;
+                        for (int a = 0; a < active.size(); a++) {
+                            int r = active.get(a);
+                            logProbs[r] = Arrays.copyOfRange(lsm, a * vocab, (a + 1) * vocab);
+                            if (recordSteps) {
+                                stepLogits[r] = Arrays.copyOfRange(raw, a * vocab, (a + 1) * vocab);
+                            }
                         }
                     }
-                }
-                if (recordSteps) {
-                    long[][] in = new long[rows][];
+                    if (recordSteps) {
+                        long[][] in = new long[rows][];
+                        for (int r = 0; r < rows; r++) {
+                            in[r] = new long[] {decoding[r][cur - 2], dec.maskId()};
+                        }
+                        steps.add(new Step(in, stepLogits));
+                    }
+                    float[] nextScores = new float[rows];
+                    long[] nextWords = new long[rows];
+                    int[] nextSource = new int[rows];
+                    Arrays.fill(nextWords, dec.padId());
+                    for (int s = 0; s < b; s++) {
+                        if (done[s]) {
+                            continue;
+                        }
+                        Candidates c = topCandidates(logProbs, beamScores, s, k, topn);
+                        done[s] = hyps[s].isDone(c.scores[0]);
+                        if (done[s]) {
+                            continue; // the reference pads the rows of a finished image
+                        }
+                        int kept = 0;
+                        for (int ci = 0; ci < topn && kept < k; ci++) {
+                            int beam = c.beams[ci];
+                            int word = c.words[ci];
+                            int src = s * k + beam;
+                            if ((word == dec.eosId() && cur + 1 <= maxLen) || cur + 1 == maxLen) {
+                                hyps[s].add(Arrays.copyOf(decoding[src], cur), c.scores[ci]);
+                            } else {
+                                int dst = s * k + kept++;
+                                nextScores[dst] = c.scores[ci];
+                                nextWords[dst] = word;
+                                nextSource[dst] = src;
+                            }
+                        }
+                        // no beam kept (every candidate closed): the rows stay padded, as in the reference
+                    }
+                    long[][] next = new long[rows][];
                     for (int r = 0; r < rows; r++) {
-                        in[r] = new long[] {decoding[r][cur - 2], dec.maskId()};
+                        next[r] = decoding[nextSource[r]].clone();
+                        next[r][cur - 1] = nextWords[r];
                     }
-                    steps.add(new Step(in, stepLogits));
-                }
-                float[] nextScores = new float[rows];
-                long[] nextWords = new long[rows];
-                int[] nextSource = new int[rows];
-                Arrays.fill(nextWords, dec.padId());
-                for (int s : active) {
-                    Candidates c = topCandidates(logProbs, beamScores, s, k, topn);
-                    done[s] = hyps[s].isDone(c.scores[0]);
-                    if (done[s]) {
-                        continue; // reference pads the rows of a finished image
+                    decoding = next;
+                    beamScores = nextScores;
+                    boolean all = true;
+                    for (boolean x : done) {
+                        all &= x;
                     }
-                    int kept = 0;
-                    for (int ci = 0; ci < topn && kept < k; ci++) {
-                        int beam = c.beams[ci];
-                        int word = c.words[ci];
-                        int src = s * k + beam;
-                        if ((word == dec.eosId() && cur + 1 <= maxLen) || cur + 1 == maxLen) {
-                            hyps[s].add(Arrays.copyOf(decoding[src], cur), c.scores[ci]);
-                        } else {
-                            int dst = s * k + kept++;
-                            nextScores[dst] = c.scores[ci];
-                            nextWords[dst] = word;
-                            nextSource[dst] = src;
+                    if (all) {
+                        break;
+                    }
+                    if (cache != null) {
+                        // keep the cache rows of the beams that go on, in the order of the next step
+                        if (cacheRows.isEmpty()) {
+                            cacheRows.addAll(active);
                         }
+                        List<Integer> nextRows = new ArrayList<>();
+                        List<Long> gather = new ArrayList<>();
+                        for (int s = 0; s < b; s++) {
+                            if (!done[s]) {
+                                for (int j = 0; j < k; j++) {
+                                    int r = s * k + j;
+                                    nextRows.add(r);
+                                    int pos = cacheRows.indexOf(nextSource[r]);
+                                    gather.add((long) Math.max(pos, 0));
+                                }
+                            }
+                        }
+                        cache.dropLast(1); // the mask slot
+                        cache.reorder(gather.stream().mapToLong(Long::longValue).toArray());
+                        cacheRows.clear();
+                        cacheRows.addAll(nextRows);
                     }
-                    // no beam kept (every candidate closed): the reference pads the rows, as done here by default
                 }
-                long[][] next = new long[rows][];
-                for (int r = 0; r < rows; r++) {
-                    next[r] = decoding[nextSource[r]].clone();
-                    next[r][cur - 1] = nextWords[r];
-                }
-                decoding = next;
-                beamScores = nextScores;
-                boolean all = true;
-                for (boolean x : done) {
-                    all &= x;
-                }
-                if (all) {
-                    break;
+            } finally {
+                if (cache != null) {
+                    cache.close();
                 }
             }
             long[][] decoded = new long[b][maxLen];
@@ -265,6 +292,57 @@ public final class CaptioningHeadProvider implements HeadProvider {
                 scores[s] = hyps[s].score();
             }
             return new Generation(decoded, scores, steps);
+        }
+
+        /** Logits at the mask slot by encoding [cls, w1 … w(cur−2), mask] with the image for every active row. */
+        private NDArray recomputeStep(Encoder encoder, NDArray images, long[][] decoding, List<Integer> active,
+                int cur, int nv, int k, NDManager ls) {
+            int n = active.size();
+            long[] ids = new long[n * cur];
+            long[] imageRow = new long[n];
+            for (int i = 0; i < n; i++) {
+                System.arraycopy(decoding[active.get(i)], 0, ids, i * cur, cur);
+                imageRow[i] = active.get(i) / k;
+            }
+            NDArray img = images.get(ls.create(imageRow)); // (n, 3, S, S)
+            img.attach(ls);
+            EncoderInput in = EncoderInput.fused(img, ls.create(ids, new Shape(n, cur)), null)
+                    .withAttentionMask(captioningMask(nv, cur, ls));
+            NDArray out = encoder.encode(in, ls).output(); // (n, Nv + cur, D)
+            return mlm.apply(out.get(":, {}", nv + cur - 1)); // (n, V)
+        }
+
+        /**
+         * Logits at the mask slot feeding only the new tokens: the image with [cls, mask] at the first
+         * step, then [last word, mask] against the cached keys and values.
+         */
+        private NDArray cachedStep(MultiwayEncoder encoder, NDArray images, long[][] decoding, List<Integer> active,
+                int cur, int nv, Decoding dec, KeyValueCache cache, NDManager ls) {
+            int n = active.size();
+            long[] ids = new long[n * 2];
+            for (int i = 0; i < n; i++) {
+                ids[2 * i] = decoding[active.get(i)][cur - 2];
+                ids[2 * i + 1] = dec.maskId();
+            }
+            NDArray text = ls.create(ids, new Shape(n, 2));
+            EncoderInput in;
+            if (cur == 2) {
+                long[] imageRow = new long[n];
+                for (int i = 0; i < n; i++) {
+                    imageRow[i] = active.get(i) / dec.beams();
+                }
+                NDArray img = images.get(ls.create(imageRow)); // (n, 3, S, S)
+                img.attach(ls);
+                in = EncoderInput.fused(img, text, null).withAttentionMask(captioningMask(nv, 2, ls));
+            } else {
+                long keys = cache.length() + 2;
+                float[] m = new float[(int) (2 * keys)];
+                m[(int) (keys - 1)] = -1e8f; // the word must not see the mask slot after it
+                in = new EncoderInput(null, text, null, null, ls.create(m, new Shape(2, keys)), false, Map.of());
+            }
+            NDArray out = encoder.encodeStep(in, cache, cur - 2, ls).output(); // (n, new tokens, D)
+            long last = out.getShape().get(1) - 1;
+            return mlm.apply(out.get(":, {}", last)); // (n, V)
         }
 
         private record Candidates(float[] scores, int[] beams, int[] words) {}

@@ -343,6 +343,103 @@ public final class MultiwayEncoder implements Encoder {
         return h.addi(cat(fs)); // (B, Ttot, D)
     }
 
+    /**
+     * One incremental step: encodes only the new tokens of a growing fused sequence whose earlier
+     * tokens' keys and values sit in {@code cache} (image first, then text, BEiT-3 order), and appends
+     * the new keys and values to it. The first step usually holds the image and the first text tokens;
+     * later steps hold text only, with {@code textOffset} = text tokens already in the sequence.
+     *
+     * <p>No padding is supported in a step. The attention mask, if any, is (Tn, Tc + Tn) or
+     * (R, Tn, Tc + Tn) over [cached tokens, new tokens].
+     *
+     * @param input the new tokens (image and/or text ids), R rows
+     * @param cache keys and values of the earlier tokens (appended to)
+     * @param textOffset index of the first new text token within the text
+     * @param scope receives the output
+     * @return the new tokens' output (R, Tn, D) after the final norm; no hidden states
+     */
+    public EncoderOutput encodeStep(EncoderInput input, KeyValueCache cache, int textOffset, NDManager scope) {
+        if (config.family() != ModelFamily.BEIT3) {
+            throw new UnsupportedOperationException("incremental decoding is implemented for BEiT-3 order only");
+        }
+        NDArray vision = null;
+        if (input.image() != null) {
+            NDArray img = own(input.image(), scope);
+            TokenEmbedding ve = requireEmbedding(Modality.VISION);
+            vision = ve.addPositions(ve.embed(withImage(input, img))); // (R, Nv, D)
+        }
+        NDArray text = null;
+        if (input.textIds() != null) {
+            NDArray ids = own(input.textIds(), scope).toType(DataType.INT64, false);
+            TokenEmbedding te = requireEmbedding(Modality.LANGUAGE);
+            text = te.addPositions(te.embed(EncoderInput.text(ids, null)), textOffset); // (R, Tn, D)
+        }
+        long nv = vision == null ? 0 : vision.getShape().get(1);
+        long nt = text == null ? 0 : text.getShape().get(1);
+        NDArray x = vision == null ? text : text == null ? vision : NDArrays.concat(new NDList(vision, text), 1);
+        InputLayout layout = InputLayout.FUSED;
+        Map<Segment, Span> spans = Map.of(Segment.VISION_PART, new Span(0, nv), Segment.LANGUAGE_PART,
+                new Span(nv, nv + nt), Segment.ALL, new Span(0, nv + nt));
+        NDArray bias = null;
+        if (input.attentionMask() != null) {
+            bias = own(input.attentionMask(), scope).toType(DataType.FLOAT32, false);
+            if (bias.getShape().dimension() == 3) {
+                bias = bias.expandDims(1); // (R, 1, Tn, Tc + Tn)
+            }
+        }
+        for (int layer = 0; layer < config.layers(); layer++) {
+            NDArray next;
+            try (NDManager ls = scope.newSubManager()) {
+                x.tempAttach(ls);
+                List<Route> att = sorted(plan.routes(layout, layer, LayerSlot.ATTENTION), spans);
+                List<NDArray> qs = new ArrayList<>();
+                List<NDArray> ks = new ArrayList<>();
+                List<NDArray> vs = new ArrayList<>();
+                List<AttentionExpert> attExperts = new ArrayList<>();
+                for (Route r : att) {
+                    AttentionExpert e = (AttentionExpert) experts.get(key(layer, LayerSlot.ATTENTION, r.expertId()));
+                    NDList qkv = e.projectQkv(slice(x, spans.get(r.segment()))); // 3 × (R, Te, D)
+                    qs.add(qkv.get(0));
+                    ks.add(qkv.get(1));
+                    vs.add(qkv.get(2));
+                    attExperts.add(e);
+                }
+                cache.append(layer, cat(ks), cat(vs)); // now (R, Tc + Tn, D)
+                NDArray kAll = cache.keys(layer);
+                NDArray vAll = cache.values(layer);
+                kAll.tempAttach(ls); // results of ops on them land in the layer scope
+                vAll.tempAttach(ls);
+                NDArray attended = SharedAttention.attend(cat(qs), kAll, vAll, config.heads(), bias); // (R, Tn, D)
+                List<NDArray> outs = new ArrayList<>();
+                for (int i = 0; i < att.size(); i++) {
+                    outs.add(attExperts.get(i).projectOutput(slice(attended, spans.get(att.get(i).segment()))));
+                }
+                NDArray h = x.add(cat(outs));
+                List<NDArray> fs = new ArrayList<>();
+                for (Route r : sorted(plan.routes(layout, layer, LayerSlot.FFN), spans)) {
+                    FeedForwardExpert e = (FeedForwardExpert) experts.get(key(layer, LayerSlot.FFN, r.expertId()));
+                    fs.add(e.forward(slice(h, spans.get(r.segment()))));
+                }
+                next = h.addi(cat(fs));
+                next.attach(scope);
+            }
+            x = next;
+        }
+        List<Route> finals = sorted(plan.routes(layout, config.layers(), LayerSlot.FINAL_NORM), spans);
+        NDArray out = x;
+        if (!finals.isEmpty()) {
+            List<NDArray> parts = new ArrayList<>();
+            for (Route r : finals) {
+                OutputNormExpert e = (OutputNormExpert) experts.get(key(config.layers(), LayerSlot.FINAL_NORM,
+                        r.expertId()));
+                parts.add(e.normalize(slice(x, spans.get(r.segment()))));
+            }
+            out = cat(parts);
+        }
+        return new EncoderOutput(out, new NDList(), (int) nv, scope.zeros(new Shape(x.getShape().get(0), nv + nt)),
+                layout);
+    }
+
     private static List<Route> sorted(List<Route> routes, Map<Segment, Span> spans) {
         List<Route> rs = new ArrayList<>();
         for (Route r : routes) {

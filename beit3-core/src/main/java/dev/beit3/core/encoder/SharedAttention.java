@@ -14,29 +14,30 @@ final class SharedAttention {
     /**
      * softmax(q·kᵀ + bias) · v per head, over all tokens.
      *
-     * @param q (B, T, D), already scaled by d^−½
-     * @param k (B, T, D)
-     * @param v (B, T, D)
+     * @param q (B, Tq, D), already scaled by d^−½
+     * @param k (B, Tk, D) (Tk = Tq, or more when earlier keys come from a cache)
+     * @param v (B, Tk, D)
      * @param heads H
-     * @param bias additive score bias broadcastable to (B, H, T, T) (−∞ at padded keys, −1e8 where an
+     * @param bias additive score bias broadcastable to (B, H, Tq, Tk) (−∞ at padded keys, −1e8 where an
      *     attention mask blocks, relative position bias), or null
-     * @return (B, T, D) concatenated heads
+     * @return (B, Tq, D) concatenated heads
      */
     static NDArray attend(NDArray q, NDArray k, NDArray v, int heads, NDArray bias) {
         Shape s = q.getShape();
         long b = s.get(0);
         long t = s.get(1);
+        long tk = k.getShape().get(1);
         long dim = s.get(2);
         long d = dim / heads;
-        NDArray qh = q.reshape(b, t, heads, d).transpose(0, 2, 1, 3); // (B, H, T, d)
-        NDArray kh = k.reshape(b, t, heads, d).transpose(0, 2, 3, 1); // (B, H, d, T)
-        NDArray vh = v.reshape(b, t, heads, d).transpose(0, 2, 1, 3); // (B, H, T, d)
-        NDArray scores = qh.matMul(kh); // (B, H, T, T)
+        NDArray qh = q.reshape(b, t, heads, d).transpose(0, 2, 1, 3); // (B, H, Tq, d)
+        NDArray kh = k.reshape(b, tk, heads, d).transpose(0, 2, 3, 1); // (B, H, d, Tk)
+        NDArray vh = v.reshape(b, tk, heads, d).transpose(0, 2, 1, 3); // (B, H, Tk, d)
+        NDArray scores = qh.matMul(kh); // (B, H, Tq, Tk)
         if (bias != null) {
             scores = scores.addi(bias);
         }
-        NDArray weights = scores.softmax(-1); // (B, H, T, T), float32
-        NDArray o = weights.matMul(vh); // (B, H, T, d)
+        NDArray weights = scores.softmax(-1); // (B, H, Tq, Tk), float32
+        NDArray o = weights.matMul(vh); // (B, H, Tq, d)
         return o.transpose(0, 2, 1, 3).reshape(b, t, dim); // (B, T, D)
     }
 }

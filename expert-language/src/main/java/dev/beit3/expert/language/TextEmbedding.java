@@ -47,8 +47,17 @@ final class TextEmbedding implements TokenEmbedding {
 
     @Override
     public NDArray addPositions(NDArray tokens) {
+        return addPositions(tokens, 0);
+    }
+
+    @Override
+    public NDArray addPositions(NDArray tokens, int offset) {
         long t = tokens.getShape().get(1);
-        NDArray rows = tokens.getManager().arange(2L, 2L + t).toType(DataType.INT64, false); // (T)
+        if (offset < 0 || offset + t > positions.getShape().get(0) - 2) {
+            throw new InvalidInputException("text positions " + offset + ".." + (offset + t - 1)
+                    + " exceed the model's " + (positions.getShape().get(0) - 2) + " text positions");
+        }
+        NDArray rows = tokens.getManager().arange(2L + offset, 2L + offset + t).toType(DataType.INT64, false); // (T)
         return tokens.add(Ops.lookup(rows, positions)); // (B, T, D) + (T, D)
     }
 }

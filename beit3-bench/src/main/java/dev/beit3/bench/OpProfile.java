@@ -1,0 +1,86 @@
+package dev.beit3.bench;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import dev.beit3.api.EncoderConfig;
+import dev.beit3.core.nn.Ops;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.Function;
+
+/**
+ * Where the time of one Multiway layer goes: each operation of the layer timed in isolation at a
+ * given batch and sequence length (the per-op profile the benchmark prints with {@code --profile}).
+ */
+final class OpProfile {
+    private OpProfile() {}
+
+    static String profile(EncoderConfig c, int batch, int tokens, int reps) {
+        int d = c.dim();
+        int f = c.ffnDim();
+        int h = c.heads();
+        Map<String, Double> ms = new LinkedHashMap<>();
+        try (NDManager m = NDManager.newBaseManager()) {
+            NDArray x = m.randomNormal(new Shape(batch, tokens, d));
+            NDArray g = m.ones(new Shape(d));
+            NDArray b = m.zeros(new Shape(d));
+            NDArray wqkv = m.randomNormal(new Shape(3L * d, d));
+            NDArray bqkv = m.zeros(new Shape(3L * d));
+            NDArray wo = m.randomNormal(new Shape(d, d));
+            NDArray w1 = m.randomNormal(new Shape(f, d));
+            NDArray b1 = m.zeros(new Shape(f));
+            NDArray w2 = m.randomNormal(new Shape(d, f));
+            NDArray gf = m.ones(new Shape(f));
+            NDArray bf = m.zeros(new Shape(f));
+            NDArray hidden = m.randomNormal(new Shape(batch, tokens, f));
+            NDArray q = m.randomNormal(new Shape(batch, tokens, d));
+            NDArray bias = m.zeros(new Shape(batch, 1, 1, tokens));
+            time(ms, "layer_norm(D)", m, reps, x, a -> Ops.layerNorm(a, g, b, 1e-5f));
+            time(ms, "linear qkv D→3D", m, reps, x, a -> Ops.linear(a, wqkv, bqkv));
+            time(ms, "split qkv + head reshape", m, reps, x, a -> {
+                NDList s = Ops.linear(a, wqkv, bqkv).split(3, 2);
+                return s.get(0).reshape(batch, tokens, h, d / h).transpose(0, 2, 1, 3).add(0f);
+            });
+            time(ms, "attention (scores, softmax, ·v)", m, reps, q, a -> {
+                NDArray qh = a.reshape(batch, tokens, h, d / h).transpose(0, 2, 1, 3);
+                NDArray kh = a.reshape(batch, tokens, h, d / h).transpose(0, 2, 3, 1);
+                NDArray s = qh.matMul(kh).addi(bias).softmax(-1);
+                return s.matMul(qh).transpose(0, 2, 1, 3).reshape(batch, tokens, d);
+            });
+            time(ms, "linear out D→D", m, reps, x, a -> Ops.linear(a, wo, b));
+            time(ms, "linear fc1 D→F", m, reps, x, a -> Ops.linear(a, w1, b1));
+            time(ms, "gelu(F)", m, reps, hidden, Ops::gelu);
+            time(ms, "layer_norm(F)", m, reps, hidden, a -> Ops.layerNorm(a, gf, bf, 1e-5f));
+            time(ms, "linear fc2 F→D", m, reps, hidden, a -> Ops.linear(a, w2, b));
+            time(ms, "residual add", m, reps, x, a -> a.add(q));
+        }
+        double total = ms.values().stream().mapToDouble(Double::doubleValue).sum() - ms.get("linear qkv D→3D");
+        StringBuilder sb = new StringBuilder(String.format(Locale.ROOT,
+                "per-op profile of one layer, batch %d × %d tokens (median ms; 'split' includes its linear)%n", batch, tokens));
+        ms.forEach((k, v) -> sb.append(String.format(Locale.ROOT, "  %-34s %8.3f%n", k, v)));
+        sb.append(String.format(Locale.ROOT, "  %-34s %8.3f (× %d layers = %.1f ms)%n", "sum", total, c.layers(),
+                total * c.layers()));
+        return sb.toString();
+    }
+
+    private static void time(Map<String, Double> out, String name, NDManager m, int reps, NDArray in,
+            Function<NDArray, NDArray> op) {
+        double[] t = new double[reps];
+        for (int i = -2; i < reps; i++) {
+            try (NDManager s = m.newSubManager()) {
+                NDArray a = in.duplicate();
+                a.attach(s);
+                long t0 = System.nanoTime();
+                op.apply(a).toFloatArray();
+                if (i >= 0) {
+                    t[i] = (System.nanoTime() - t0) / 1e6;
+                }
+            }
+        }
+        java.util.Arrays.sort(t);
+        out.put(name, t[reps / 2]);
+    }
+}
