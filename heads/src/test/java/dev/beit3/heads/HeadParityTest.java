@@ -100,11 +100,18 @@ class HeadParityTest {
         CaptioningHead.Decoding d = new CaptioningHead.Decoding(g.get("num_beams").getAsInt(),
                 g.get("max_len").getAsInt(), g.get("length_penalty").getAsDouble(), g.get("mask_id").getAsInt(),
                 g.get("cls_id").getAsInt(), g.get("pad_id").getAsInt(), g.get("eos_id").getAsInt());
+        for (boolean cache : new boolean[] {true, false}) {
+            generation(c, head, enc, call, d.withCache(cache), cache ? "cached" : "recomputed");
+        }
+    }
+
+    private void generation(ParityCase c, CaptioningHead head, MultiwayEncoder enc, NDManager call,
+            CaptioningHead.Decoding d, String how) {
         CaptioningHead.Generation gen = head.generate(enc, c.input("image", call), d, true, call);
         long[] expected = c.npy("decoded_ids").longs();
         long[] actual = Arrays.stream(gen.decodedIds()).flatMapToLong(Arrays::stream).toArray();
-        System.out.printf("parity %-34s decoded_ids %s (expected %s)%n", c.name(), Arrays.toString(actual),
-                Arrays.toString(expected));
+        System.out.printf("parity %-34s decoded_ids (%s) %s (expected %s)%n", c.name(), how,
+                Arrays.toString(actual), Arrays.toString(expected));
         assertThat(actual).as("decoded ids").containsExactly(expected);
         // every step we computed matches the reference's logits and inputs on the rows of unfinished images
         float[] refLogits = c.npy("step_logits").floats();
@@ -131,7 +138,8 @@ class HeadParityTest {
                 compared++;
             }
         }
-        System.out.printf("parity %-34s %-30s max|diff| %.3e (%d step rows)%n", c.name(), "step_logits", max, compared);
+        System.out.printf("parity %-34s %-30s max|diff| %.3e (%d step rows)%n", c.name(), "step_logits " + how, max,
+                compared);
         assertThat(compared).isPositive();
     }
 }
