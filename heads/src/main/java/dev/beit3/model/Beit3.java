@@ -74,12 +74,17 @@ public final class Beit3 implements AutoCloseable {
         final NDManager weights;
         final Checkpoint checkpoint;
         final Beit3Tokenizer tokenizer;
+        final ProviderRegistry registry;
+        final int batchSize;
         final AtomicInteger users = new AtomicInteger(1);
 
-        Shared(NDManager weights, Checkpoint checkpoint, Beit3Tokenizer tokenizer) {
+        Shared(NDManager weights, Checkpoint checkpoint, Beit3Tokenizer tokenizer, ProviderRegistry registry,
+                int batchSize) {
             this.weights = weights;
             this.checkpoint = checkpoint;
             this.tokenizer = tokenizer;
+            this.registry = registry;
+            this.batchSize = batchSize;
         }
 
         void release() {
@@ -225,16 +230,16 @@ public final class Beit3 implements AutoCloseable {
      */
     public List<Classification> classify(List<RgbImage> images, int topK) {
         requireHead("imageclassification", "classify");
-        return call(scope -> {
-            NDList out = head.forward(encoder, new HeadInput(transform.batch(images, scope), null, null, null,
-                    Map.of()), scope);
+        return chunked(images.size(), (a, b) -> call(scope -> {
+            NDList out = head.forward(encoder, new HeadInput(transform.batch(images.subList(a, b), scope), null, null,
+                    null, Map.of()), scope);
             float[][] logits = rows(out.get(0));
             List<Classification> res = new ArrayList<>();
             for (float[] l : logits) {
                 res.add(new Classification(top(l, topK, softmax(l)), l));
             }
             return res;
-        });
+        }));
     }
 
     /**
@@ -256,8 +261,9 @@ public final class Beit3 implements AutoCloseable {
      */
     public float[][] embedImages(List<RgbImage> images) {
         requireHead("retrieval", "embedImages");
-        return call(scope -> rows(head.forward(encoder,
-                new HeadInput(transform.batch(images, scope), null, null, null, Map.of()), scope).get(0)));
+        return chunked(images.size(), (a, b) -> call(scope -> List.of(rows(head.forward(encoder,
+                new HeadInput(transform.batch(images.subList(a, b), scope), null, null, null, Map.of()), scope)
+                .get(0))))).toArray(new float[0][]);
     }
 
     /**
@@ -268,9 +274,13 @@ public final class Beit3 implements AutoCloseable {
      */
     public float[][] embedTexts(List<String> texts) {
         requireHead("retrieval", "embedTexts");
-        TextBatch batch = needTokenizer().batch(texts, maxTextLength);
-        return call(scope -> rows(head.forward(encoder,
-                new HeadInput(null, null, batch.toIds(scope), batch.toPaddingMask(scope), Map.of()), scope).get(1)));
+        Beit3Tokenizer tok = needTokenizer();
+        return chunked(texts.size(), (a, b) -> {
+            TextBatch batch = tok.batch(texts.subList(a, b), maxTextLength);
+            return call(scope -> List.of(rows(head.forward(encoder,
+                    new HeadInput(null, null, batch.toIds(scope), batch.toPaddingMask(scope), Map.of()), scope)
+                    .get(1))));
+        }).toArray(new float[0][]);
     }
 
     /**
@@ -316,9 +326,10 @@ public final class Beit3 implements AutoCloseable {
     public List<Answer> answer(List<RgbImage> images, List<String> questions, int topK) {
         requireHead("vqa", "answer");
         sameSize(images.size(), questions.size(), "images", "questions");
-        TextBatch batch = needTokenizer().batch(questions, maxTextLength);
-        return call(scope -> {
-            NDList out = head.forward(encoder, new HeadInput(transform.batch(images, scope), null,
+        Beit3Tokenizer tok = needTokenizer();
+        return chunked(images.size(), (a, b) -> call(scope -> {
+            TextBatch batch = tok.batch(questions.subList(a, b), maxTextLength);
+            NDList out = head.forward(encoder, new HeadInput(transform.batch(images.subList(a, b), scope), null,
                     batch.toIds(scope), batch.toPaddingMask(scope), Map.of()), scope);
             List<Answer> res = new ArrayList<>();
             for (float[] l : rows(out.get(0))) {
@@ -330,7 +341,7 @@ public final class Beit3 implements AutoCloseable {
                 res.add(new Answer(top.get(0).label(), top, l));
             }
             return res;
-        });
+        }));
     }
 
     /**
@@ -356,17 +367,19 @@ public final class Beit3 implements AutoCloseable {
         requireHead("nlvr2", "verify");
         sameSize(left.size(), right.size(), "first images", "second images");
         sameSize(left.size(), sentences.size(), "image pairs", "sentences");
-        TextBatch batch = needTokenizer().batch(sentences, maxTextLength);
-        return call(scope -> {
-            NDList out = head.forward(encoder, new HeadInput(transform.batch(left, scope),
-                    transform.batch(right, scope), batch.toIds(scope), batch.toPaddingMask(scope), Map.of()), scope);
+        Beit3Tokenizer tok = needTokenizer();
+        return chunked(left.size(), (a, b) -> call(scope -> {
+            TextBatch batch = tok.batch(sentences.subList(a, b), maxTextLength);
+            NDList out = head.forward(encoder, new HeadInput(transform.batch(left.subList(a, b), scope),
+                    transform.batch(right.subList(a, b), scope), batch.toIds(scope), batch.toPaddingMask(scope),
+                    Map.of()), scope);
             List<Verdict> res = new ArrayList<>();
             for (float[] l : rows(out.get(0))) {
                 double[] p = softmax(l);
                 res.add(new Verdict(l[1] > l[0], p[1], l));
             }
             return res;
-        });
+        }));
     }
 
     /**
@@ -382,14 +395,15 @@ public final class Beit3 implements AutoCloseable {
         if (!(head instanceof CaptioningHead ch)) {
             throw new InvalidInputException("head " + head.id() + " does not generate captions");
         }
-        return call(scope -> {
-            CaptioningHead.Generation g = ch.generate(encoder, transform.batch(images, scope), decoding, false, scope);
+        return chunked(images.size(), (a, b) -> call(scope -> {
+            CaptioningHead.Generation g = ch.generate(encoder, transform.batch(images.subList(a, b), scope), decoding,
+                    false, scope);
             List<Caption> res = new ArrayList<>();
-            for (int i = 0; i < images.size(); i++) {
+            for (int i = 0; i < b - a; i++) {
                 res.add(new Caption(tok.decode(g.decodedIds()[i]), g.decodedIds()[i], g.scores()[i]));
             }
             return res;
-        });
+        }));
     }
 
     /**
@@ -430,7 +444,7 @@ public final class Beit3 implements AutoCloseable {
      */
     public Beit3 withHead(String headId, Path headCheckpoint, Map<String, String> options) {
         return guarded(() -> {
-            HeadProvider hp = ProviderRegistry.discover().head(headId);
+            HeadProvider hp = shared.registry.head(headId);
             Checkpoint source = shared.checkpoint;
             if (headCheckpoint != null) {
                 try {
@@ -460,6 +474,18 @@ public final class Beit3 implements AutoCloseable {
     }
 
     // ------------------------------------------------------------------ plumbing
+
+    /** Runs {@code body} on index ranges of at most the batch size and concatenates the results. */
+    private <R> List<R> chunked(int n, java.util.function.BiFunction<Integer, Integer, List<R>> body) {
+        if (n == 0) {
+            throw new InvalidInputException("no inputs given");
+        }
+        List<R> out = new ArrayList<>(n);
+        for (int from = 0; from < n; from += shared.batchSize) {
+            out.addAll(body.apply(from, Math.min(n, from + shared.batchSize)));
+        }
+        return out;
+    }
 
     private interface ScopedCall<T> {
         T apply(NDManager scope);
@@ -586,8 +612,24 @@ public final class Beit3 implements AutoCloseable {
         private ImageLimits limits = ImageLimits.defaults();
         private Map<String, String> headOptions = new HashMap<>();
         private ProviderRegistry registry;
+        private int batchSize = 16;
 
         private Builder() {}
+
+        /**
+         * How many inputs go through the encoder at once (larger lists are processed in chunks; results
+         * do not depend on it beyond float rounding). Default 16.
+         *
+         * @param n the batch size
+         * @return this
+         */
+        public Builder batchSize(int n) {
+            if (n < 1) {
+                throw new InvalidInputException("batch size must be ≥ 1, got " + n);
+            }
+            this.batchSize = n;
+            return this;
+        }
 
         /**
          * The checkpoint ({@code .pth} or safetensors). Required.
@@ -773,7 +815,7 @@ public final class Beit3 implements AutoCloseable {
                         hid + (headId != null ? " (chosen by the caller)" : " (detected from the checkpoint keys)"),
                         ws.report().unexpected(), notes,
                         tok == null ? "" : tokenizerFile + " (sha256 " + tok.sha256() + ")", Version.VALUE);
-                return new Beit3(new Shared(weights, ckpt, tok), enc, head, spec, null, tok, labels, tf, limits, textLen,
+                return new Beit3(new Shared(weights, ckpt, tok, reg, batchSize), enc, head, spec, null, tok, labels, tf, limits, textLen,
                         prov);
             } catch (RuntimeException e) {
                 weights.close();
