@@ -1,0 +1,73 @@
+package dev.beit3.heads;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.inject.AbstractModule;
+import com.google.inject.Guice;
+import com.google.inject.util.Modules;
+import dev.beit3.api.HeadSpec;
+import dev.beit3.api.TaskHead;
+import dev.beit3.api.WeightSource;
+import dev.beit3.core.plugin.Beit3CoreModule;
+import dev.beit3.core.plugin.PluginBinder;
+import dev.beit3.core.plugin.ProviderRegistry;
+import dev.beit3.expert.language.LanguageExpertModule;
+import dev.beit3.expert.vision.VisionExpertModule;
+import org.junit.jupiter.api.Test;
+
+/** The real plugin jars are found by ServiceLoader and wired by Guice. */
+class PluginDiscoveryTest {
+
+    @Test
+    void serviceLoaderFindsTheBuiltInExpertsEmbeddingsAndHeads() {
+        ProviderRegistry reg = ProviderRegistry.discover();
+        assertThat(reg.experts()).containsKeys("beit3-vision", "beit3-language");
+        assertThat(reg.embeddings()).containsKeys("beit3-vision", "beit3-language");
+        assertThat(reg.heads()).containsKeys("imageclassification", "retrieval", "vqa", "nlvr2", "captioning");
+        assertThat(reg.problems()).isEmpty();
+    }
+
+    @Test
+    void guiceWithDiscoveryAndThePluginModulesGivesTheSameProviders() {
+        ProviderRegistry reg = Guice.createInjector(new Beit3CoreModule(), new VisionExpertModule(),
+                new LanguageExpertModule(), new HeadsModule()).getInstance(ProviderRegistry.class);
+        assertThat(reg.experts().keySet()).containsAll(ProviderRegistry.discover().experts().keySet());
+        assertThat(reg.heads().keySet()).containsAll(ProviderRegistry.discover().heads().keySet());
+    }
+
+    @Test
+    void pluginModulesAloneWireEverythingWithoutDiscovery() {
+        ProviderRegistry reg = Guice.createInjector(Beit3CoreModule.withoutDiscovery(), new VisionExpertModule(),
+                new LanguageExpertModule(), new HeadsModule()).getInstance(ProviderRegistry.class);
+        assertThat(reg.experts()).containsKeys("beit3-vision", "beit3-language");
+        assertThat(reg.heads()).hasSize(5);
+    }
+
+    /** A user's replacement of the built-in VQA head: delegates, but is a different class. */
+    static final class MyVqaHead implements dev.beit3.api.HeadProvider {
+        private final VqaHeadProvider delegate = new VqaHeadProvider();
+
+        @Override
+        public String id() {
+            return VqaHeadProvider.ID;
+        }
+
+        @Override
+        public TaskHead create(HeadSpec spec, WeightSource weights) {
+            return delegate.create(spec, weights);
+        }
+    }
+
+    @Test
+    void aGuiceOverrideReplacesABuiltInHead() {
+        ProviderRegistry reg = Guice.createInjector(Modules.override(new Beit3CoreModule(), new HeadsModule())
+                .with(new AbstractModule() {
+                    @Override
+                    protected void configure() {
+                        PluginBinder.head(binder(), VqaHeadProvider.ID).to(MyVqaHead.class);
+                    }
+                })).getInstance(ProviderRegistry.class);
+        assertThat(reg.head("vqa")).isInstanceOf(MyVqaHead.class);
+        assertThat(reg.head("nlvr2")).isInstanceOf(Nlvr2HeadProvider.class);
+    }
+}
