@@ -143,6 +143,20 @@ public final class Beit3 implements AutoCloseable {
     }
 
     /**
+     * The class or answer labels given at build time.
+     *
+     * @return the labels (possibly empty)
+     */
+    public List<String> labels() {
+        return labels;
+    }
+
+    /** The names of the head's outputs, in order. */
+    java.util.List<String> headOutputNames() {
+        return head.outputNames();
+    }
+
+    /**
      * The head id.
      *
      * @return e.g. {@code "vqa"}
@@ -471,6 +485,17 @@ public final class Beit3 implements AutoCloseable {
                 throw e;
             }
         });
+    }
+
+    /**
+     * Runs the head inside the caller's manager (for the DJL block): no extra scope, same guard.
+     *
+     * @param input the head input
+     * @param scope the caller's manager
+     * @return the head outputs
+     */
+    NDList forwardInScope(HeadInput input, NDManager scope) {
+        return guarded(() -> head.forward(encoder, input, scope));
     }
 
     // ------------------------------------------------------------------ plumbing
