@@ -3,9 +3,21 @@ package dev.beit3.heads;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
 import com.google.inject.Guice;
 import com.google.inject.Injector;
 import dev.beit3.api.CheckpointException;
+import dev.beit3.api.EncoderConfig;
+import dev.beit3.api.EncoderInput;
+import dev.beit3.api.EncoderOutput;
+import dev.beit3.api.RoutingPlan;
+import dev.beit3.api.TokenEmbedding;
+import dev.beit3.core.checkpoint.CheckpointWeights;
+import dev.beit3.core.encoder.MultiwayEncoder;
+import dev.beit3.core.vlmo.VlmoRelativePositionBias;
 import dev.beit3.api.ExpertProvider;
 import dev.beit3.api.InputLayout;
 import dev.beit3.api.LayerSlot;
@@ -26,6 +38,7 @@ import dev.beit3.model.Vlmo;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.ServiceLoader;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -138,5 +151,59 @@ class VlmoLoadingTest {
         Path vlmo = vlmoCheckpoint();
         assertThatThrownBy(() -> Vlmo.load(vlmo, withoutVl, 0, 0)).isInstanceOf(ProviderException.class)
                 .hasMessageContaining("no expert provider 'vlmo-").hasMessageContaining("expert-vl jar");
+    }
+
+    /**
+     * The paper's layout by configuration alone: the same checkpoint, a configuration that starts the VL
+     * expert at the last layer, the plan derived from it, a fused forward pass; and a configuration asking
+     * for the VL expert where the checkpoint has none fails at load, naming the layer.
+     */
+    @Test
+    void theVisionLanguageLayersComeFromConfigurationAlone() throws Exception {
+        Path file = vlmoCheckpoint();
+        Checkpoint ck = Checkpoint.read(file);
+        VlmoLayout layout = VlmoLayout.of(ck);
+        ProviderRegistry reg = ProviderRegistry.discover();
+        EncoderConfig base = layout.encoderConfig();
+        int top = base.layers() - 1;
+        EncoderConfig paper = new EncoderConfig(base.family(), base.dim(), base.heads(), base.layers(), base.ffnDim(),
+                base.patchSize(), base.imageSize(), base.vocabSize(), base.maxTextPositions(), base.layerNormEps(),
+                base.finalLayerNorm(), top);
+        try (NDManager weights = NDManager.newBaseManager(); NDManager call = weights.newSubManager()) {
+            CheckpointWeights ws = ck.weights(weights);
+            Map<Modality, TokenEmbedding> emb = Map.of(
+                    Modality.VISION, reg.embedding(VlmoEncoders.IMAGE).create(paper, ws),
+                    Modality.LANGUAGE, reg.embedding(VlmoEncoders.TEXT).create(paper, ws));
+            RoutingPlan plan = VlmoEncoders.plan(paper);
+            MultiwayEncoder enc = MultiwayEncoder.build(paper, plan, reg::expert, emb, ws.under("transformer."),
+                    VlmoRelativePositionBias.load(layout, ws));
+            ws.report().throwIfIncomplete(file.getFileName().toString());
+            System.out.println("VL expert in the last layer only, by configuration:\n" + plan.describe());
+            assertThat(plan.routes(InputLayout.FUSED, top, LayerSlot.FFN))
+                    .containsExactly(new Route(Segment.ALL, VlmoEncoders.VL));
+            if (top > 0) {
+                assertThat(plan.routes(InputLayout.FUSED, top - 1, LayerSlot.FFN)).extracting(Route::expertId)
+                        .containsExactly(VlmoEncoders.TEXT, VlmoEncoders.IMAGE);
+            }
+            long b = 2;
+            int t = layout.maxTextLen();
+            NDArray image = call.randomNormal(new Shape(b, 3, paper.imageSize(), paper.imageSize()));
+            NDArray ids = call.randomInteger(0, paper.vocabSize(), new Shape(b, t), DataType.INT64);
+            EncoderOutput out = enc.encode(EncoderInput.fused(image, ids, null), call);
+            assertThat(out.output().getShape()).isEqualTo(new Shape(b, t + paper.numPatches() + 1, paper.dim()));
+            assertThat(out.output().isNaN().any().getBoolean()).isFalse();
+        }
+        if (layout.vlStartLayer() > 0) {
+            int below = layout.vlStartLayer() - 1;
+            EncoderConfig tooLow = new EncoderConfig(base.family(), base.dim(), base.heads(), base.layers(),
+                    base.ffnDim(), base.patchSize(), base.imageSize(), base.vocabSize(), base.maxTextPositions(),
+                    base.layerNormEps(), base.finalLayerNorm(), below);
+            try (NDManager weights = NDManager.newBaseManager()) {
+                CheckpointWeights ws = ck.weights(weights);
+                assertThatThrownBy(() -> MultiwayEncoder.build(tooLow, VlmoEncoders.plan(tooLow), reg::expert,
+                        Map.of(), ws.under("transformer."), null)).isInstanceOf(ProviderException.class)
+                        .hasMessageContaining("layer " + below + " has no vision-language FFN");
+            }
+        }
     }
 }
