@@ -156,7 +156,7 @@ class VlmoLoadingTest {
     /**
      * The paper's layout by configuration alone: the same checkpoint, a configuration that starts the VL
      * expert at the last layer, the plan derived from it, a fused forward pass; and a configuration asking
-     * for the VL expert where the checkpoint has none fails at load, naming the layer.
+     * for the VL expert where the checkpoint has none fails at load, naming the missing keys.
      */
     @Test
     void theVisionLanguageLayersComeFromConfigurationAlone() throws Exception {
@@ -200,9 +200,12 @@ class VlmoLoadingTest {
                     base.layerNormEps(), base.finalLayerNorm(), below);
             try (NDManager weights = NDManager.newBaseManager()) {
                 CheckpointWeights ws = ck.weights(weights);
-                assertThatThrownBy(() -> MultiwayEncoder.build(tooLow, VlmoEncoders.plan(tooLow), reg::expert,
-                        Map.of(), ws.under("transformer."), null)).isInstanceOf(ProviderException.class)
-                        .hasMessageContaining("layer " + below + " has no vision-language FFN");
+                MultiwayEncoder.build(tooLow, VlmoEncoders.plan(tooLow), reg::expert, Map.of(), ws.under("transformer."),
+                        null);
+                assertThatThrownBy(() -> ws.report().throwIfIncomplete("VL expert from layer " + below))
+                        .isInstanceOf(CheckpointException.class)
+                        .hasMessageContaining("missing transformer.blocks." + below + ".mlp_vl.fc1.weight")
+                        .hasMessageContaining("layer " + below + " vl FFN expert");
             }
         }
     }
