@@ -23,7 +23,7 @@ record CheckpointLayout(Checkpoint checkpoint, int dim, int layers, int ffnDim, 
         if (!t.containsKey("beit3.text_embed.weight")) {
             boolean vlmo = t.keySet().stream().anyMatch(k -> k.startsWith("transformer.blocks."));
             throw new CheckpointException(c.source() + " is not a BEiT-3 checkpoint: it has no key"
-                    + " beit3.text_embed.weight" + (vlmo ? " (its keys transformer.blocks.* are VLMo's; load it as VLMo)"
+                    + " beit3.text_embed.weight" + (vlmo ? " (its keys transformer.blocks.* are VLMo's; load it with Vlmo.load(path))"
                     : "; first keys: " + t.keySet().stream().limit(5).toList()));
         }
         long[] emb = shape(c, "beit3.text_embed.weight");

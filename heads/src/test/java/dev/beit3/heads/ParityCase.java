@@ -23,6 +23,8 @@ final class ParityCase {
     final JsonObject manifest;
     final double atol;
     final double rtol;
+    /** Outputs compared so far (by {@link #check}). */
+    final java.util.Set<String> checked = new java.util.LinkedHashSet<>();
 
     ParityCase(Path dir) {
         this.dir = dir;
@@ -81,6 +83,18 @@ final class ParityCase {
         return null;
     }
 
+    /** Names of the manifest's outputs not compared yet. */
+    List<String> uncheckedOutputs() {
+        List<String> out = new ArrayList<>();
+        for (JsonElement e : manifest.getAsJsonArray("outputs")) {
+            String n = e.getAsJsonObject().get("name").getAsString();
+            if (!checked.contains(n)) {
+                out.add(n);
+            }
+        }
+        return out;
+    }
+
     Npy.Array npy(String name) {
         JsonObject o = find("inputs", name);
         if (o == null) {
@@ -98,6 +112,7 @@ final class ParityCase {
 
     /** Compares, prints one line, and asserts the manifest tolerance. Returns the max abs diff. */
     double check(String output, float[] actual) {
+        checked.add(output);
         float[] expected = npy(output).floats();
         Fixtures.Closeness c = Fixtures.compare(actual, expected, atol, rtol);
         System.out.printf(Locale.ROOT, "parity %-34s %-30s max|diff| %.3e%n", name(), output, c.maxAbsDiff());

@@ -45,6 +45,16 @@ import java.util.function.Function;
  *
  * <p>Per call, every intermediate array lives in a per-layer sub-manager of the caller's scope and
  * is closed when the layer ends; only the results (and requested hidden states) stay in the scope.
+ *
+ * <p>Family differences ({@link EncoderConfig#family()}): BEiT-3 puts the image first in a fused
+ * sequence and zeroes padded text rows after the embeddings; VLMo puts the text first, leaves padded
+ * rows as computed (only keys are masked) and reads up to {@code maxTextPositions} text tokens (its
+ * position table has no two reserved rows).
+ *
+ * <p><b>Branches.</b> A model may carry named extra routing plans ({@link #withBranch}) that re-run the
+ * top layers from an intermediate hidden state ({@link #runBranch}): VLMo's single-modality passes
+ * compute a second, "VL" output by re-running layers s…L−1 on the output of layer s−1 with the
+ * vision-language FFN for every token. Branch experts are built once, at load, next to the main ones.
  */
 @Api(status = Api.Status.STABLE)
 public final class MultiwayEncoder implements Encoder {
@@ -53,14 +63,16 @@ public final class MultiwayEncoder implements Encoder {
     private final Map<Modality, TokenEmbedding> embeddings;
     private final Map<String, Expert> experts;
     private final AttentionBias attentionBias;
+    private final Map<String, RoutingPlan> branches;
 
     private MultiwayEncoder(EncoderConfig config, RoutingPlan plan, Map<Modality, TokenEmbedding> embeddings,
-            Map<String, Expert> experts, AttentionBias attentionBias) {
+            Map<String, Expert> experts, AttentionBias attentionBias, Map<String, RoutingPlan> branches) {
         this.config = config;
         this.plan = plan;
         this.embeddings = Map.copyOf(embeddings);
         this.experts = Map.copyOf(experts);
         this.attentionBias = attentionBias;
+        this.branches = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(branches));
     }
 
     /**
@@ -100,6 +112,46 @@ public final class MultiwayEncoder implements Encoder {
             throw new IllegalArgumentException("routing plan has " + plan.layers() + " layers, config " + config.layers());
         }
         Map<String, Expert> experts = new HashMap<>();
+        createExperts(config, plan, providers, encoderWeights, experts);
+        return new MultiwayEncoder(config, plan, embeddings, experts, attentionBias, Map.of());
+    }
+
+    /**
+     * A copy of this encoder that also carries a named branch plan, whose experts are built now (experts
+     * the main plan already built for the same layer, slot and id are shared).
+     *
+     * @param name branch name, e.g. {@code "vl"}
+     * @param branchPlan the plan the branch follows (only its layers from the branch's start are used)
+     * @param providers looks a provider up by id
+     * @param encoderWeights the checkpoint at the encoder's key prefix
+     * @return the new encoder
+     * @throws ProviderException when a provider is missing or cannot serve a slot
+     */
+    public MultiwayEncoder withBranch(String name, RoutingPlan branchPlan, Function<String, ExpertProvider> providers,
+            WeightSource encoderWeights) {
+        Objects.requireNonNull(name, "name");
+        if (branchPlan.layers() != config.layers()) {
+            throw new IllegalArgumentException("branch plan '" + name + "' has " + branchPlan.layers()
+                    + " layers, config " + config.layers());
+        }
+        Map<String, Expert> all = new HashMap<>(experts);
+        createExperts(config, branchPlan, providers, encoderWeights, all);
+        Map<String, RoutingPlan> b = new java.util.LinkedHashMap<>(branches);
+        b.put(name, branchPlan);
+        return new MultiwayEncoder(config, plan, embeddings, all, attentionBias, b);
+    }
+
+    /**
+     * The branch plans this encoder carries.
+     *
+     * @return name → plan
+     */
+    public Map<String, RoutingPlan> branches() {
+        return branches;
+    }
+
+    private static void createExperts(EncoderConfig config, RoutingPlan plan, Function<String, ExpertProvider> providers,
+            WeightSource encoderWeights, Map<String, Expert> experts) {
         for (InputLayout layout : plan.table().keySet()) {
             for (int layer = 0; layer <= config.layers(); layer++) {
                 for (LayerSlot slot : LayerSlot.values()) {
@@ -134,7 +186,6 @@ public final class MultiwayEncoder implements Encoder {
                 }
             }
         }
-        return new MultiwayEncoder(config, plan, embeddings, experts, attentionBias);
     }
 
     private static String key(int layer, LayerSlot slot, String id) {
@@ -172,6 +223,8 @@ public final class MultiwayEncoder implements Encoder {
     public EncoderOutput encode(EncoderInput input, NDManager scope) {
         InputLayout layout = input.layout();
         boolean textFirst = config.family() == ModelFamily.VLMO;
+        boolean zeroPaddedRows = config.family() != ModelFamily.VLMO; // VLMo computes padded rows like any other
+        int textLimit = config.family() == ModelFamily.VLMO ? config.maxTextPositions() : config.maxTextPositions() - 2;
         NDArray vision = null;
         NDArray text = null;
         NDArray textPad = null;
@@ -197,9 +250,9 @@ public final class MultiwayEncoder implements Encoder {
             if (s.dimension() != 2) {
                 throw new InvalidInputException("text ids have shape " + s + "; expected (B, T)");
             }
-            if (s.get(1) > config.maxTextPositions() - 2) {
+            if (s.get(1) > textLimit) {
                 throw new InvalidInputException("text has " + s.get(1) + " tokens; this model reads at most "
-                        + (config.maxTextPositions() - 2) + " (truncate the segment)");
+                        + textLimit + " (truncate the segment)");
             }
             if (batch >= 0 && s.get(0) != batch) {
                 throw new InvalidInputException("image batch " + batch + " and text batch " + s.get(0) + " differ");
@@ -249,7 +302,9 @@ public final class MultiwayEncoder implements Encoder {
         }
         long total = nv + nt;
         if (pad != null) {
-            x = x.mul(pad.neg().add(1f).expandDims(2)); // zero padded rows (B, Ttot, D)
+            if (zeroPaddedRows) {
+                x = x.mul(pad.neg().add(1f).expandDims(2)); // zero padded rows (B, Ttot, D)
+            }
         } else {
             pad = scope.zeros(new Shape(batch, total));
         }
@@ -279,29 +334,45 @@ public final class MultiwayEncoder implements Encoder {
         if (input.allHiddenStates()) {
             hidden.add(x);
         }
-        for (int layer = 0; layer < config.layers(); layer++) {
+        NDArray out = run(plan, x, layout, 0, (int) nt, spans, bias, input.allHiddenStates(), hidden, scope);
+        if (!input.allHiddenStates() && x != vision && x != text && x != out) {
+            x.close();
+        }
+        return new EncoderOutput(out, hidden, split, pad, layout);
+    }
+
+    /**
+     * Runs layers {@code from…L−1} and the final norm of {@code p}; adds each layer output to
+     * {@code hidden} when {@code keep}. The input {@code x} is never closed.
+     *
+     * @return the final output (B, Ttot, D)
+     */
+    private NDArray run(RoutingPlan p, NDArray x, InputLayout layout, int from, int nt, Map<Segment, Span> spans,
+            NDArray bias, boolean keep, NDList hidden, NDManager scope) {
+        NDArray first = x;
+        for (int layer = from; layer < config.layers(); layer++) {
             NDArray next;
             try (NDManager ls = scope.newSubManager()) {
                 x.tempAttach(ls);
                 NDArray layerBias = bias;
                 if (attentionBias != null) {
-                    NDArray extra = attentionBias.bias(layout, layer, (int) nt, ls);
+                    NDArray extra = attentionBias.bias(layout, layer, nt, ls);
                     if (extra != null) {
                         layerBias = extra.add(bias);
                     }
                 }
-                next = layer(x, layout, layer, spans, layerBias);
+                next = layer(p, x, layout, layer, spans, layerBias);
                 next.attach(scope);
             }
-            if (!input.allHiddenStates() && x != vision && x != text) {
+            if (!keep && x != first) {
                 x.close();
             }
             x = next;
-            if (input.allHiddenStates()) {
+            if (keep) {
                 hidden.add(x);
             }
         }
-        List<Route> finals = sorted(plan.routes(layout, config.layers(), LayerSlot.FINAL_NORM), spans);
+        List<Route> finals = sorted(p.routes(layout, config.layers(), LayerSlot.FINAL_NORM), spans);
         NDArray out = x;
         if (!finals.isEmpty()) {
             List<NDArray> parts = new ArrayList<>();
@@ -311,10 +382,66 @@ public final class MultiwayEncoder implements Encoder {
             }
             out = cat(parts);
         }
+        return out;
+    }
+
+    /**
+     * Re-runs layers {@code fromLayer…L−1} of a finished pass along a branch plan, starting from the
+     * pass's hidden state {@code fromLayer} (the output of layer {@code fromLayer − 1}), with the same
+     * key padding and the same per-layer attention bias (layer l of the branch uses layer l's bias).
+     * The input's extra attention mask, if any, is not re-applied.
+     *
+     * @param name the branch (see {@link #withBranch})
+     * @param main a pass of this encoder run with {@code allHiddenStates}
+     * @param fromLayer first layer to re-run, 0…L−1
+     * @param scope manager of the result
+     * @return output = the branch's final (normalised) output (B, Ttot, D); hiddenStates = the outputs of
+     *     layers fromLayer…L−1 along the branch (before the final norm); split, padding and layout as {@code main}
+     * @throws IllegalArgumentException for an unknown branch, a pass without hidden states, or a bad layer
+     */
+    public EncoderOutput runBranch(String name, EncoderOutput main, int fromLayer, NDManager scope) {
+        RoutingPlan p = branches.get(name);
+        if (p == null) {
+            throw new IllegalArgumentException("this encoder has no branch '" + name + "'; branches: "
+                    + branches.keySet());
+        }
+        if (fromLayer < 0 || fromLayer >= config.layers()) {
+            throw new IllegalArgumentException("branch start layer " + fromLayer + " outside 0.." + (config.layers() - 1));
+        }
+        if (main.hiddenStates().size() != config.layers() + 1) {
+            throw new IllegalArgumentException("the pass handed to runBranch has no hidden states; run it with"
+                    + " EncoderInput.withAllHiddenStates(true)");
+        }
+        InputLayout layout = main.layout();
+        NDArray x = main.hiddenStates().get(fromLayer); // (B, Ttot, D)
+        long total = x.getShape().get(1);
+        long batch = x.getShape().get(0);
+        int split = main.splitPosition();
+        boolean textFirst = config.family() == ModelFamily.VLMO;
+        Span all = new Span(0, total);
+        Span none = new Span(0, 0);
+        Span visionSpan = switch (layout) {
+            case VISION -> all;
+            case LANGUAGE -> none;
+            case FUSED -> textFirst ? new Span(split, total) : new Span(0, split);
+        };
+        Span textSpan = switch (layout) {
+            case VISION -> none;
+            case LANGUAGE -> all;
+            case FUSED -> textFirst ? new Span(0, split) : new Span(split, total);
+        };
+        Map<Segment, Span> spans = Map.of(Segment.VISION_PART, visionSpan, Segment.LANGUAGE_PART, textSpan,
+                Segment.ALL, all);
+        NDArray pad = main.paddingMask(); // (B, Ttot), 1 = padded key
+        NDArray keyBias = NDArrays.where(pad.gt(0.5f), scope.full(pad.getShape(), Float.NEGATIVE_INFINITY),
+                scope.zeros(pad.getShape())).reshape(batch, 1, 1, total); // (B, 1, 1, Ttot)
+        NDList hidden = new NDList();
+        NDArray out = run(p, x, layout, fromLayer, (int) textSpan.length(), spans, keyBias, true, hidden, scope);
         return new EncoderOutput(out, hidden, split, pad, layout);
     }
 
-    private NDArray layer(NDArray x, InputLayout layout, int layer, Map<Segment, Span> spans, NDArray bias) {
+    private NDArray layer(RoutingPlan plan, NDArray x, InputLayout layout, int layer, Map<Segment, Span> spans,
+            NDArray bias) {
         List<Route> att = sorted(plan.routes(layout, layer, LayerSlot.ATTENTION), spans);
         List<NDArray> qs = new ArrayList<>();
         List<NDArray> ks = new ArrayList<>();
@@ -492,6 +619,8 @@ public final class MultiwayEncoder implements Encoder {
                 sb.append("  ").append(e.modality()).append(" embedding: ").append(e.provenance()).append('\n');
             }
         });
-        return sb.append(plan.describe()).toString();
+        sb.append(plan.describe());
+        branches.forEach((name, b) -> sb.append("branch '").append(name).append("':\n").append(b.describe()));
+        return sb.toString();
     }
 }
