@@ -798,6 +798,7 @@ public final class Beit3 implements AutoCloseable {
             CheckpointLayout layout = CheckpointLayout.of(ckpt);
             String hid = headId != null ? headId : layout.detectHead(reg);
             HeadProvider hp = reg.head(hid);
+            layout.requireHead(hp, reg);
             TaskPreset preset = hp.preset();
             int h = attentionHeads != null ? attentionHeads : layout.defaultHeads();
             EncoderConfig cfg = new EncoderConfig(ModelFamily.BEIT3, layout.dim(), h, layout.layers(), layout.ffnDim(),

@@ -65,11 +65,31 @@ record CheckpointLayout(Checkpoint checkpoint, int dim, int layers, int ffnDim, 
         return dim / 64;
     }
 
+    /** The registered BEiT-3 heads whose signature keys all occur in the checkpoint. */
+    java.util.List<String> supportedHeads(ProviderRegistry reg) {
+        return reg.heads().values().stream().filter(h -> h.family() == dev.beit3.api.ModelFamily.BEIT3)
+                .filter(h -> !h.signatureKeys().isEmpty()
+                        && checkpoint.tensors().keySet().containsAll(h.signatureKeys()))
+                .map(HeadProvider::id).toList();
+    }
+
+    /** Fails when a head's signature keys are missing, naming them and the heads the checkpoint supports. */
+    void requireHead(HeadProvider h, ProviderRegistry reg) {
+        java.util.List<String> missing = h.signatureKeys().stream()
+                .filter(k -> !checkpoint.tensors().containsKey(k)).sorted().toList();
+        if (!missing.isEmpty()) {
+            throw new CheckpointException("checkpoint " + checkpoint.source().getFileName() + " has no weights for the "
+                    + h.id() + " head: missing " + missing + "; heads this checkpoint supports: "
+                    + supportedHeads(reg) + " (a pretrained backbone supports none)");
+        }
+    }
+
     /** The registered head whose signature keys all occur, preferring the most specific. */
     String detectHead(ProviderRegistry reg) {
         HeadProvider best = null;
         for (HeadProvider h : reg.heads().values()) {
-            if (!h.signatureKeys().isEmpty() && checkpoint.tensors().keySet().containsAll(h.signatureKeys())
+            if (h.family() == dev.beit3.api.ModelFamily.BEIT3 && !h.signatureKeys().isEmpty()
+                    && checkpoint.tensors().keySet().containsAll(h.signatureKeys())
                     && (best == null || h.signatureKeys().size() > best.signatureKeys().size())) {
                 best = h;
             }

@@ -107,6 +107,24 @@ class EncoderBehaviourTest {
     }
 
     @Test
+    void askingForAHeadTheCheckpointLacksNamesTheMissingKeysAndTheSupportedHeads() throws Exception {
+        Path vqa = ParityCase.of("vqa").get(0).checkpoint();
+        assertThatThrownBy(() -> Beit3.builder().checkpoint(vqa).attentionHeads(8).head("captioning").build())
+                .isInstanceOf(CheckpointException.class)
+                .hasMessageContaining("missing [mlm_head.weight]")
+                .hasMessageContaining("supports: [vqa]");
+    }
+
+    @Test
+    void withoutAHeadNameTheLoaderPicksItFromTheKeysAndSaysSo() throws Exception {
+        ParityCase c = ParityCase.of("nlvr2").get(0);
+        try (Beit3 m = Beit3.builder().checkpoint(c.checkpoint()).attentionHeads(c.encoderConfig().heads()).build()) {
+            assertThat(m.headId()).isEqualTo("nlvr2");
+            assertThat(m.provenance().head()).contains("detected from the checkpoint keys");
+        }
+    }
+
+    @Test
     void aVlmoCheckpointGivenToTheBeit3LoaderIsRefusedAtLoad() throws Exception {
         Path vlmo = Fixtures.root().resolve("models/vlmo_vqa/vlmo_vqa.pt");
         org.junit.jupiter.api.Assumptions.assumeTrue(java.nio.file.Files.exists(vlmo), "no vlmo_vqa fixture");
