@@ -275,6 +275,46 @@ public final class Benchmark {
         return out;
     }
 
+    /**
+     * Runs {@code passes} fused forward passes (image + text, batch 2) of a small synthetic model and
+     * reports the process RSS after warm-up and at the end: native memory must stay flat.
+     *
+     * @param passes number of forward passes
+     * @return a one-line report
+     * @throws IOException when the synthetic checkpoint cannot be written
+     */
+    public static String soak(int passes) throws IOException {
+        EncoderConfig c = new EncoderConfig(dev.beit3.api.ModelFamily.BEIT3, 96, 4, 4, 384, 16, 64, 1000, 1024, 1e-5,
+                true, 4);
+        Path file = Files.createTempFile("beit3-soak", ".safetensors");
+        try (NDManager weights = NDManager.newBaseManager()) {
+            SyntheticCheckpoint.write(c, file);
+            CheckpointWeights ws = Checkpoint.read(file).weights(weights);
+            ProviderRegistry reg = ProviderRegistry.discover();
+            MultiwayEncoder enc = Beit3Encoders.build(c, ws, Beit3Encoders.plan(c), reg::expert, reg::embedding);
+            NDArray img = weights.randomNormal(new Shape(2, 3, 64, 64));
+            NDArray ids = weights.randomInteger(4, 999, new Shape(2, 16), DataType.INT64);
+            int warm = Math.max(1, passes / 10);
+            double afterWarmup = 0;
+            long t0 = System.nanoTime();
+            for (int i = 0; i < passes; i++) {
+                try (NDManager call = weights.newSubManager()) {
+                    enc.encode(EncoderInput.fused(img, ids, null), call).output().toFloatArray();
+                }
+                if (i + 1 == warm) {
+                    afterWarmup = Rss.nativeMb();
+                }
+            }
+            double end = Rss.nativeMb();
+            return String.format(Locale.ROOT, "soak: %d fused passes in %.1f s; RSS outside the Java heap after %d"
+                    + " warm-up passes %.1f MB, at the end %.1f MB (growth %.2f%%); total RSS %.1f MB", passes,
+                    (System.nanoTime() - t0) / 1e9, warm, afterWarmup, end, 100 * (end - afterWarmup) / afterWarmup,
+                    Rss.currentMb());
+        } finally {
+            Files.deleteIfExists(file);
+        }
+    }
+
     private MultiwayEncoder encoder(EncoderConfig c, Path file, NDManager weights) throws IOException {
         CheckpointWeights ws = Checkpoint.read(file).weights(weights);
         ProviderRegistry reg = ProviderRegistry.discover();
@@ -360,6 +400,10 @@ public final class Benchmark {
             switch (args[i]) {
                 case "--large" -> o = new Options(true, o.runs(), o.warmup(), o.workDir(), o.only());
                 case "--json" -> json = true;
+                case "--soak" -> {
+                    System.out.println(soak(Integer.parseInt(args[++i])));
+                    return;
+                }
                 case "--profile" -> {
                     EncoderConfig c = o.large() ? EncoderConfig.beit3Large(224, true) : EncoderConfig.beit3Base(224, true);
                     System.out.print(OpProfile.profile(c, 1, 197, 9));

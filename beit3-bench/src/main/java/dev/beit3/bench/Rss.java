@@ -13,6 +13,19 @@ final class Rss {
         return field("VmRSS:");
     }
 
+    /**
+     * RSS minus the committed Java heap, after a GC: the native part (engine, tensors, code).
+     *
+     * @return MiB, or −1 when unavailable
+     */
+    static double nativeMb() {
+        System.gc();
+        double heap = java.lang.management.ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getCommitted()
+                / 1048576.0;
+        double rss = currentMb();
+        return rss < 0 ? -1 : rss - heap;
+    }
+
     /** @return peak RSS since the last {@link #resetPeak()} in MiB, or −1 */
     static double peakMb() {
         return field("VmHWM:");
