@@ -2,12 +2,14 @@ package dev.beit3.train;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
 import dev.beit3.api.InvalidInputException;
 import java.util.Arrays;
 
 /**
  * The reference's training criteria, as differentiable NDArray expressions (shapes: B rows, C classes,
- * V vocabulary, M masked positions). {@code lsm} = log-softmax over the last axis.
+ * V vocabulary, M masked positions). {@code lsm} = log-softmax over the last axis. Constants that
+ * enter the graph are engine-allocated arrays, never Java numbers (see {@link #scalar}).
  */
 public final class Losses {
     private Losses() {}
@@ -37,7 +39,7 @@ public final class Losses {
         NDArray lsm = logits.logSoftmax(-1); // (B, C)
         NDArray nll = pick(lsm, labels).neg(); // (B)
         NDArray smooth = lsm.mean(new int[] {-1}).neg(); // (B)
-        return nll.mul((float) (1 - smoothing)).add(smooth.mul((float) smoothing)).mean();
+        return nll.mul(scalar(nll, 1 - smoothing)).add(smooth.mul(scalar(nll, smoothing))).mean();
     }
 
     /**
@@ -63,10 +65,10 @@ public final class Losses {
         sameShape(logits, targets, "answer scores");
         long classes = logits.getShape().getLastDimension();
         NDArray y = targets.toType(DataType.FLOAT32, false);
-        NDArray m = logits.neg().maximum(0f); // (B, C)
+        NDArray m = logits.neg().maximum(scalar(logits, 0)); // (B, C)
         NDArray lse = m.neg().exp().add(logits.neg().sub(m).exp()).log(); // (B, C)
         NDArray elem = y.neg().add(1f).mul(logits).add(m).add(lse); // (B, C)
-        return elem.mean().mul((float) classes);
+        return elem.mean().mul(scalar(elem, classes));
     }
 
     /**
@@ -85,7 +87,7 @@ public final class Losses {
         NDArray perImage = vision.mul(scale).matMul(language.transpose()); // (B, B)
         NDArray perText = language.mul(scale).matMul(vision.transpose()); // (B, B)
         NDArray labels = vision.getManager().arange(0L, b, 1L, DataType.INT64); // (B)
-        return crossEntropy(perImage, labels).add(crossEntropy(perText, labels)).div(2f);
+        return crossEntropy(perImage, labels).add(crossEntropy(perText, labels)).div(scalar(vision, 2));
     }
 
     /**
@@ -159,6 +161,15 @@ public final class Losses {
             throw new InvalidInputException("label " + (min < 0 ? min : max) + " outside 0.." + (c - 1));
         }
         return lsm.mul(y.oneHot((int) c, DataType.FLOAT32)).sum(new int[] {-1}); // (B)
+    }
+
+    /**
+     * A 0-d float32 constant allocated by the engine. Graph operands must not be Java numbers: DJL
+     * wraps a number in an array over a Java buffer and frees it after the op, while autograd keeps
+     * operands of mul/div/maximum for the backward pass (the freed buffer would be read there).
+     */
+    static NDArray scalar(NDArray like, double value) {
+        return like.getManager().full(new Shape(), (float) value);
     }
 
     private static void sameShape(NDArray a, NDArray b, String what) {
