@@ -70,6 +70,27 @@ public record Batch(Map<String, NDArray> arrays) {
     }
 
     /**
+     * The rows [from, to) of every array (axis 0), e.g. to split a batch into micro-batches. Arrays
+     * whose first dimension is not the batch size (e.g. {@code mlm_targets}, indexed by masked position)
+     * cannot be split this way and are rejected.
+     *
+     * @param from first row
+     * @param to end row (exclusive)
+     * @return the sub-batch (views in the same managers)
+     */
+    public Batch rows(long from, long to) {
+        long b = size();
+        Map<String, NDArray> m = new java.util.LinkedHashMap<>();
+        arrays.forEach((k, v) -> {
+            if (v.getShape().dimension() == 0 || v.getShape().get(0) != b) {
+                throw new InvalidInputException("cannot split '" + k + "' of shape " + v.getShape() + " by batch rows");
+            }
+            m.put(k, v.get("{}:{}", from, to));
+        });
+        return new Batch(m);
+    }
+
+    /**
      * Copies every array into {@code scope} (so a step's results land there).
      *
      * @param scope the target manager

@@ -11,6 +11,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.BiFunction;
 
 /**
  * One step's differentiable model: an autograd leaf per parameter (sharing the master's storage), the
@@ -23,20 +24,32 @@ import java.util.Set;
  */
 public final class Network implements AutoCloseable {
     private final EncoderConfig config;
-    private final NDManager scope;
+    private final NDManager root;
+    private NDManager scope;
     private final Map<String, NDArray> leaves;
     private final Set<String> trainable;
-    private final MultiwayEncoder encoder;
-    private final TaskHead head;
+    private final BiFunction<Map<String, NDArray>, NDManager, Built> builder;
+    private MultiwayEncoder encoder;
+    private TaskHead head;
+
+    /** Encoder and head built over the leaves. */
+    record Built(MultiwayEncoder encoder, TaskHead head) {}
 
     Network(EncoderConfig config, NDManager scope, Map<String, NDArray> leaves, Set<String> trainable,
-            MultiwayEncoder encoder, TaskHead head) {
+            BiFunction<Map<String, NDArray>, NDManager, Built> builder) {
         this.config = config;
+        this.root = scope;
         this.scope = scope;
         this.leaves = leaves;
         this.trainable = trainable;
-        this.encoder = encoder;
-        this.head = head;
+        this.builder = builder;
+    }
+
+    /** (Re)builds encoder and head in {@code where}: each backward pass needs its own build graph. */
+    void rebuild(NDManager where) {
+        Built b = builder.apply(leaves, where);
+        encoder = b.encoder();
+        head = b.head();
     }
 
     /**
@@ -49,12 +62,44 @@ public final class Network implements AutoCloseable {
     }
 
     /**
-     * The step scope: every array of this step (inputs, activations, losses) should live here.
+     * The current scope: every array of the current (micro-)batch — inputs, activations, losses — lives
+     * here; inside {@link #microBatch()} a sub-manager closed when the micro-batch ends.
      *
-     * @return the manager, closed with the network
+     * @return the manager
      */
     public NDManager scope() {
         return scope;
+    }
+
+    /**
+     * Starts a micro-batch: until the returned handle is closed, {@link #scope()} is a fresh
+     * sub-manager and {@link #encoder()} / {@link #head()} a fresh build over the leaves, so the
+     * activations of one forward/backward are freed before the next one while the gradients
+     * accumulate on the leaves. Use one micro-batch per backward pass when a step has several. Not
+     * nestable.
+     *
+     * @return closes the micro-batch scope
+     */
+    public MicroBatch microBatch() {
+        if (scope != root) {
+            throw new IllegalStateException("a micro-batch is already open");
+        }
+        NDManager sub = root.newSubManager();
+        scope = sub;
+        MultiwayEncoder outerEncoder = encoder;
+        TaskHead outerHead = head;
+        // the leaves visit the micro-batch scope, so what is derived from them (fused q/k/v, position
+        // rows) is freed with it; a fresh build per micro-batch, because backward frees the graph
+        for (NDArray leaf : leaves.values()) {
+            leaf.tempAttach(sub);
+        }
+        rebuild(sub);
+        return () -> {
+            scope = root;
+            encoder = outerEncoder;
+            head = outerHead;
+            sub.close(); // returns the leaves to the step scope
+        };
     }
 
     /**
@@ -103,7 +148,7 @@ public final class Network implements AutoCloseable {
     /**
      * The gradients accumulated so far: only parameters the loss reached (PyTorch's non-None
      * {@code .grad}); a parameter that got no gradient is absent. The arrays share the leaves'
-     * gradient storage and belong to {@link #scope()}.
+     * gradient storage and live until the network is closed.
      *
      * @return gradients by key, in checkpoint order
      */
@@ -112,16 +157,24 @@ public final class Network implements AutoCloseable {
         for (String name : trainable) {
             NDArray g = JniUtils.getGradient((PtNDArray) leaves.get(name));
             if (g != null) {
-                g.attach(scope);
+                g.attach(root);
                 out.put(name, g);
             }
         }
         return Collections.unmodifiableMap(out);
     }
 
+    /** An open micro-batch scope. */
+    public interface MicroBatch extends AutoCloseable {
+        /** Frees the micro-batch's arrays and restores the step scope. */
+        @Override
+        void close();
+    }
+
     /** Frees the step: leaves (not the masters' storage), graph arrays, gradients. */
     @Override
     public void close() {
-        scope.close();
+        scope = root;
+        root.close();
     }
 }

@@ -195,24 +195,31 @@ public final class TrainableModel implements AutoCloseable {
                 }
                 leaves.put(name, leaf);
             }
-            LeafWeights ws = new LeafWeights(leaves, scope, "");
-            // record the build (q/k/v fusion, position rows) even outside a GradientCollector
-            boolean gradMode = JniUtils.isGradMode();
-            JniUtils.setGradMode(true);
-            MultiwayEncoder enc;
-            TaskHead h;
-            try {
-                enc = Beit3Encoders.build(config, ws, Beit3Encoders.plan(config), registry::expert,
-                        registry::embedding);
-                h = head == null ? null : head.create(new HeadSpec(config, head.preset(), headOptions), ws);
-            } finally {
-                JniUtils.setGradMode(gradMode);
-            }
-            return new Network(config, scope, Collections.unmodifiableMap(leaves), Collections.unmodifiableSet(train),
-                    enc, h);
+            Network net = new Network(config, scope, Collections.unmodifiableMap(leaves),
+                    Collections.unmodifiableSet(train), this::build);
+            net.rebuild(scope);
+            return net;
         } catch (RuntimeException e) {
             scope.close();
             throw e;
+        }
+    }
+
+    /**
+     * Builds encoder and head over the leaves, with autograd recording on (even outside a
+     * {@code GradientCollector}), so the build (q/k/v fusion, position rows) is part of the graph.
+     */
+    Network.Built build(java.util.Map<String, NDArray> leaves, NDManager scope) {
+        LeafWeights ws = new LeafWeights(leaves, scope, "");
+        boolean gradMode = JniUtils.isGradMode();
+        JniUtils.setGradMode(true);
+        try {
+            MultiwayEncoder enc = Beit3Encoders.build(config, ws, Beit3Encoders.plan(config), registry::expert,
+                    registry::embedding);
+            TaskHead h = head == null ? null : head.create(new HeadSpec(config, head.preset(), headOptions), ws);
+            return new Network.Built(enc, h);
+        } finally {
+            JniUtils.setGradMode(gradMode);
         }
     }
 
