@@ -26,10 +26,16 @@ final class HeadSupport {
         return a;
     }
 
-    /** L2 normalisation x / max(‖x‖, 1e-12) over the last axis. */
+    /**
+     * L2 normalisation x / max(‖x‖, 1e-12) over the last axis. The 1e-12 is an engine-allocated 0-d
+     * array, not a Java number: DJL frees a number operand's Java buffer right after the op, but
+     * autograd keeps {@code maximum}'s operands for the backward pass (training, beit3-train).
+     */
     static NDArray l2normalize(NDArray x) {
-        NDArray norm = x.norm(new int[] {-1}, true).maximum(1e-12f); // (…, 1)
-        return x.div(norm);
+        NDArray n = x.norm(new int[] {-1}, true); // (…, 1)
+        try (NDArray eps = n.getManager().full(new Shape(), 1e-12f)) { // ()
+            return x.div(n.maximum(eps)); // (…, D)
+        }
     }
 
     /** Shape helper. */

@@ -467,7 +467,9 @@ public final class MultiwayEncoder implements Encoder {
             FeedForwardExpert e = (FeedForwardExpert) experts.get(key(layer, LayerSlot.FFN, r.expertId()));
             fs.add(e.forward(slice(h, spans.get(r.segment()))));
         }
-        return h.addi(cat(fs)); // (B, Ttot, D)
+        // out of place: the FFN experts' LayerNorm saved h (or a view of it) for the backward pass,
+        // so an in-place add would break autograd (training); the cost is one (B, Ttot, D) buffer
+        return h.add(cat(fs)); // (B, Ttot, D)
     }
 
     /**

@@ -3,6 +3,7 @@ package dev.beit3.core.multiway;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.types.Shape;
 import dev.beit3.api.Api;
 import dev.beit3.api.AttentionExpert;
 import dev.beit3.api.EncoderConfig;
@@ -69,10 +70,15 @@ public final class Beit3Branch {
             LinearWeights q = LinearWeights.load(ws, "self_attn.q_proj." + x, dim, dim, true, purpose);
             LinearWeights k = LinearWeights.load(ws, "self_attn.k_proj." + x, dim, dim, true, purpose);
             LinearWeights v = LinearWeights.load(ws, "self_attn.v_proj." + x, dim, dim, true, purpose);
-            // (q·W + b)·s == q·(s·W) + s·b up to float rounding; one GEMM instead of three
-            qkv = new LinearWeights(
-                    NDArrays.concat(new NDList(q.weight().mul(scale), k.weight(), v.weight()), 0),
-                    NDArrays.concat(new NDList(q.bias().mul(scale), k.bias(), v.bias()), 0));
+            // (q·W + b)·s == q·(s·W) + s·b up to float rounding; one GEMM instead of three.
+            // s is an engine-allocated 0-d array rather than a Java number: DJL turns a number operand
+            // into an array over a Java buffer that it frees after the op, while autograd keeps the
+            // operand for the backward pass when the weights are trainable leaves (beit3-train)
+            try (NDArray s = ws.manager().full(new Shape(), scale)) { // () float32, same value as before
+                qkv = new LinearWeights(
+                        NDArrays.concat(new NDList(q.weight().mul(s), k.weight(), v.weight()), 0),
+                        NDArrays.concat(new NDList(q.bias().mul(s), k.bias(), v.bias()), 0));
+            }
             innerNorm = LayerNormWeights.load(ws, "self_attn.inner_attn_ln." + x, dim, c.layerNormEps(), purpose);
             out = LinearWeights.load(ws, "self_attn.out_proj." + x, dim, dim, true, purpose);
         }

@@ -1,0 +1,81 @@
+package dev.beit3.train;
+
+import java.util.Random;
+
+/**
+ * A masking strategy for text (masked language modeling): picks positions of a padded id batch and
+ * builds the model input, the mask and the targets.
+ */
+public interface TokenMasking {
+    /**
+     * A masked text batch.
+     *
+     * @param inputIds (B, T) the model's input (masked positions replaced)
+     * @param maskedPositions (B, T) 1 = predict here
+     * @param targets (M) the original ids at the masked positions, row-major
+     */
+    record Masked(long[][] inputIds, long[][] maskedPositions, long[] targets) {}
+
+    /**
+     * Masks a batch.
+     *
+     * @param ids (B, T) ids {@code [bos, …, eos, pad …]}
+     * @param paddingMask (B, T) 1 = padding
+     * @param rng the random source
+     * @return the masked batch
+     */
+    Masked mask(long[][] ids, long[][] paddingMask, Random rng);
+
+    /**
+     * Random token masking as in the masked-data-modeling fixtures: per row, among the real tokens
+     * strictly between bos and eos, round-half-even(n·ratio) positions (at least 1) drawn uniformly
+     * without replacement, each replaced by {@code maskId}; bos, eos and padding are never masked.
+     *
+     * @param ratio fraction of content tokens masked (0.15 for text, 0.5 for image-text in BEiT-3)
+     * @param maskId the tokenizer's mask id
+     * @return the strategy
+     */
+    static TokenMasking random(double ratio, long maskId) {
+        if (!(ratio > 0 && ratio <= 1)) {
+            throw new IllegalArgumentException("mask ratio must be in (0, 1], got " + ratio);
+        }
+        return (ids, pad, rng) -> {
+            int b = ids.length;
+            long[][] in = new long[b][];
+            long[][] pos = new long[b][];
+            java.util.List<Long> targets = new java.util.ArrayList<>();
+            for (int r = 0; r < b; r++) {
+                int t = ids[r].length;
+                in[r] = ids[r].clone();
+                pos[r] = new long[t];
+                int n = 0;
+                while (n < t && pad[r][n] == 0) {
+                    n++;
+                }
+                int content = n - 2; // between bos (0) and eos (n − 1)
+                if (content < 1) {
+                    continue;
+                }
+                int k = Math.max(1, (int) Math.rint(content * ratio));
+                int[] cand = new int[content];
+                for (int i = 0; i < content; i++) {
+                    cand[i] = i + 1;
+                }
+                for (int i = 0; i < k; i++) { // partial Fisher–Yates
+                    int j = i + rng.nextInt(content - i);
+                    int tmp = cand[i];
+                    cand[i] = cand[j];
+                    cand[j] = tmp;
+                    pos[r][cand[i]] = 1;
+                }
+                for (int i = 0; i < t; i++) {
+                    if (pos[r][i] == 1) {
+                        targets.add(ids[r][i]);
+                        in[r][i] = maskId;
+                    }
+                }
+            }
+            return new Masked(in, pos, targets.stream().mapToLong(Long::longValue).toArray());
+        };
+    }
+}

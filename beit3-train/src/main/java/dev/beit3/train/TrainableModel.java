@@ -1,0 +1,231 @@
+package dev.beit3.train;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.pytorch.jni.JniUtils;
+import dev.beit3.api.CheckpointException;
+import dev.beit3.api.EncoderConfig;
+import dev.beit3.api.HeadProvider;
+import dev.beit3.api.HeadSpec;
+import dev.beit3.api.ModelFamily;
+import dev.beit3.api.TaskHead;
+import dev.beit3.core.checkpoint.Checkpoint;
+import dev.beit3.core.encoder.Beit3Encoders;
+import dev.beit3.core.encoder.MultiwayEncoder;
+import dev.beit3.core.plugin.ProviderRegistry;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.function.Predicate;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * A BEiT-3 model (encoder + optional task head + any extra parameters such as pretraining heads) in
+ * trainable form: the {@link ParameterStore}, the configuration read off the checkpoint, and the head
+ * provider. Each training step {@link #open opens} a {@link Network}.
+ *
+ * <p>Limitation: the vision position table is differentiable only at the checkpoint's own image size
+ * (a resized table is interpolated in Java when the encoder is built, outside the graph).
+ */
+public final class TrainableModel implements AutoCloseable {
+    private static final Pattern LAYER = Pattern.compile("^beit3\\.encoder\\.layers\\.(\\d+)\\.");
+
+    private final EncoderConfig config;
+    private final ParameterStore params;
+    private final ProviderRegistry registry;
+    private final HeadProvider head;
+    private final Map<String, String> headOptions;
+
+    /**
+     * What to build.
+     *
+     * @param attentionHeads number of attention heads (not stored in checkpoints: 12 for base, 16 for large)
+     * @param headId task head provider id ({@code imageclassification}, {@code vqa}, {@code nlvr2},
+     *     {@code retrieval}, {@code captioning}), or null for an encoder with extra parameters only (pretraining)
+     * @param headOptions options for the head
+     */
+    public record Spec(int attentionHeads, String headId, Map<String, String> headOptions) {
+        /** Validates. */
+        public Spec {
+            if (attentionHeads <= 0) {
+                throw new IllegalArgumentException("attentionHeads must be > 0, got " + attentionHeads);
+            }
+            headOptions = Map.copyOf(Objects.requireNonNullElse(headOptions, Map.of()));
+        }
+    }
+
+    private TrainableModel(EncoderConfig config, ParameterStore params, ProviderRegistry registry, HeadProvider head,
+            Map<String, String> headOptions) {
+        this.config = config;
+        this.params = params;
+        this.registry = registry;
+        this.head = head;
+        this.headOptions = headOptions;
+    }
+
+    /**
+     * Reads a checkpoint ({@code .pth} or safetensors) into a trainable model.
+     *
+     * @param checkpoint the file
+     * @param spec heads and task head
+     * @param parent manager under which the parameters live
+     * @return the model
+     * @throws IOException when the file cannot be read
+     */
+    public static TrainableModel load(Path checkpoint, Spec spec, NDManager parent) throws IOException {
+        return load(Checkpoint.read(checkpoint), spec, parent, ProviderRegistry.discover());
+    }
+
+    /**
+     * Builds a trainable model from a checkpoint in memory.
+     *
+     * @param checkpoint the checkpoint
+     * @param spec heads and task head
+     * @param parent manager under which the parameters live
+     * @param registry where the expert, embedding and head providers come from
+     * @return the model
+     */
+    public static TrainableModel load(Checkpoint checkpoint, Spec spec, NDManager parent, ProviderRegistry registry) {
+        EncoderConfig cfg = configOf(checkpoint, spec.attentionHeads());
+        HeadProvider hp = spec.headId() == null ? null : registry.head(spec.headId());
+        ParameterStore store = ParameterStore.load(checkpoint, parent);
+        TrainableModel m = new TrainableModel(cfg, store, registry, hp, spec.headOptions());
+        try (NDManager probe = store.manager().newSubManager(); Network n = m.open(probe, k -> false)) {
+            // strict: every provider finds its keys (throws otherwise)
+            Objects.requireNonNull(n.encoder());
+        } catch (RuntimeException e) {
+            store.close();
+            throw e;
+        }
+        return m;
+    }
+
+    /**
+     * The BEiT-3 configuration from tensor shapes: D and V from the text embedding, F from layer 0's
+     * FFN, P from the patch projection, S from the vision positions, the text position rows, L from the
+     * layer indices, the final norm from its keys; LayerNorm ε 1e-5.
+     *
+     * @param c the checkpoint
+     * @param heads attention heads
+     * @return the configuration
+     */
+    public static EncoderConfig configOf(Checkpoint c, int heads) {
+        long[] emb = shape(c, "beit3.text_embed.weight");
+        long[] fc1 = shape(c, "beit3.encoder.layers.0.ffn.A.fc1.weight");
+        long[] proj = shape(c, "beit3.vision_embed.proj.weight");
+        long[] pos = shape(c, "beit3.encoder.embed_positions.A.weight");
+        long[] textPos = shape(c, "beit3.encoder.embed_positions.B.weight");
+        int layers = 0;
+        for (String k : c.tensors().keySet()) {
+            Matcher m = LAYER.matcher(k);
+            if (m.find()) {
+                layers = Math.max(layers, Integer.parseInt(m.group(1)) + 1);
+            }
+        }
+        long grid = Math.round(Math.sqrt(pos[0] - 3));
+        if (grid * grid != pos[0] - 3) {
+            throw new CheckpointException("beit3.encoder.embed_positions.A.weight has " + pos[0]
+                    + " rows; expected 3 + a square number of patches");
+        }
+        return new EncoderConfig(ModelFamily.BEIT3, (int) emb[1], heads, layers, (int) fc1[0], (int) proj[2],
+                (int) (grid * proj[2]), (int) emb[0], (int) textPos[0], 1e-5,
+                c.tensors().containsKey("beit3.encoder.layer_norm.A.weight"), layers);
+    }
+
+    private static long[] shape(Checkpoint c, String key) {
+        return c.tensor(key).orElseThrow(() -> new CheckpointException("checkpoint " + c.source() + " has no key "
+                + key + "; is it a BEiT-3 checkpoint?")).shape();
+    }
+
+    /**
+     * The configuration.
+     *
+     * @return the configuration
+     */
+    public EncoderConfig config() {
+        return config;
+    }
+
+    /**
+     * The parameters (masters).
+     *
+     * @return the store
+     */
+    public ParameterStore parameters() {
+        return params;
+    }
+
+    /**
+     * The head provider id.
+     *
+     * @return the id, or null without a head
+     */
+    public String headId() {
+        return head == null ? null : head.id();
+    }
+
+    /**
+     * Opens one step: creates an autograd leaf per parameter in a new sub-manager of {@code parent}
+     * (those selected by {@code trainable} require a gradient; the others are constants), and builds
+     * the encoder and head over them, with autograd recording on, so that the build itself (q/k/v
+     * fusion, position rows) is part of the graph. Run the forward passes and backward inside a
+     * {@code GradientCollector}.
+     *
+     * @param parent manager under which the step scope opens
+     * @param trainable which parameters get gradients (e.g. everything, or only the head)
+     * @return the network; close it after the optimizer step
+     */
+    public Network open(NDManager parent, Predicate<String> trainable) {
+        NDManager scope = parent.newSubManager();
+        try {
+            Map<String, NDArray> leaves = new LinkedHashMap<>();
+            Set<String> train = new LinkedHashSet<>();
+            for (String name : params.names()) {
+                NDArray leaf = params.get(name).stopGradient(); // shares storage, no history
+                leaf.attach(scope);
+                if (trainable.test(name)) {
+                    leaf.setRequiresGradient(true);
+                    train.add(name);
+                }
+                leaves.put(name, leaf);
+            }
+            Network net = new Network(config, scope, Collections.unmodifiableMap(leaves),
+                    Collections.unmodifiableSet(train), this::build);
+            net.rebuild(scope);
+            return net;
+        } catch (RuntimeException e) {
+            scope.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Builds encoder and head over the leaves, with autograd recording on (even outside a
+     * {@code GradientCollector}), so the build (q/k/v fusion, position rows) is part of the graph.
+     */
+    Network.Built build(java.util.Map<String, NDArray> leaves, NDManager scope) {
+        LeafWeights ws = new LeafWeights(leaves, scope, "");
+        boolean gradMode = JniUtils.isGradMode();
+        JniUtils.setGradMode(true);
+        try {
+            MultiwayEncoder enc = Beit3Encoders.build(config, ws, Beit3Encoders.plan(config), registry::expert,
+                    registry::embedding);
+            TaskHead h = head == null ? null : head.create(new HeadSpec(config, head.preset(), headOptions), ws);
+            return new Network.Built(enc, h);
+        } finally {
+            JniUtils.setGradMode(gradMode);
+        }
+    }
+
+    /** Frees the parameters. */
+    @Override
+    public void close() {
+        params.close();
+    }
+}
