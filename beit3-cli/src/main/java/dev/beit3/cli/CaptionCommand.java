@@ -55,7 +55,7 @@ final class CaptionCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         return CliErrors.run(err, () -> {
-            common.apply();
+            common.apply(model.checkpoint == null);
             List<Path> files = Inputs.images(images);
             try (Beit3 m = model.load("captioning", "caption", common);
                     Progress p = common.progress(err, "images", files.size())) {

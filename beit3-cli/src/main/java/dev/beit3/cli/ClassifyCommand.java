@@ -52,7 +52,7 @@ final class ClassifyCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         return CliErrors.run(err, () -> {
-            common.apply();
+            common.apply(model.checkpoint == null);
             Checks.positive(topK, "--top-k");
             Checks.positive(batch, "--batch");
             List<Path> files = Inputs.images(images);

@@ -12,12 +12,15 @@ import picocli.CommandLine.Option;
 final class CommonOptions {
     /** The JVM property the launcher sets when stderr is a terminal. */
     static final String STDERR_TTY_PROPERTY = "beit3.stderr.tty";
+    /** DJL's PyTorch thread setting. */
+    static final String THREADS_PROPERTY = "ai.djl.pytorch.num_threads";
 
     @Option(names = "--json", description = "machine output: one JSON object per line (JSON Lines)")
     boolean json;
 
     @Option(names = "--threads", paramLabel = "N",
-            description = "PyTorch intra-op threads (default: all cores); sets ai.djl.pytorch.num_threads")
+            description = "PyTorch intra-op threads (default: 1 for the demo models, which are too small to gain from"
+                    + " more; all cores for --checkpoint); sets ai.djl.pytorch.num_threads")
     Integer threads;
 
     @Option(names = "--progress", negatable = true,
@@ -34,15 +37,19 @@ final class CommonOptions {
     /**
      * Applies the settings that must precede the first model load (threads) and checks the values.
      *
+     * @param demoModels whether the command runs the (tiny) demo models: they run fastest on one thread,
+     *     and several threads on a busy machine make them many times slower
      * @throws InvalidInputException when a value is out of range
      */
-    void apply() {
+    void apply(boolean demoModels) {
+        // read by DJL's PyTorch engine when it starts, i.e. before the first model is built
         if (threads != null) {
             if (threads < 1) {
                 throw new InvalidInputException("--threads must be at least 1, got " + threads);
             }
-            // read by DJL's PyTorch engine when it starts, i.e. before the first model is built
-            System.setProperty("ai.djl.pytorch.num_threads", String.valueOf(threads));
+            System.setProperty(THREADS_PROPERTY, String.valueOf(threads));
+        } else if (demoModels && System.getProperty(THREADS_PROPERTY) == null) {
+            System.setProperty(THREADS_PROPERTY, "1");
         }
         limits();
     }

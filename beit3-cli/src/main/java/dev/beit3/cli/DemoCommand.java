@@ -102,7 +102,7 @@ final class DemoCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         return CliErrors.run(spec.commandLine().getErr(), () -> {
-            common.apply();
+            common.apply(true);
             ModelPackage pkg = ModelOptions.openPackage(models);
             Path setDir = set != null ? set : pkg.directory();
             JsonObject ref = readJson(setDir.resolve("reference_predictions.json"));

@@ -80,7 +80,7 @@ final class EmbedCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         return CliErrors.run(err, () -> {
-            common.apply();
+            common.apply(model.checkpoint == null);
             Checks.positive(batch, "--batch");
             if (format == Format.npy && output == null) {
                 throw new InvalidInputException("--format npy writes a binary file: add --output FILE.npy");

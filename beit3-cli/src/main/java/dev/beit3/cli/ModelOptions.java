@@ -4,6 +4,7 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
+import dev.beit3.api.CheckpointException;
 import dev.beit3.api.InvalidInputException;
 import dev.beit3.model.Beit3;
 import dev.beit3.model.ModelPackage;
@@ -164,7 +165,17 @@ final class ModelOptions {
             b.labels(readLabels(labels));
         }
         b.imageLimits(common.limits());
-        Beit3 model = b.build();
+        Beit3 model;
+        try {
+            model = b.build();
+        } catch (CheckpointException e) {
+            // the facade names its builder method; on the command line it is an option
+            String msg = e.getMessage() == null ? "" : e.getMessage();
+            if (msg.contains("attentionHeads(h)")) {
+                throw new InvalidInputException(msg.replace("Beit3.builder().attentionHeads(h)", "--heads H"), e);
+            }
+            throw e;
+        }
         if (!model.headId().equals(task)) {
             String found = model.headId();
             model.close();

@@ -51,7 +51,7 @@ final class Nlvr2Command implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         return CliErrors.run(spec.commandLine().getErr(), () -> {
-            common.apply();
+            common.apply(model.checkpoint == null);
             for (Path p : List.of(left, right)) {
                 if (!Files.isRegularFile(p)) {
                     throw new InvalidInputException("image file not found: " + p);

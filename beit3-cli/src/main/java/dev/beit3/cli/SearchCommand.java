@@ -73,7 +73,7 @@ final class SearchCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         return CliErrors.run(err, () -> {
-            common.apply();
+            common.apply(model.checkpoint == null);
             Checks.positive(topK, "--top-k");
             Checks.positive(batch, "--batch");
             boolean textToImage = queries != null || images != null;

@@ -56,7 +56,7 @@ final class VqaCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         return CliErrors.run(spec.commandLine().getErr(), () -> {
-            common.apply();
+            common.apply(model.checkpoint == null);
             Checks.positive(topK, "--top-k");
             if (!Files.isRegularFile(image)) {
                 throw new InvalidInputException("image file not found: " + image);
