@@ -118,7 +118,7 @@ final class DemoCommand implements Callable<Integer> {
             }
             boolean text = !common.json;
             if (text) {
-                out.println("BEiT-3 demo: the embedded models of " + display(pkg.directory()) + ", trained on a synthetic");
+                out.println("BEiT-3 demo: the embedded models of " + Inputs.display(pkg.directory()) + ", trained on a synthetic");
                 out.println("\"shapes world\" (one or two coloured circles, squares or triangles on a light background;");
                 out.println("see its README.md). Each result is shown next to the reference implementation's"
                         + " (PyTorch,");
@@ -356,13 +356,6 @@ final class DemoCommand implements Callable<Integer> {
             ok &= d <= 1e-4 + 1e-4 * Math.abs(expected[i]);
         }
         return ok;
-    }
-
-    /** A path relative to the working folder when it lies inside it. */
-    private static Path display(Path p) {
-        Path cwd = Path.of("").toAbsolutePath();
-        Path abs = p.toAbsolutePath().normalize();
-        return abs.startsWith(cwd) && !abs.equals(cwd) ? cwd.relativize(abs) : abs;
     }
 
     private static String name(String image) {

@@ -62,6 +62,18 @@ final class Inputs {
     }
 
     /**
+     * A path for messages: relative to the working folder when it lies inside it, else absolute.
+     *
+     * @param p the path
+     * @return the path to show
+     */
+    static Path display(Path p) {
+        Path cwd = Path.of("").toAbsolutePath();
+        Path abs = p.toAbsolutePath().normalize();
+        return abs.startsWith(cwd) && !abs.equals(cwd) ? cwd.relativize(abs) : abs;
+    }
+
+    /**
      * Reads texts: the given ones, or the non-blank lines of a file.
      *
      * @param texts texts from the command line, or null

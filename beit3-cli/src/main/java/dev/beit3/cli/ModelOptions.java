@@ -94,7 +94,7 @@ final class ModelOptions {
     static ModelPackage openPackage(Path explicit) {
         Path dir = modelsDir(explicit);
         if (!Files.isRegularFile(dir.resolve("models.json"))) {
-            throw new InvalidInputException("no models at " + dir + " (no models.json there); run the command"
+            throw new InvalidInputException("no models at " + Inputs.display(dir) + " (no models.json there); run the command"
                     + " through ./beit3 at the repository root, pass --models DIR, or use an official checkpoint"
                     + " with --checkpoint FILE --spm FILE");
         }
@@ -128,7 +128,7 @@ final class ModelOptions {
             }
             ModelPackage pkg = openPackage(models);
             if (!pkg.tasks().contains(task)) {
-                throw new InvalidInputException("the models in " + pkg.directory() + " have no " + task + " model"
+                throw new InvalidInputException("the models in " + Inputs.display(pkg.directory()) + " have no " + task + " model"
                         + ("nlvr2".equals(task) ? " (the demo's shapes world has no image pairs, so no NLVR2 model"
                         + " ships with it)" : "") + "; pass an official one: --checkpoint " + EXAMPLES.get(task)
                         + " --spm beit3.spm");
