@@ -66,7 +66,7 @@ final class CaptionCommand implements Callable<Integer> {
                         d.eosId());
                 // one image per call, as the reference evaluates captions
                 Inputs.Outcome<Caption> r = Inputs.run(m, files, 1, p, imgs -> m.caption(imgs, decoding));
-                p.close();
+                p.done();
                 for (Inputs.Item<Caption> it : r.items()) {
                     print(out, it.file(), it.result());
                 }

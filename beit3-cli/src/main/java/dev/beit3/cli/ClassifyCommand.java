@@ -59,7 +59,7 @@ final class ClassifyCommand implements Callable<Integer> {
             try (Beit3 m = model.load("imageclassification", "classify", common);
                     Progress p = common.progress(err, "images", files.size())) {
                 Inputs.Outcome<Classification> r = Inputs.run(m, files, batch, p, imgs -> m.classify(imgs, topK));
-                p.close();
+                p.done();
                 for (Inputs.Item<Classification> it : r.items()) {
                     print(out, it.file(), it.result());
                 }

@@ -250,6 +250,7 @@ final class DemoCommand implements Callable<Integer> {
             out.printf("%nClasses (image classification, %d colour x shape classes; %s)%n",
                     pkg.labels("imageclassification").size(), all ? "all images" : "the one-shape images");
         }
+        int shown = 0;
         try (Beit3 m = pkg.builder("imageclassification").build()) {
             for (JsonElement e : preds) {
                 JsonObject p = e.getAsJsonObject();
@@ -265,7 +266,7 @@ final class DemoCommand implements Callable<Integer> {
                             + (close ? "" : " (logits differ)"));
                 }
                 double refP = p.getAsJsonArray("top3").get(0).getAsJsonObject().get("probability").getAsDouble();
-                if (text && (all || oneShape.getOrDefault(image, true))) {
+                if (text && (all || (oneShape.getOrDefault(image, true) && shown++ < 8))) {
                     out.printf(Locale.ROOT, "  %-14s %-16s p=%.3f   %s%n", name(image), c.best().label(),
                             c.best().probability(), ok ? String.format(Locale.ROOT, "= (reference p=%.3f)", refP)
                             : "reference: " + expected);

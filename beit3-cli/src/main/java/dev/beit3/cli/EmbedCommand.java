@@ -99,7 +99,7 @@ final class EmbedCommand implements Callable<Integer> {
                 try (Beit3 m = model.load("retrieval", "embed", common);
                         Progress p = common.progress(err, "images", files.size())) {
                     Inputs.Outcome<float[]> r = Inputs.run(m, files, batch, p, imgs -> List.of(m.embedImages(imgs)));
-                    p.close();
+                    p.done();
                     for (Inputs.Item<float[]> it : r.items()) {
                         names.add(it.file().toString());
                         rows.add(it.result());

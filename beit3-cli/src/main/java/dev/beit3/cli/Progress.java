@@ -59,11 +59,16 @@ final class Progress implements AutoCloseable {
         }
     }
 
-    /** Removes the bar. */
-    @Override
-    public void close() {
+    /** Removes the bar (before the results are printed); idempotent. */
+    void done() {
         clear();
         drawn = false;
         err.flush();
+    }
+
+    /** Removes the bar if it is still drawn. */
+    @Override
+    public void close() {
+        done();
     }
 }

@@ -102,7 +102,7 @@ final class SearchCommand implements Callable<Integer> {
                 Progress p = common.progress(err, "images", files.size())) {
             float[][] q = m.embedTexts(queries);
             Inputs.Outcome<float[]> r = Inputs.run(m, files, batch, p, imgs -> List.of(m.embedImages(imgs)));
-            p.close();
+            p.done();
             List<String> names = r.items().stream().map(it -> it.file().toString()).toList();
             float[][] emb = r.items().stream().map(Inputs.Item::result).toArray(float[][]::new);
             if (emb.length > 0) {
