@@ -60,8 +60,8 @@ final class ModelOptions {
     Integer attentionHeads;
 
     @Option(names = "--labels", paramLabel = "FILE",
-            description = "class or answer labels by index: a JSON list, a JSON object label→index,"
-                    + " JSON lines {\"answer\":…,\"label\":…}, or one label per line")
+            description = "class or answer labels by index: a JSON list, a JSON object label->index,"
+                    + " JSON lines {\"answer\": ..., \"label\": ...}, or one label per line")
     Path labels;
 
     @Option(names = "--max-text-length", paramLabel = "N",
