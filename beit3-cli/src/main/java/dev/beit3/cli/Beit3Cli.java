@@ -4,7 +4,8 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /**
- * The {@code beit3} command line: {@code beit3 inspect CHECKPOINT}, {@code beit3 convert IN OUT}, ...
+ * The {@code beit3} command line: {@code demo}, {@code classify}, {@code embed}, {@code search}, {@code vqa},
+ * {@code nlvr2}, {@code caption}, {@code inspect}, {@code convert}.
  *
  * <p>Exit codes: 0 success, 2 bad input (unreadable or malformed checkpoint, invalid option or
  * argument, missing file), 1 internal error. Errors go to stderr as one line.
@@ -14,7 +15,11 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         version = "beit3-java 0.1.0",
         description = "BEiT-3 and VLMo Multiway Transformers on the JVM.",
-        subcommands = {InspectCommand.class, ConvertCommand.class, CommandLine.HelpCommand.class})
+        footer = {"", "Without --checkpoint the task commands run the embedded demo models (start with: beit3 demo).",
+            "Exit codes: 0 success, 2 bad input, 1 internal error."},
+        subcommands = {DemoCommand.class, ClassifyCommand.class, EmbedCommand.class, SearchCommand.class,
+            VqaCommand.class, Nlvr2Command.class, CaptionCommand.class, InspectCommand.class, ConvertCommand.class,
+            CommandLine.HelpCommand.class})
 public final class Beit3Cli implements Runnable {
 
     @CommandLine.Spec
