@@ -1,0 +1,90 @@
+package dev.beit3.cli;
+
+import dev.beit3.bench.Benchmark;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code beit3 bench}: the GEMM rate of this machine through DJL, then the model workloads on BEiT-3 base
+ * (or large) dimensions with random weights, as a table or JSON.
+ */
+@Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Measure the fp32 GEMM rate, then vision 224 (batch 1, 8), vision 384 (batch 8), text 64x32,",
+            "VQA 480, captioning steps (cached and recomputed) and checkpoint loading on BEiT-3 base dimensions",
+            "with random weights; efficiency = achieved GFLOP/s / GEMM rate of the same run."})
+final class BenchCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--large", description = "BEiT-3 large dimensions (D 1024, 24 layers)")
+    boolean large;
+
+    @Option(names = "--json", description = "one JSON object per workload")
+    boolean json;
+
+    @Option(names = "--runs", defaultValue = "5", paramLabel = "N", description = "timed runs (default: ${DEFAULT-VALUE})")
+    int runs;
+
+    @Option(names = "--warmup", defaultValue = "2", paramLabel = "N", description = "untimed runs first (default: ${DEFAULT-VALUE})")
+    int warmup;
+
+    @Option(names = "--only", split = ",", paramLabel = "NAME", description = "workload name prefixes, e.g. vision224,text")
+    List<String> only;
+
+    @Option(names = "--work-dir", paramLabel = "DIR", description = "where the synthetic checkpoint is written (default: temp)")
+    Path workDir;
+
+    @Option(names = "--profile", description = "print the per-op profile of one layer instead")
+    boolean profile;
+
+    @Option(names = "--soak", paramLabel = "N", description = "run N small fused passes and report native RSS instead")
+    Integer soak;
+
+    @Option(names = "--threads", paramLabel = "N", description = "PyTorch intra-op threads (default: all cores)")
+    Integer threads;
+
+    BenchCommand() {}
+
+    /**
+     * Runs the benchmark.
+     *
+     * @return the exit code
+     */
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        return CliErrors.run(err, () -> {
+            Checks.positive(runs, "--runs");
+            if (threads != null) {
+                Checks.positive(threads, "--threads");
+                System.setProperty("ai.djl.pytorch.num_threads", String.valueOf(threads));
+            }
+            if (soak != null) {
+                Checks.positive(soak, "--soak");
+                out.println(Benchmark.soak(soak));
+                return CliErrors.OK;
+            }
+            List<String> args = new java.util.ArrayList<>();
+            if (profile) {
+                args.add("--profile");
+                if (large) {
+                    args.add(0, "--large");
+                }
+                Benchmark.main(args.toArray(new String[0]));
+                return CliErrors.OK;
+            }
+            Benchmark.Options o = new Benchmark.Options(large, runs, warmup,
+                    workDir != null ? workDir : Path.of(System.getProperty("java.io.tmpdir")), only);
+            List<Benchmark.Result> r = new Benchmark(o, System.err).run();
+            out.print(json ? Benchmark.json(r) + "\n" : Benchmark.table(r));
+            return CliErrors.OK;
+        });
+    }
+}
