@@ -77,13 +77,16 @@ final class BenchCommand implements Callable<Integer> {
                 if (large) {
                     args.add(0, "--large");
                 }
+                out.flush();
                 Benchmark.main(args.toArray(new String[0]));
+                System.out.flush();
                 return CliErrors.OK;
             }
             Benchmark.Options o = new Benchmark.Options(large, runs, warmup,
                     workDir != null ? workDir : Path.of(System.getProperty("java.io.tmpdir")), only);
             List<Benchmark.Result> r = new Benchmark(o, System.err).run();
             out.print(json ? Benchmark.json(r) + "\n" : Benchmark.table(r));
+            out.flush();
             return CliErrors.OK;
         });
     }
