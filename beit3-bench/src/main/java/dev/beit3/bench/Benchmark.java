@@ -76,7 +76,6 @@ public final class Benchmark {
     private final Options options;
     private final PrintStream log;
     private double gemmRate = Double.NaN;
-    private final List<Double> gemmSamples = new ArrayList<>();
 
     /**
      * Creates a benchmark.
@@ -166,7 +165,6 @@ public final class Benchmark {
             }
             Arrays.sort(ms);
             gemmRate = flop / 1e9 / (ms[1] / 1e3);
-            gemmSamples.add(gemmRate);
         }
     }
 
