@@ -334,7 +334,7 @@ public final class MultiwayEncoder implements Encoder {
         if (input.allHiddenStates()) {
             hidden.add(x);
         }
-        NDArray out = run(plan, x, layout, 0, (int) nt, spans, bias, input.allHiddenStates(), hidden, scope);
+        NDArray out = run(plan, x, layout, 0, (int) nt, spans, bias, input.allHiddenStates(), hidden, scope, null);
         if (!input.allHiddenStates() && x != vision && x != text && x != out) {
             x.close();
         }
@@ -348,7 +348,7 @@ public final class MultiwayEncoder implements Encoder {
      * @return the final output (B, Ttot, D)
      */
     private NDArray run(RoutingPlan p, NDArray x, InputLayout layout, int from, int nt, Map<Segment, Span> spans,
-            NDArray bias, boolean keep, NDList hidden, NDManager scope) {
+            NDArray bias, boolean keep, NDList hidden, NDManager scope, KeyValueCache cache) {
         NDArray first = x;
         for (int layer = from; layer < config.layers(); layer++) {
             NDArray next;
@@ -361,7 +361,7 @@ public final class MultiwayEncoder implements Encoder {
                         layerBias = extra.add(bias);
                     }
                 }
-                next = layer(p, x, layout, layer, spans, layerBias);
+                next = layer(p, x, layout, layer, spans, layerBias, cache);
                 next.attach(scope);
             }
             if (!keep && x != first) {
@@ -372,17 +372,21 @@ public final class MultiwayEncoder implements Encoder {
                 hidden.add(x);
             }
         }
+        return finalNorm(p, x, layout, spans);
+    }
+
+    /** The final norm slot of {@code p} over {@code x} (B, Ttot, D), or {@code x} when the plan has none. */
+    private NDArray finalNorm(RoutingPlan p, NDArray x, InputLayout layout, Map<Segment, Span> spans) {
         List<Route> finals = sorted(p.routes(layout, config.layers(), LayerSlot.FINAL_NORM), spans);
-        NDArray out = x;
-        if (!finals.isEmpty()) {
-            List<NDArray> parts = new ArrayList<>();
-            for (Route r : finals) {
-                OutputNormExpert e = (OutputNormExpert) experts.get(key(config.layers(), LayerSlot.FINAL_NORM, r.expertId()));
-                parts.add(e.normalize(slice(x, spans.get(r.segment()))));
-            }
-            out = cat(parts);
+        if (finals.isEmpty()) {
+            return x;
         }
-        return out;
+        List<NDArray> parts = new ArrayList<>();
+        for (Route r : finals) {
+            OutputNormExpert e = (OutputNormExpert) experts.get(key(config.layers(), LayerSlot.FINAL_NORM, r.expertId()));
+            parts.add(e.normalize(slice(x, spans.get(r.segment()))));
+        }
+        return cat(parts);
     }
 
     /**
@@ -436,12 +440,16 @@ public final class MultiwayEncoder implements Encoder {
         NDArray keyBias = NDArrays.where(pad.gt(0.5f), scope.full(pad.getShape(), Float.NEGATIVE_INFINITY),
                 scope.zeros(pad.getShape())).reshape(batch, 1, 1, total); // (B, 1, 1, Ttot)
         NDList hidden = new NDList();
-        NDArray out = run(p, x, layout, fromLayer, (int) textSpan.length(), spans, keyBias, true, hidden, scope);
+        NDArray out = run(p, x, layout, fromLayer, (int) textSpan.length(), spans, keyBias, true, hidden, scope, null);
         return new EncoderOutput(out, hidden, split, pad, layout);
     }
 
+    /**
+     * One Multiway layer. With a cache, the new tokens' keys and values are appended to it first and
+     * the queries attend to every cached key (incremental decoding).
+     */
     private NDArray layer(RoutingPlan plan, NDArray x, InputLayout layout, int layer, Map<Segment, Span> spans,
-            NDArray bias) {
+            NDArray bias, KeyValueCache cache) {
         List<Route> att = sorted(plan.routes(layout, layer, LayerSlot.ATTENTION), spans);
         List<NDArray> qs = new ArrayList<>();
         List<NDArray> ks = new ArrayList<>();
@@ -455,7 +463,16 @@ public final class MultiwayEncoder implements Encoder {
             vs.add(qkv.get(2));
             attExperts.add(e);
         }
-        NDArray attended = SharedAttention.attend(cat(qs), cat(ks), cat(vs), config.heads(), bias); // (B, Ttot, D)
+        NDArray keys = cat(ks); // (B, Ttot, D)
+        NDArray values = cat(vs);
+        if (cache != null) {
+            cache.append(layer, keys, values); // now (B, Tc + Ttot, D)
+            keys = cache.keys(layer);
+            values = cache.values(layer);
+            keys.tempAttach(x.getManager()); // results of ops on them land in the layer's scope
+            values.tempAttach(x.getManager());
+        }
+        NDArray attended = SharedAttention.attend(cat(qs), keys, values, config.heads(), bias); // (B, Ttot, D)
         List<NDArray> outs = new ArrayList<>();
         for (int i = 0; i < att.size(); i++) {
             outs.add(attExperts.get(i).projectOutput(slice(attended, spans.get(att.get(i).segment()))));
@@ -516,55 +533,7 @@ public final class MultiwayEncoder implements Encoder {
                 bias = bias.expandDims(1); // (R, 1, Tn, Tc + Tn)
             }
         }
-        for (int layer = 0; layer < config.layers(); layer++) {
-            NDArray next;
-            try (NDManager ls = scope.newSubManager()) {
-                x.tempAttach(ls);
-                List<Route> att = sorted(plan.routes(layout, layer, LayerSlot.ATTENTION), spans);
-                List<NDArray> qs = new ArrayList<>();
-                List<NDArray> ks = new ArrayList<>();
-                List<NDArray> vs = new ArrayList<>();
-                List<AttentionExpert> attExperts = new ArrayList<>();
-                for (Route r : att) {
-                    AttentionExpert e = (AttentionExpert) experts.get(key(layer, LayerSlot.ATTENTION, r.expertId()));
-                    NDList qkv = e.projectQkv(slice(x, spans.get(r.segment()))); // 3 × (R, Te, D)
-                    qs.add(qkv.get(0));
-                    ks.add(qkv.get(1));
-                    vs.add(qkv.get(2));
-                    attExperts.add(e);
-                }
-                cache.append(layer, cat(ks), cat(vs)); // now (R, Tc + Tn, D)
-                NDArray kAll = cache.keys(layer);
-                NDArray vAll = cache.values(layer);
-                kAll.tempAttach(ls); // results of ops on them land in the layer scope
-                vAll.tempAttach(ls);
-                NDArray attended = SharedAttention.attend(cat(qs), kAll, vAll, config.heads(), bias); // (R, Tn, D)
-                List<NDArray> outs = new ArrayList<>();
-                for (int i = 0; i < att.size(); i++) {
-                    outs.add(attExperts.get(i).projectOutput(slice(attended, spans.get(att.get(i).segment()))));
-                }
-                NDArray h = x.add(cat(outs));
-                List<NDArray> fs = new ArrayList<>();
-                for (Route r : sorted(plan.routes(layout, layer, LayerSlot.FFN), spans)) {
-                    FeedForwardExpert e = (FeedForwardExpert) experts.get(key(layer, LayerSlot.FFN, r.expertId()));
-                    fs.add(e.forward(slice(h, spans.get(r.segment()))));
-                }
-                next = h.addi(cat(fs));
-                next.attach(scope);
-            }
-            x = next;
-        }
-        List<Route> finals = sorted(plan.routes(layout, config.layers(), LayerSlot.FINAL_NORM), spans);
-        NDArray out = x;
-        if (!finals.isEmpty()) {
-            List<NDArray> parts = new ArrayList<>();
-            for (Route r : finals) {
-                OutputNormExpert e = (OutputNormExpert) experts.get(key(config.layers(), LayerSlot.FINAL_NORM,
-                        r.expertId()));
-                parts.add(e.normalize(slice(x, spans.get(r.segment()))));
-            }
-            out = cat(parts);
-        }
+        NDArray out = run(plan, x, layout, 0, (int) nt, spans, bias, false, new NDList(), scope, cache);
         return new EncoderOutput(out, new NDList(), (int) nv, scope.zeros(new Shape(x.getShape().get(0), nv + nt)),
                 layout);
     }
