@@ -1,0 +1,126 @@
+package dev.beit3.spark;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.beit3.expert.vision.image.RgbImage;
+import dev.beit3.model.Beit3;
+import dev.beit3.model.ModelPackage;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.functions;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Many rows through the transformer keep the executor's resident memory flat (in {@code local[2]} the executor is
+ * this JVM), and the wall time of Spark against the plain Java API on the same rows.
+ *
+ * <p>Rows: {@code -Dbeit3.spark.soakRows=N} (the build's default is small; the acceptance run is
+ * {@code mvn -B -o -pl beit3-spark -am verify -Dtest=SoakTest -Dsurefire.failIfNoSpecifiedTests=false
+ * -Dbeit3.spark.soakRows=2000}).
+ */
+class SoakTest {
+    /** Allowed RSS growth between the end of the warm-up and the end of the soak. */
+    static final long MAX_GROWTH_MB = 128;
+    static final int BATCH = 16;
+
+    private static Dataset<Row> rows(SparkSession spark, int n, int partitions) {
+        List<String> gallery = SparkTests.gallery();
+        List<Row> rows = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            rows.add(RowFactory.create(i, SparkTests.sample(gallery.get(i % gallery.size())).toString()));
+        }
+        return spark.createDataFrame(rows, new StructType().add("i", DataTypes.IntegerType)
+                .add("path", DataTypes.StringType)).repartition(partitions);
+    }
+
+    /** Runs the whole pipeline and drops the result (Spark's no-op sink); returns the embedded row count. */
+    private static long run(Dataset<Row> in) {
+        Dataset<Row> out = SparkParityTest.embedder("image").setInputCol("path").setBatchSize(BATCH).transform(in);
+        out.write().format("noop").mode("overwrite").save();
+        return 0;
+    }
+
+    private static long rssMb() {
+        System.gc();
+        return SparkTests.rssKb() / 1024;
+    }
+
+    @Test
+    void rssStaysFlatOverManyRowsAndTheOverheadIsMeasured() throws Exception {
+        int n = Integer.getInteger("beit3.spark.soakRows", 400);
+        SparkSession spark = SparkTests.spark();
+        Dataset<Row> warm = rows(spark, Math.min(n, 200), 2).cache();
+        warm.count();
+        run(warm);
+        run(warm);
+        long before = rssMb();
+        Dataset<Row> soak = rows(spark, n, 8).cache();
+        soak.count();
+        List<Long> samples = new ArrayList<>();
+        long t0 = System.nanoTime();
+        // the soak in rounds of the same rows, RSS after each round
+        int rounds = 3;
+        for (int r = 0; r < rounds; r++) {
+            run(soak);
+            samples.add(rssMb());
+        }
+        double sparkMs = (System.nanoTime() - t0) / 1e6 / rounds;
+        long after = samples.get(samples.size() - 1);
+        System.out.printf(Locale.ROOT, "soak: %d rows x %d rounds through Spark local[2], VmRSS after warm-up %d MB,"
+                + " after each round %s MB, growth %d MB (bound %d MB)%n", n, rounds, before, samples, after - before,
+                MAX_GROWTH_MB);
+        // embeddings really were computed: check the count of non-null vectors once
+        long embedded = SparkParityTest.embedder("image").setInputCol("path").setBatchSize(BATCH).transform(soak)
+                .where(functions.col("embedding").isNotNull()).count();
+        assertThat(embedded).isEqualTo(n);
+        assertThat(after - before).as("RSS growth after warm-up, MB").isLessThan(MAX_GROWTH_MB);
+
+        // the same rows through the plain API: one thread, and two threads (the parallelism of local[2])
+        List<Path> paths = new ArrayList<>(n);
+        soak.select("path").collectAsList().forEach(r -> paths.add(Path.of(r.getString(0))));
+        try (Beit3 m = ModelPackage.open(SparkTests.demo()).builder("retrieval").batchSize(BATCH).build()) {
+            embedPlain(m, paths.subList(0, Math.min(200, n)));
+            long p0 = System.nanoTime();
+            embedPlain(m, paths);
+            double plain1 = (System.nanoTime() - p0) / 1e6;
+            ExecutorService pool = Executors.newFixedThreadPool(2);
+            try {
+                long p1 = System.nanoTime();
+                int half = paths.size() / 2;
+                Future<?> a = pool.submit(() -> embedPlain(m, paths.subList(0, half)));
+                Future<?> b = pool.submit(() -> embedPlain(m, paths.subList(half, paths.size())));
+                a.get();
+                b.get();
+                double plain2 = (System.nanoTime() - p1) / 1e6;
+                System.out.printf(Locale.ROOT, "overhead: %d rows, batch %d: plain API 1 thread %.0f ms (%.2f ms/row),"
+                        + " 2 threads %.0f ms (%.2f ms/row); Spark local[2] %.0f ms (%.2f ms/row): Spark / plain"
+                        + " 2 threads = %.2f, Spark - plain 2 threads = %.3f ms/row%n", n, BATCH, plain1, plain1 / n,
+                        plain2, plain2 / n, sparkMs, sparkMs / n, sparkMs / plain2, (sparkMs - plain2) / n);
+            } finally {
+                pool.shutdown();
+            }
+        }
+    }
+
+    /** What one Spark task does, without Spark: read, decode, embed in batches. */
+    private static void embedPlain(Beit3 m, List<Path> paths) {
+        for (int from = 0; from < paths.size(); from += BATCH) {
+            List<RgbImage> batch = new ArrayList<>(BATCH);
+            for (Path p : paths.subList(from, Math.min(paths.size(), from + BATCH))) {
+                batch.add(m.readImage(p));
+            }
+            m.embedImages(batch);
+        }
+    }
+}
