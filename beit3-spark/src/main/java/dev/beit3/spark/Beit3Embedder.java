@@ -111,6 +111,11 @@ public final class Beit3Embedder extends Transformer {
         setDefault(maxImagePixels, ImageLimits.DEFAULT_MAX_PIXELS);
     }
 
+    /**
+     * The uid of this stage (Spark ML).
+     *
+     * @return the uid
+     */
     @Override
     public String uid() {
         return uid;
@@ -356,6 +361,15 @@ public final class Beit3Embedder extends Transformer {
         return ((Number) $(p)).intValue();
     }
 
+    /**
+     * The output schema: the input columns, the output column ({@code array<float>}, nullable) and the error column
+     * ({@code string}, nullable).
+     *
+     * @param schema the input schema
+     * @return the output schema
+     * @throws InvalidInputException when the input column is missing or of the wrong type, or an output column
+     *     exists already
+     */
     @Override
     public StructType transformSchema(StructType schema) {
         if (!isDefined(inputCol)) {
@@ -396,6 +410,14 @@ public final class Beit3Embedder extends Transformer {
                 + "(path) column"));
     }
 
+    /**
+     * Adds the embedding and error columns. Lazy, like every Spark transformation: models load on the executors
+     * when an action runs.
+     *
+     * @param dataset the input
+     * @return the input rows with two more columns
+     * @throws InvalidInputException when the parameters or the schema do not fit (on the driver)
+     */
     @Override
     public Dataset<Row> transform(Dataset<?> dataset) {
         StructType out = transformSchema(dataset.schema(), true);
@@ -406,6 +428,12 @@ public final class Beit3Embedder extends Transformer {
         return dataset.toDF().mapPartitions(f, Encoders.row(out));
     }
 
+    /**
+     * A copy with the same uid and parameters, overridden by {@code extra} (Spark ML).
+     *
+     * @param extra parameter overrides
+     * @return the copy
+     */
     @Override
     public Beit3Embedder copy(ParamMap extra) {
         return (Beit3Embedder) defaultCopy(extra);
