@@ -42,13 +42,20 @@ final class ExecutorModels {
         });
     }
 
-    /** Offline DJL and the thread count, set before the engine starts (the first model of the JVM). */
+    /**
+     * Offline DJL and the thread count, set before the engine starts (the first model of the JVM); a JVM option
+     * {@code -Dai.djl.pytorch.num_threads} wins over the parameter.
+     */
     private static synchronized void prepareEngine(int threads) {
         if (System.getProperty("ai.djl.offline") == null) {
             System.setProperty("ai.djl.offline", "true");
         }
-        if (threads > 0 && System.getProperty("ai.djl.pytorch.num_threads") == null) {
+        String set = System.getProperty("ai.djl.pytorch.num_threads");
+        if (threads > 0 && set == null) {
             System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(threads));
+        } else if (threads > 0 && !set.equals(Integer.toString(threads))) {
+            LOG.warn("beit3-spark: threadsPerExecutor {} ignored: -Dai.djl.pytorch.num_threads={} is set for this JVM",
+                    threads, set);
         }
     }
 
