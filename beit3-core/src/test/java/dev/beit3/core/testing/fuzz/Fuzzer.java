@@ -134,6 +134,7 @@ public final class Fuzzer {
         private int maxInputBytes = 1 << 20;
         private int maxPool = 4000;
         private byte[][] dictionary = new byte[0][];
+        private boolean nativeCode;
 
         private Builder(String name) {
             this.name = name;
@@ -217,6 +218,18 @@ public final class Fuzzer {
         }
 
         /**
+         * The parser calls native code that may abort the JVM: each input is written to
+         * {@code target/fuzz-findings/<campaign>/last-input} before it runs, so that the input of a crash survives it
+         * (the file is removed when the campaign ends normally).
+         *
+         * @return this
+         */
+        public Builder nativeCode() {
+            nativeCode = true;
+            return this;
+        }
+
+        /**
          * Mutants larger than this are cut.
          *
          * @param n bytes
@@ -296,6 +309,13 @@ public final class Fuzzer {
             } finally {
                 worker.shutdownNow();
             }
+            if (b.nativeCode) {
+                try {
+                    Files.deleteIfExists(Path.of("target", "fuzz-findings", b.name, "last-input"));
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            }
             double secs = (System.nanoTime() - start) / 1e9;
             return new Report(b.name, execs, accepted, secs, Collections.unmodifiableMap(refusals),
                     List.copyOf(findings), pool.size());
@@ -321,6 +341,15 @@ public final class Fuzzer {
         /** Runs one input; returns whether it was accepted. */
         private boolean exec(byte[] input) {
             execs++;
+            if (b.nativeCode) {
+                try {
+                    Path last = Path.of("target", "fuzz-findings", b.name, "last-input");
+                    Files.createDirectories(last.getParent());
+                    Files.write(last, input);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            }
             Future<Boolean> f = worker.submit(() -> target.run(input));
             try {
                 boolean ok = f.get(b.perInputMillis, TimeUnit.MILLISECONDS);
