@@ -99,13 +99,16 @@ public final class FuzzSupport {
     }
 
     /**
-     * Every regular file in a folder, sorted, as bytes.
+     * Every regular file in a folder, sorted, as bytes (none when the folder does not exist).
      *
      * @param dir the folder
      * @param suffixes accepted name suffixes (lower case)
      * @return the contents
      */
     public static List<byte[]> files(Path dir, String... suffixes) {
+        if (!Files.isDirectory(dir)) {
+            return List.of();
+        }
         try (Stream<Path> s = Files.list(dir)) {
             List<byte[]> out = new ArrayList<>();
             for (Path p : s.sorted().toList()) {
