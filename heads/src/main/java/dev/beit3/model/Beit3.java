@@ -226,6 +226,10 @@ public final class Beit3 implements AutoCloseable {
     }
 
     private Beit3Tokenizer needTokenizer() {
+        if (closed) {
+            // checked before tokenizing (outside the call's lock), so a closed model reports itself, not its tokenizer
+            throw new ModelClosedException("this BEiT-3 model (" + head.id() + ") is closed; load it again");
+        }
         if (tokenizer == null) {
             throw new InvalidInputException("this model was built without a tokenizer; pass the .spm file with"
                     + " Beit3.builder().tokenizer(path) (the official one is beit3.spm)");

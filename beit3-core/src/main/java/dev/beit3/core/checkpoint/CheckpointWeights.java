@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.beit3.api.Api;
+import dev.beit3.api.CheckpointException;
 import dev.beit3.api.WeightSource;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -24,6 +25,10 @@ import java.util.Set;
  *
  * <p>Each call creates a new array in {@link #manager()} (float types as FLOAT32, integer types kept),
  * so requesting a key twice yields two equal arrays. Thread-safe.
+ *
+ * <p>Numerical guard: a floating-point tensor holding NaN or an infinity is refused at once with a
+ * {@link CheckpointException} naming the key and the element (checked on the heap bytes before the array is
+ * created: one pass over the tensor, no native call).
  */
 @Api(status = Api.Status.STABLE)
 public final class CheckpointWeights implements WeightSource {
@@ -101,6 +106,7 @@ public final class CheckpointWeights implements WeightSource {
      * @param expected expected shape
      * @param purpose what it is for, quoted in the report
      * @return the tensor or a zero placeholder, owned by {@link #manager()}
+     * @throws CheckpointException if the tensor holds NaN or an infinity
      */
     @Override
     public NDArray require(String key, Shape expected, String purpose) {
@@ -124,6 +130,7 @@ public final class CheckpointWeights implements WeightSource {
      * @param expected expected shape
      * @param purpose what it is for
      * @return the tensor, if present
+     * @throws CheckpointException if the tensor holds NaN or an infinity
      */
     @Override
     public Optional<NDArray> optional(String key, Shape expected, String purpose) {
@@ -145,6 +152,14 @@ public final class CheckpointWeights implements WeightSource {
                         new LoadReport.ShapeMismatch(full, expected.getShape(), t.shape(), purpose));
             }
             return Optional.empty();
+        }
+        long bad = t.firstNonFinite();
+        if (bad >= 0) {
+            float v = t.toFloats()[(int) bad];
+            throw new CheckpointException("tensor " + full + " (" + (purpose == null ? "" : purpose) + ") holds "
+                    + (Float.isNaN(v) ? "NaN" : v > 0 ? "+Infinity" : "-Infinity") + " at element " + bad + " of shape "
+                    + Arrays.toString(t.shape()) + ": the checkpoint is corrupt (or saved from a diverged training run);"
+                    + " a model with non-finite weights computes nothing meaningful. Use another checkpoint.");
         }
         NDArray a = t.toNDArray(manager);
         synchronized (tracker) {

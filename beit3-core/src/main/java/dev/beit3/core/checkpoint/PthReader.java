@@ -30,6 +30,8 @@ final class PthReader {
     static final long MAX_PICKLE_BYTES = 1L << 30;
     /** Largest single storage (a Java array). */
     static final long MAX_STORAGE_BYTES = Integer.MAX_VALUE - 8;
+    /** First buffer for a compressed entry; it doubles as data arrives. */
+    static final int INITIAL_INFLATE_BUFFER = 1 << 16;
 
     private final Path file;
     private final ZipFile zip;
@@ -118,10 +120,24 @@ final class PthReader {
             throw new CheckpointException(what + " (" + e.getName() + ") declares " + size + " bytes but " + file
                     + " has only " + fileSize + ": truncated or corrupt file");
         }
-        byte[] buf = new byte[(int) size];
+        // A STORED entry was checked against the file size above, so its buffer is allocated at once. A compressed
+        // entry's declared size is only a claim (a few bytes may declare gigabytes): its buffer grows with the data
+        // that actually inflates, and never beyond the declared size.
+        boolean stored = e.getMethod() == ZipEntry.STORED;
+        byte[] buf = new byte[(int) (stored ? size : Math.min(size, INITIAL_INFLATE_BUFFER))];
         try (InputStream in = zip.getInputStream(e)) {
-            int n = in.readNBytes(buf, 0, buf.length);
-            if (n != buf.length) {
+            int n = 0;
+            while (n < size) {
+                if (n == buf.length) {
+                    buf = Arrays.copyOf(buf, (int) Math.min(size, 2L * buf.length));
+                }
+                int r = in.read(buf, n, buf.length - n);
+                if (r < 0) {
+                    break;
+                }
+                n += r;
+            }
+            if (n != size) {
                 throw new CheckpointException(what + " (" + e.getName() + ") in " + file + " ends after " + n + " of "
                         + size + " bytes: truncated file");
             }

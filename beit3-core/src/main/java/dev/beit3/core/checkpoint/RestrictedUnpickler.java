@@ -239,7 +239,17 @@ final class RestrictedUnpickler {
                 }
                 case 'Q' -> push(persistentLoad(pop()));
                 case 'P' -> throw error("text persistent id '" + line() + "' is not a PyTorch storage reference");
-                case 'i', 'o' -> throw error("INST/OBJ opcodes (class instantiation) are refused in a checkpoint");
+                case 'i' -> { // INST module\nname\n: names the class in the message, never resolves it
+                    String module = line();
+                    String name = line();
+                    throw new CheckpointException("refusing INST " + module + "." + name + " (class instantiation) at byte "
+                            + opPos + " of " + where + ": a state dict never instantiates classes");
+                }
+                case 'o' -> { // OBJ: the class is the first item after the topmost MARK
+                    Object cls = marks.isEmpty() || marks.peek() + 1 >= stack.size() ? null : stack.get(marks.peek() + 1);
+                    throw new CheckpointException("refusing OBJ of " + kind(cls) + " (class instantiation) at byte "
+                            + opPos + " of " + where + ": a state dict never instantiates classes");
+                }
                 case 0x82, 0x83, 0x84 -> throw error("EXT opcodes (extension registry) are refused in a checkpoint");
                 case 0x97, 0x98 -> throw error("out-of-band buffers (NEXT_BUFFER/READONLY_BUFFER) are not supported");
                 default -> throw new CheckpointException(String.format(

@@ -21,6 +21,19 @@ final class StateDicts {
     /** Wrapper keys tried in order, as the official loaders do ({@code model} → {@code module} → {@code state_dict}). */
     static final List<String> WRAPPERS = List.of("model", "module", "state_dict");
     private static final int MAX_DEPTH = 64;
+    /**
+     * Most values converted to plain data per checkpoint. The memo lets a pickle share one object many times
+     * (t = (t, t) sixty times is a few hundred bytes but 2^60 leaves), so the conversion counts every value it
+     * emits and stops expanding beyond this budget instead of hanging.
+     */
+    static final int MAX_PLAIN_VALUES = 1_000_000;
+    static final String TRUNCATED = "…(truncated: more than " + MAX_PLAIN_VALUES
+            + " values, shared references expanded)";
+
+    /** What is left of {@link #MAX_PLAIN_VALUES} for one checkpoint. */
+    private static final class Budget {
+        int left = MAX_PLAIN_VALUES;
+    }
 
     private StateDicts() {}
 
@@ -49,6 +62,7 @@ final class StateDicts {
                         + " (looked for 'model', 'module', 'state_dict' holding tensors, or tensors at the top level)");
             }
         }
+        Budget budget = new Budget();
         Map<String, TensorData> tensors = new LinkedHashMap<>();
         Map<String, Object> nonTensor = new LinkedHashMap<>();
         boolean stripModule = !sd.isEmpty() && sd.keySet().stream().allMatch(k -> k instanceof String s && s.startsWith("module."));
@@ -64,17 +78,17 @@ final class StateDicts {
                 }
                 tensors.put(name, resolve.apply(name, t));
             } else {
-                nonTensor.put(name, plain(e.getValue(), 0));
+                nonTensor.put(name, plain(e.getValue(), 0, budget));
             }
         }
         Map<String, Object> extras = new LinkedHashMap<>();
         for (Map.Entry<?, ?> e : root.entrySet()) {
             if (location.isEmpty()) {
                 if (!(e.getValue() instanceof TensorRef)) {
-                    extras.put(String.valueOf(e.getKey()), plain(e.getValue(), 0));
+                    extras.put(String.valueOf(e.getKey()), plain(e.getValue(), 0, budget));
                 }
             } else if (!location.equals(e.getKey())) {
-                extras.put(String.valueOf(e.getKey()), plain(e.getValue(), 0));
+                extras.put(String.valueOf(e.getKey()), plain(e.getValue(), 0, budget));
             }
         }
         if (!location.isEmpty() && !nonTensor.isEmpty()) {
@@ -88,7 +102,11 @@ final class StateDicts {
     }
 
     /** Plain Java data: String, Long, Double, Boolean, null, List, Map; tensors summarized as text. */
-    static Object plain(Object o, int depth) {
+    private static Object plain(Object o, int depth, Budget budget) {
+        if (budget.left <= 0) {
+            return TRUNCATED;
+        }
+        budget.left--;
         if (depth > MAX_DEPTH) {
             return "…(nested deeper than " + MAX_DEPTH + ")";
         }
@@ -114,34 +132,42 @@ final class StateDicts {
             return "torch." + d.dtype().pythonName();
         }
         if (o instanceof Tuple t) {
-            return list(t.items, depth);
+            return list(t.items, depth, budget);
         }
         if (o instanceof Collection<?> c) {
-            return list(c, depth);
+            return list(c, depth, budget);
         }
         if (o instanceof Namespace ns) {
-            return map(ns.attributes, depth);
+            return map(ns.attributes, depth, budget);
         }
         if (o instanceof Map<?, ?> m) {
-            return map(m, depth);
+            return map(m, depth, budget);
         }
         return o.toString();
     }
 
-    private static List<Object> list(Collection<?> c, int depth) {
-        List<Object> out = new ArrayList<>(c.size());
+    private static List<Object> list(Collection<?> c, int depth, Budget budget) {
+        List<Object> out = new ArrayList<>(Math.min(c.size(), 1024));
         for (Object x : c) {
-            out.add(plain(x, depth + 1));
+            if (budget.left <= 0) {
+                out.add(TRUNCATED);
+                break;
+            }
+            out.add(plain(x, depth + 1, budget));
         }
         return Collections.unmodifiableList(out);
     }
 
-    private static Map<String, Object> map(Map<?, ?> m, int depth) {
+    private static Map<String, Object> map(Map<?, ?> m, int depth, Budget budget) {
         Map<String, Object> out = new LinkedHashMap<>();
         for (Map.Entry<?, ?> e : m.entrySet()) {
+            if (budget.left <= 0) {
+                out.put("…", TRUNCATED);
+                break;
+            }
             Object k = e.getKey();
-            String key = k instanceof String s ? s : String.valueOf(plain(k, depth + 1));
-            out.put(key, plain(e.getValue(), depth + 1));
+            String key = k instanceof String s ? s : String.valueOf(plain(k, depth + 1, budget));
+            out.put(key, plain(e.getValue(), depth + 1, budget));
         }
         return Collections.unmodifiableMap(out);
     }

@@ -163,6 +163,51 @@ public record TensorData(String name, DType dtype, long[] shape, ByteBuffer data
     }
 
     /**
+     * The index of the first NaN or infinite element of a floating-point tensor, read from the bytes in heap
+     * (no conversion, no native call).
+     *
+     * @return the element index, or -1 when every element is finite or the tensor holds integers or booleans
+     */
+    public long firstNonFinite() {
+        ByteBuffer b = data();
+        long n = numel();
+        switch (dtype) {
+            case FLOAT32 -> {
+                for (int i = 0; i < n; i++) {
+                    if ((b.getInt(4 * i) & 0x7f800000) == 0x7f800000) {
+                        return i;
+                    }
+                }
+            }
+            case FLOAT16 -> {
+                for (int i = 0; i < n; i++) {
+                    if ((b.getShort(2 * i) & 0x7c00) == 0x7c00) {
+                        return i;
+                    }
+                }
+            }
+            case BFLOAT16 -> {
+                for (int i = 0; i < n; i++) {
+                    if ((b.getShort(2 * i) & 0x7f80) == 0x7f80) {
+                        return i;
+                    }
+                }
+            }
+            case FLOAT64 -> {
+                for (int i = 0; i < n; i++) {
+                    if ((b.getLong(8 * i) & 0x7ff0000000000000L) == 0x7ff0000000000000L) {
+                        return i;
+                    }
+                }
+            }
+            default -> {
+                return -1;
+            }
+        }
+        return -1;
+    }
+
+    /**
      * Creates an NDArray in {@code manager}: float types become FLOAT32 (bfloat16 and float16 are
      * widened in Java, float64 narrowed), INT64/INT32/INT8/UINT8/BOOL keep their type, INT16 becomes
      * INT32. A 0-d tensor gets {@code new Shape()}.

@@ -238,6 +238,13 @@ public final class MultiwayEncoder implements Encoder {
                         + " or load the checkpoint with imageSize " + s.get(s.dimension() - 1)
                         + " (positions are interpolated)");
             }
+            // numerical guard: one elementwise op and one reduction per batch (max propagates NaN)
+            float peak = img.abs().max().toType(DataType.FLOAT32, false).getFloat();
+            if (!Float.isFinite(peak)) {
+                throw new InvalidInputException("image batch of shape " + s + " holds " + (Float.isNaN(peak) ? "NaN"
+                        : "infinite") + " values: check the preprocessing (a division by a zero std?) or the source"
+                        + " of the pixels; the encoder needs finite inputs");
+            }
             batch = s.get(0);
             EncoderInput own = input.visionMaskedPositions() == null ? input
                     : input.withVisionMask(own(input.visionMaskedPositions(), scope));

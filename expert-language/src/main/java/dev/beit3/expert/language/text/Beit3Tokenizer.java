@@ -105,8 +105,18 @@ public final class Beit3Tokenizer implements AutoCloseable {
             throw new InvalidInputException("SentencePiece could not load '" + name + "': " + e.getMessage()
                     + ". Pass a valid SentencePiece model file.", e);
         }
-        return new Beit3Tokenizer(name, model, sha256(bytes), tok);
+        Beit3Tokenizer t = new Beit3Tokenizer(name, model, sha256(bytes), tok);
+        try {
+            t.encode(PROBE); // refuse a model the native library loads but cannot use
+        } catch (InvalidInputException e) {
+            t.close();
+            throw new InvalidInputException("'" + name + "' is not a usable SentencePiece model: " + e.getMessage(), e);
+        }
+        return t;
     }
+
+    /** Text tokenized once at load time: letters, digits, punctuation, spaces and non-ASCII. */
+    private static final String PROBE = "A probe, 12 words: café ä ﬁ.";
 
     /**
      * SentencePiece pieces of a text, with literal special tokens kept whole.
@@ -128,7 +138,7 @@ public final class Beit3Tokenizer implements AutoCloseable {
                 if (isSpecial(chunk)) {
                     out.add(chunk);
                 } else {
-                    out.addAll(Arrays.asList(processor.tokenize(chunk)));
+                    out.addAll(Arrays.asList(tokenizeNative(chunk)));
                 }
             }
             return List.copyOf(out);
@@ -156,6 +166,21 @@ public final class Beit3Tokenizer implements AutoCloseable {
             return ids;
         } finally {
             lock.readLock().unlock();
+        }
+    }
+
+    /**
+     * SentencePiece's segmentation of one chunk. A model that passed the structural check can still be inconsistent
+     * (e.g. pieces that cannot cover the normalized text); the native library then reports an internal error, which
+     * becomes an {@link InvalidInputException} naming the model.
+     */
+    private String[] tokenizeNative(String chunk) {
+        try {
+            return processor.tokenize(chunk);
+        } catch (ai.djl.engine.EngineException e) {
+            throw new InvalidInputException("SentencePiece model '" + name + "' failed to tokenize " + quote(chunk)
+                    + " (" + e.getMessage() + "); the model file is inconsistent: pass the .spm file the model was"
+                    + " trained with", e);
         }
     }
 

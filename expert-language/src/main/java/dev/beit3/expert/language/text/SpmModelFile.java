@@ -127,6 +127,12 @@ final class SpmModelFile {
                     if (piece == null || piece.isEmpty()) {
                         throw bad(name, "piece " + pieces.size() + " has no piece string");
                     }
+                    if (piece.indexOf('\u0000') >= 0) {
+                        // the native trie (darts-clone) takes NUL-terminated keys: a NUL makes an empty or
+                        // duplicate key, on which it aborts the process instead of returning an error
+                        throw bad(name, "piece " + pieces.size() + " contains a NUL character at index "
+                                + piece.indexOf('\u0000') + ", which SentencePiece's trie cannot hold");
+                    }
                     pieces.add(piece);
                     types.add(type);
                 }

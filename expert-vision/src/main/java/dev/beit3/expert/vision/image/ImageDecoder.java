@@ -97,6 +97,9 @@ public final class ImageDecoder {
             }
             ImageReader reader = readers.next();
             String format = reader.getFormatName().toUpperCase(Locale.ROOT);
+            if (format.equals("BMP")) {
+                checkBmpSizes(bytes, name);
+            }
             try {
                 reader.setInput(in, true, true);
                 int w;
@@ -104,7 +107,9 @@ public final class ImageDecoder {
                 try {
                     w = reader.getWidth(0);
                     h = reader.getHeight(0);
-                } catch (IIOException | IndexOutOfBoundsException | IllegalStateException e) {
+                } catch (IIOException | RuntimeException e) {
+                    // ImageIO's plugins report some corrupt headers with NullPointerException,
+                    // NegativeArraySizeException, ArithmeticException...: all mean "corrupt header"
                     String why = message(e);
                     if (why.contains("<= 0")) {
                         throw new InvalidInputException(name + ": the " + format + " header declares a zero-sized "
@@ -124,13 +129,14 @@ public final class ImageDecoder {
                             + "decompression bomb); refused before decoding. Raise ImageLimits.maxPixels if the image "
                             + "is trusted.");
                 }
+                checkSampleLayout(reader, name, format);
                 WarningCollector warnings = new WarningCollector();
                 reader.addIIOReadWarningListener(warnings);
                 BufferedImage img;
                 try {
                     img = reader.read(0);
-                } catch (IIOException | IndexOutOfBoundsException | IllegalArgumentException
-                        | IllegalStateException | NegativeArraySizeException e) {
+                } catch (IIOException | RuntimeException e) {
+                    // as for the header: corrupt data surfaces as any runtime exception inside the plugins
                     String why = message(e);
                     if (why.contains("Unsupported Image Type")) {
                         throw new InvalidInputException(name + ": the " + format + " image uses a colour type ImageIO"
@@ -156,6 +162,100 @@ public final class ImageDecoder {
         } catch (IOException e) {
             throw new InvalidInputException(name + ": cannot read the image (" + message(e) + ")", e);
         }
+    }
+
+    /**
+     * ImageIO's BMP reader allocates the compressed-data buffer of RLE/JPEG/PNG-compressed bitmaps from the header's
+     * image-size field, and the palette from the pixel-data offset, before reading them: a 1 KB file can make it
+     * allocate gigabytes. Both must lie inside the file.
+     */
+    static void checkBmpSizes(byte[] b, String name) {
+        if (b.length < 54) {
+            return; // too short for the fields below: ImageIO reports it as truncated
+        }
+        long offBits = u32le(b, 10);
+        long headerSize = u32le(b, 14);
+        if (offBits > b.length) {
+            throw new InvalidInputException(name + ": the BMP header puts the pixel data at byte " + offBits
+                    + ", past the end of the " + b.length + "-byte file: the file is corrupt or truncated");
+        }
+        if (headerSize >= 40) {
+            long compression = u32le(b, 30);
+            long imageSize = u32le(b, 34);
+            if (compression != 0 && compression != 3 && imageSize > b.length - offBits) {
+                throw new InvalidInputException(name + ": the BMP header declares " + imageSize + " bytes of "
+                        + "compressed pixel data but the file holds " + (b.length - offBits)
+                        + " after the header: the file is corrupt or truncated");
+            }
+        }
+    }
+
+    /**
+     * Checks the samples the header declares before decoding: ImageIO's TIFF reader sizes its buffers and
+     * conversion tables from bits-per-sample and samples-per-pixel, so a 500-byte file declaring 27-bit samples
+     * exhausts the heap. Real images have at most 8 bands of at most 32 bits.
+     */
+    private static void checkSampleLayout(ImageReader reader, String name, String format) {
+        javax.imageio.ImageTypeSpecifier raw;
+        try {
+            raw = reader.getRawImageType(0);
+        } catch (IOException | RuntimeException e) {
+            throw new InvalidInputException(name + ": the " + format + " header is corrupt (" + message(e) + ")", e);
+        }
+        if (format.startsWith("TIF")) {
+            checkTiffSamples(reader, name, format);
+        }
+        if (raw == null) {
+            return;
+        }
+        java.awt.image.SampleModel sm = raw.getSampleModel();
+        if (sm.getNumBands() > 8) {
+            throw new InvalidInputException(name + ": the " + format + " header declares " + sm.getNumBands()
+                    + " samples per pixel; the file is corrupt");
+        }
+        for (int b = 0; b < sm.getNumBands(); b++) {
+            int bits = sm.getSampleSize(b);
+            if (bits < 1 || bits > 32) {
+                throw new InvalidInputException(name + ": the " + format + " header declares " + bits
+                        + "-bit samples in channel " + b + "; the file is corrupt");
+            }
+        }
+    }
+
+    /** The TIFF tags themselves: BitsPerSample (258) and SamplesPerPixel (277), which the raw type may not show. */
+    private static void checkTiffSamples(ImageReader reader, String name, String format) {
+        javax.imageio.plugins.tiff.TIFFDirectory dir;
+        try {
+            javax.imageio.metadata.IIOMetadata md = reader.getImageMetadata(0);
+            if (md == null) {
+                return;
+            }
+            dir = javax.imageio.plugins.tiff.TIFFDirectory.createFromMetadata(md);
+        } catch (IOException | RuntimeException e) {
+            throw new InvalidInputException(name + ": the " + format + " header is corrupt (" + message(e) + ")", e);
+        }
+        javax.imageio.plugins.tiff.TIFFField spp = dir.getTIFFField(277);
+        if (spp != null && (spp.getAsInt(0) < 1 || spp.getAsInt(0) > 8)) {
+            throw new InvalidInputException(name + ": the " + format + " header declares " + spp.getAsInt(0)
+                    + " samples per pixel; the file is corrupt");
+        }
+        javax.imageio.plugins.tiff.TIFFField bps = dir.getTIFFField(258);
+        if (bps != null) {
+            for (int i = 0; i < bps.getCount(); i++) {
+                int bits = bps.getAsInt(i);
+                // the decompressor builds a table of 2^bits entries for samples that are not 8, 16 or 32 bits
+                // wide: 17..31-bit samples would need up to 8 GB for a few hundred bytes of file
+                if (bits < 1 || (bits > 16 && bits != 32)) {
+                    throw new InvalidInputException(name + ": the " + format + " header declares " + bits
+                            + "-bit samples (BitsPerSample); only 1 to 16 or 32 bits are supported, the file is"
+                            + " corrupt");
+                }
+            }
+        }
+    }
+
+    private static long u32le(byte[] b, int p) {
+        return (b[p] & 0xffL) | (b[p + 1] & 0xffL) << 8 | (b[p + 2] & 0xffL) << 16 | (b[p + 3] & 0xffL) << 24;
     }
 
     private static String message(Throwable e) {
@@ -204,6 +304,10 @@ public final class ImageDecoder {
         int[] bits = new int[colors];
         for (int c = 0; c < colors; c++) {
             bits[c] = r.getSampleModel().getSampleSize(c);
+            if (bits[c] < 1 || bits[c] > 32) {
+                throw new InvalidInputException(name + ": the " + format + " image declares " + bits[c]
+                        + "-bit samples in channel " + c + "; the file is corrupt");
+            }
         }
         int[] row = new int[w];
         for (int c = 0; c < 3; c++) {
