@@ -174,7 +174,7 @@ public final class Benchmark {
         Rss.resetPeak();
         long t0 = System.nanoTime();
         try (NDManager weights = NDManager.newBaseManager()) {
-            CheckpointWeights ws = Checkpoint.read(file).weights(weights);
+            CheckpointWeights ws = Checkpoint.open(file).weights(weights);
             ProviderRegistry reg = ProviderRegistry.discover();
             Beit3Encoders.build(c, ws, Beit3Encoders.plan(c), reg::expert, reg::embedding);
             double ms = (System.nanoTime() - t0) / 1e6;
@@ -246,7 +246,7 @@ public final class Benchmark {
             ProviderRegistry reg = ProviderRegistry.discover();
             CaptioningHead head = (CaptioningHead) reg.head("captioning").create(
                     new dev.beit3.api.HeadSpec(c, dev.beit3.api.TaskPreset.CAPTIONING, Map.of()),
-                    Checkpoint.read(file).weights(weights));
+                    Checkpoint.open(file).weights(weights));
             NDArray img = weights.randomNormal(new Shape(1, 3, c.imageSize(), c.imageSize()));
             int nv = c.numPatches() + 1;
             // one decoding step at caption length 16 by recomputing the whole sequence for the 3 beams
@@ -316,7 +316,7 @@ public final class Benchmark {
         Path file = Files.createTempFile("beit3-soak", ".safetensors");
         try (NDManager weights = NDManager.newBaseManager()) {
             SyntheticCheckpoint.write(c, file);
-            CheckpointWeights ws = Checkpoint.read(file).weights(weights);
+            CheckpointWeights ws = Checkpoint.open(file).weights(weights);
             ProviderRegistry reg = ProviderRegistry.discover();
             MultiwayEncoder enc = Beit3Encoders.build(c, ws, Beit3Encoders.plan(c), reg::expert, reg::embedding);
             NDArray img = weights.randomNormal(new Shape(2, 3, 64, 64));
@@ -343,7 +343,7 @@ public final class Benchmark {
     }
 
     private MultiwayEncoder encoder(EncoderConfig c, Path file, NDManager weights) throws IOException {
-        CheckpointWeights ws = Checkpoint.read(file).weights(weights);
+        CheckpointWeights ws = Checkpoint.open(file).weights(weights);
         ProviderRegistry reg = ProviderRegistry.discover();
         return Beit3Encoders.build(c, ws, Beit3Encoders.plan(c), reg::expert, reg::embedding);
     }

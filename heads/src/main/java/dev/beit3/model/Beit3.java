@@ -466,7 +466,7 @@ public final class Beit3 implements AutoCloseable {
             Checkpoint source = shared.checkpoint;
             if (headCheckpoint != null) {
                 try {
-                    source = Checkpoint.read(headCheckpoint);
+                    source = Checkpoint.open(headCheckpoint);
                 } catch (IOException e) {
                     throw new CheckpointException("cannot read " + headCheckpoint + ": " + e.getMessage(), e);
                 }
@@ -795,7 +795,7 @@ public final class Beit3 implements AutoCloseable {
             ProviderRegistry reg = registry != null ? registry : ProviderRegistry.discover();
             Checkpoint ckpt;
             try {
-                ckpt = Checkpoint.read(checkpoint);
+                ckpt = Checkpoint.open(checkpoint);
             } catch (IOException e) {
                 throw new CheckpointException("cannot read checkpoint " + checkpoint + ": " + e.getMessage(), e);
             }

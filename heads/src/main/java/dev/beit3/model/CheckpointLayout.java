@@ -48,12 +48,12 @@ record CheckpointLayout(Checkpoint checkpoint, int dim, int layers, int ffnDim, 
     }
 
     private static long[] shape(Checkpoint c, String key) {
-        TensorData d = c.tensors().get(key);
+        long[] d = c.shape(key).orElse(null);
         if (d == null) {
             throw new CheckpointException("checkpoint " + c.source() + " has no key " + key
                     + " (every BEiT-3 checkpoint has it); is the file complete?");
         }
-        return d.shape();
+        return d;
     }
 
     /** D/64 heads as in the released base (12) and large (16) models. */

@@ -81,7 +81,7 @@ public final class Vlmo implements AutoCloseable {
         Objects.requireNonNull(registry, "registry");
         Checkpoint ckpt;
         try {
-            ckpt = Checkpoint.read(checkpoint);
+            ckpt = Checkpoint.open(checkpoint);
         } catch (IOException e) {
             throw new CheckpointException("cannot read checkpoint " + checkpoint + ": " + e.getMessage(), e);
         }

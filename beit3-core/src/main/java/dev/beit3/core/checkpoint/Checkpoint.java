@@ -68,6 +68,26 @@ public final class Checkpoint {
      * @throws CheckpointException if the file is not a checkpoint, is malformed, truncated, or refers to a forbidden pickle global
      */
     public static Checkpoint read(Path file) throws IOException {
+        return read(file, false);
+    }
+
+    /**
+     * Opens a checkpoint for loading a model: the structure, every key, dtype and shape are read and
+     * validated now (the same checks as {@link #read}), but a tensor's bytes are read from the file only
+     * when {@link #tensors()} is asked for it, and are not kept. Loading a model through {@link
+     * #weights} then holds at most one tensor on the heap besides the converted weights, instead of a
+     * second copy of the whole file.
+     *
+     * @param file a {@code .pth}/{@code .pt} zip archive or a safetensors file
+     * @return the checkpoint
+     * @throws IOException if the file cannot be read
+     * @throws CheckpointException if the file is not a checkpoint, is malformed, or refers to a forbidden global
+     */
+    public static Checkpoint open(Path file) throws IOException {
+        return read(file, true);
+    }
+
+    private static Checkpoint read(Path file, boolean lazy) throws IOException {
         if (!Files.exists(file)) {
             throw new NoSuchFileException(file.toString(), null, "checkpoint file not found");
         }
@@ -82,10 +102,10 @@ public final class Checkpoint {
         }
         try {
             if (n >= 4 && head[0] == 'P' && head[1] == 'K' && (head[2] == 3 || head[2] == 5) && (head[3] == 4 || head[3] == 6)) {
-                return new Checkpoint(file, Format.PTH, PthReader.read(file));
+                return new Checkpoint(file, Format.PTH, PthReader.read(file, lazy));
             }
             if (SafeTensors.looksLike(head, n, size)) {
-                return new Checkpoint(file, Format.SAFETENSORS, SafeTensors.readParts(file));
+                return new Checkpoint(file, Format.SAFETENSORS, SafeTensors.readParts(file, lazy));
             }
         } catch (StackOverflowError | OutOfMemoryError e) {
             throw new CheckpointException(file + " could not be read safely (" + e.getClass().getSimpleName()
@@ -116,6 +136,36 @@ public final class Checkpoint {
      */
     public Optional<TensorData> tensor(String key) {
         return Optional.ofNullable(parts.tensors().get(key));
+    }
+
+    /**
+     * The shape of a tensor, without reading its bytes when the checkpoint was {@link #open opened}.
+     *
+     * @param key the state-dict key
+     * @return the shape, if the key exists
+     */
+    public Optional<long[]> shape(String key) {
+        if (parts.tensors() instanceof LazyTensors lazy) {
+            LazyTensors.Meta m = lazy.meta(key);
+            return m == null ? Optional.empty() : Optional.of(m.shape().clone());
+        }
+        TensorData t = parts.tensors().get(key);
+        return t == null ? Optional.empty() : Optional.of(t.shape());
+    }
+
+    /**
+     * The element type of a tensor, without reading its bytes when the checkpoint was {@link #open opened}.
+     *
+     * @param key the state-dict key
+     * @return the dtype, if the key exists
+     */
+    public Optional<DType> dtype(String key) {
+        if (parts.tensors() instanceof LazyTensors lazy) {
+            LazyTensors.Meta m = lazy.meta(key);
+            return m == null ? Optional.empty() : Optional.of(m.dtype());
+        }
+        TensorData t = parts.tensors().get(key);
+        return t == null ? Optional.empty() : Optional.of(t.dtype());
     }
 
     /**
@@ -188,8 +238,8 @@ public final class Checkpoint {
      */
     public long parameterCount() {
         long n = 0;
-        for (TensorData t : parts.tensors().values()) {
-            n += t.numel();
+        for (String k : parts.tensors().keySet()) {
+            n += TensorData.numel(shape(k).orElseThrow(), k);
         }
         return n;
     }
@@ -201,8 +251,8 @@ public final class Checkpoint {
      */
     public Map<DType, Integer> dtypeHistogram() {
         Map<DType, Integer> h = new EnumMap<>(DType.class);
-        for (TensorData t : parts.tensors().values()) {
-            h.merge(t.dtype(), 1, Integer::sum);
+        for (String k : parts.tensors().keySet()) {
+            h.merge(dtype(k).orElseThrow(), 1, Integer::sum);
         }
         return Collections.unmodifiableMap(h);
     }

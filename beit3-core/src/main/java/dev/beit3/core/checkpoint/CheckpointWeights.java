@@ -94,6 +94,10 @@ public final class CheckpointWeights implements WeightSource {
     /** {@inheritDoc} */
     @Override
     public Optional<Shape> shape(String key) {
+        if (tensors instanceof LazyTensors lazy) { // answered from the file structure, no bytes read
+            LazyTensors.Meta m = lazy.meta(prefix + key);
+            return m == null ? Optional.empty() : Optional.of(new Shape(m.shape()));
+        }
         TensorData t = tensors.get(prefix + key);
         return t == null ? Optional.empty() : Optional.of(t.djlShape());
     }

@@ -49,14 +49,16 @@ final class PthReader {
 
     /** Reads the whole checkpoint. */
     static Checkpoint.Parts read(Path file) throws IOException {
+        return read(file, false);
+    }
+
+    /**
+     * Reads a checkpoint: the pickle and every size and shape are validated now; with {@code lazy} the
+     * tensors' bytes are read only when a tensor is asked for (and not kept).
+     */
+    static Checkpoint.Parts read(Path file, boolean lazy) throws IOException {
         long fileSize = Files.size(file);
-        ZipFile zip;
-        try {
-            zip = new ZipFile(file.toFile());
-        } catch (ZipException e) {
-            throw new CheckpointException(file + " is not a readable zip archive (" + e.getMessage()
-                    + "): the file is truncated or corrupt; download it again");
-        }
+        ZipFile zip = open(file);
         try (zip) {
             String pkl = findPickle(file, zip);
             String folder = pkl.substring(0, pkl.length() - "data.pkl".length());
@@ -64,8 +66,35 @@ final class PthReader {
             r.checkByteOrder();
             byte[] pickle = r.readEntry(zip.getEntry(pkl), MAX_PICKLE_BYTES, "pickle " + pkl);
             Object top = RestrictedUnpickler.load(pickle, pkl + " in " + file.getFileName());
-            Checkpoint.Parts p = StateDicts.assemble(top, file.getFileName().toString(), r::tensor);
-            return new Checkpoint.Parts(p.tensors(), p.location(), p.extras(), java.util.Collections.unmodifiableMap(r.origins));
+            if (!lazy) {
+                Checkpoint.Parts p = StateDicts.assemble(top, file.getFileName().toString(), r::tensor);
+                return new Checkpoint.Parts(p.tensors(), p.location(), p.extras(),
+                        java.util.Collections.unmodifiableMap(r.origins));
+            }
+            Map<String, TensorRef> refs = new java.util.LinkedHashMap<>();
+            Map<String, LazyTensors.Meta> meta = new java.util.LinkedHashMap<>();
+            Checkpoint.Parts p = StateDicts.assemble(top, file.getFileName().toString(), (name, t) -> {
+                r.check(name, t);
+                refs.put(name, t);
+                meta.put(name, new LazyTensors.Meta(t.storage().dtype(), t.size()));
+                return new TensorData(name, t.storage().dtype(), new long[] {0}, ByteBuffer.allocate(0));
+            });
+            LazyTensors tensors = new LazyTensors(meta, name -> {
+                try (ZipFile z = open(file)) {
+                    return new PthReader(file, z, Files.size(file), folder).tensor(name, refs.get(name));
+                }
+            }, file.toString());
+            return new Checkpoint.Parts(tensors, p.location(), p.extras(),
+                    java.util.Collections.unmodifiableMap(r.origins));
+        }
+    }
+
+    private static ZipFile open(Path file) throws IOException {
+        try {
+            return new ZipFile(file.toFile());
+        } catch (ZipException e) {
+            throw new CheckpointException(file + " is not a readable zip archive (" + e.getMessage()
+                    + "): the file is truncated or corrupt; download it again");
         }
     }
 
@@ -158,6 +187,19 @@ final class PthReader {
         if (cached != null) {
             return cached;
         }
+        ZipEntry e = storageEntry(s, tensorName);
+        byte[] data;
+        try {
+            data = readEntry(e, MAX_STORAGE_BYTES, "storage " + s.key());
+        } catch (IOException ex) {
+            throw new CheckpointException("cannot read storage " + e.getName() + " of " + file + ": " + ex.getMessage(), ex);
+        }
+        storages.put(s.key(), data);
+        return data;
+    }
+
+    /** The zip entry of a storage, checked against the sizes the pickle declares (nothing is read). */
+    private ZipEntry storageEntry(StorageRef s, String tensorName) {
         String entryName = folder + "data/" + s.key();
         ZipEntry e = zip.getEntry(entryName);
         if (e == null) {
@@ -185,18 +227,38 @@ final class PthReader {
             throw new CheckpointException("storage " + s.key() + " of tensor " + tensorName + " in " + file + " has "
                     + expected + " bytes, more than the 2 GiB a single storage may have here");
         }
-        byte[] data;
-        try {
-            data = readEntry(e, MAX_STORAGE_BYTES, "storage " + s.key());
-        } catch (IOException ex) {
-            throw new CheckpointException("cannot read storage " + entryName + " of " + file + ": " + ex.getMessage(), ex);
-        }
-        storages.put(s.key(), data);
-        return data;
+        return e;
+    }
+
+    /** Validates a tensor against its storage without reading any data. */
+    void check(String name, TensorRef t) {
+        validate(name, t);
     }
 
     /** Rebuilds a tensor as contiguous little-endian bytes, honouring offset and strides. */
     TensorData tensor(String name, TensorRef t) {
+        long numel = validate(name, t);
+        StorageRef s = t.storage();
+        long[] size = t.size();
+        long[] stride = t.stride();
+        int item = s.dtype().byteSize();
+        byte[] data = storage(s, name);
+        boolean contiguous = isContiguous(size, stride);
+        origins.put(name, new Checkpoint.Origin(folder + "data/" + s.key(), t.offset() * item, contiguous));
+        if (contiguous) {
+            ByteBuffer b = ByteBuffer.wrap(data, (int) (t.offset() * item), (int) (numel * item)).slice()
+                    .order(ByteOrder.LITTLE_ENDIAN);
+            return new TensorData(name, s.dtype(), size, b);
+        }
+        byte[] out = new byte[(int) (numel * item)];
+        if (numel > 0) {
+            gather(data, out, t.offset(), size, stride, item);
+        }
+        return new TensorData(name, s.dtype(), size, ByteBuffer.wrap(out).order(ByteOrder.LITTLE_ENDIAN));
+    }
+
+    /** Checks rank, signs, overflow and bounds of a view; returns its element count. */
+    private long validate(String name, TensorRef t) {
         StorageRef s = t.storage();
         long[] size = t.size();
         long[] stride = t.stride();
@@ -231,23 +293,12 @@ final class PthReader {
                     + ", stride " + Arrays.toString(stride) + ") runs past its storage " + s.key() + " of "
                     + s.numel() + " elements");
         }
+        storageEntry(s, name); // the storage's own sizes first: they name the storage
         int item = s.dtype().byteSize();
-        byte[] data = storage(s, name);
         if (numel > MAX_STORAGE_BYTES / item) {
             throw new CheckpointException(where + " is larger than 2 GiB (a view repeating its storage?)");
         }
-        boolean contiguous = isContiguous(size, stride);
-        origins.put(name, new Checkpoint.Origin(folder + "data/" + s.key(), t.offset() * item, contiguous));
-        if (contiguous) {
-            ByteBuffer b = ByteBuffer.wrap(data, (int) (t.offset() * item), (int) (numel * item)).slice()
-                    .order(ByteOrder.LITTLE_ENDIAN);
-            return new TensorData(name, s.dtype(), size, b);
-        }
-        byte[] out = new byte[(int) (numel * item)];
-        if (numel > 0) {
-            gather(data, out, t.offset(), size, stride, item);
-        }
-        return new TensorData(name, s.dtype(), size, ByteBuffer.wrap(out).order(ByteOrder.LITTLE_ENDIAN));
+        return numel;
     }
 
     static boolean isContiguous(long[] size, long[] stride) {

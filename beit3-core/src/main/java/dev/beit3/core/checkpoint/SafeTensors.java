@@ -125,6 +125,11 @@ public final class SafeTensors {
     }
 
     static Checkpoint.Parts readParts(Path file) throws IOException {
+        return readParts(file, false);
+    }
+
+    /** Reads the header and validates it; with {@code lazy} the tensors' bytes are read only on demand. */
+    static Checkpoint.Parts readParts(Path file, boolean lazy) throws IOException {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
             long size = ch.size();
             ByteBuffer lenBuf = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
@@ -207,8 +212,28 @@ public final class SafeTensors {
                             + sorted.get(i).name() + "' of " + file + " overlap");
                 }
             }
-            Map<String, TensorData> tensors = new LinkedHashMap<>();
             Map<String, Checkpoint.Origin> origins = new LinkedHashMap<>();
+            if (lazy) {
+                Map<String, LazyTensors.Meta> meta = new LinkedHashMap<>();
+                Map<String, Entry> byName = new LinkedHashMap<>();
+                for (Entry en : entries) {
+                    origins.put(en.name(), new Checkpoint.Origin("", dataStart + en.begin(), true));
+                    meta.put(en.name(), new LazyTensors.Meta(en.dtype(), en.shape()));
+                    byName.put(en.name(), en);
+                }
+                LazyTensors tensors = new LazyTensors(meta, name -> {
+                    Entry en = byName.get(name);
+                    try (FileChannel c = FileChannel.open(file, StandardOpenOption.READ)) {
+                        ByteBuffer b = ByteBuffer.allocate((int) (en.end() - en.begin()));
+                        readFully(c, b, dataStart + en.begin(), file);
+                        b.flip();
+                        return new TensorData(en.name(), en.dtype(), en.shape(), b.order(ByteOrder.LITTLE_ENDIAN));
+                    }
+                }, file.toString());
+                return new Checkpoint.Parts(tensors, "", Collections.unmodifiableMap(metadata),
+                        Collections.unmodifiableMap(origins));
+            }
+            Map<String, TensorData> tensors = new LinkedHashMap<>();
             for (Entry en : entries) {
                 origins.put(en.name(), new Checkpoint.Origin("", dataStart + en.begin(), true));
                 ByteBuffer b = ByteBuffer.allocate((int) (en.end() - en.begin()));
