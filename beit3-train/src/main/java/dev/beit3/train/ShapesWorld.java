@@ -296,7 +296,8 @@ public final class ShapesWorld {
      * {@code answers.json}) for a task.
      *
      * @param dir the folder (created)
-     * @param task imageclassification (one-shape scenes), vqa, retrieval, captioning (half one-, half two-shape)
+     * @param task imageclassification (one-shape scenes), vqa, retrieval (distinct captions), captioning (one- or
+     *     two-shape scenes, equally likely)
      * @param count number of examples
      * @param seed the seed
      * @throws IOException on I/O failure
@@ -305,10 +306,14 @@ public final class ShapesWorld {
         Files.createDirectories(dir.resolve("images"));
         Random rng = new Random(seed);
         Gson gson = new Gson();
+        java.util.Set<String> captions = new java.util.HashSet<>();
         try (BufferedWriter w = Files.newBufferedWriter(dir.resolve(TrainingData.FILE), StandardCharsets.UTF_8)) {
             for (int i = 0; i < count; i++) {
                 int n = task.equals("imageclassification") ? 1 : 1 + rng.nextInt(2);
                 Scene s = scene(n, rng);
+                while (task.equals("retrieval") && !captions.add(s.caption())) {
+                    s = scene(n, rng); // retrieval pairs need distinct captions
+                }
                 String file = String.format(Locale.ROOT, "images/%06d.png", i);
                 ImageIO.write(render(s), "png", dir.resolve(file).toFile());
                 JsonObject o = new JsonObject();
