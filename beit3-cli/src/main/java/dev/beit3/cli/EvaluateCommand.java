@@ -43,6 +43,11 @@ final class EvaluateCommand implements Callable<Integer> {
 
     EvaluateCommand() {}
 
+    /**
+     * Runs the command.
+     *
+     * @return the exit code (0 success, 2 bad input, 1 internal error)
+     */
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();

@@ -28,6 +28,11 @@ final class PretrainCommand implements Callable<Integer> {
 
     PretrainCommand() {}
 
+    /**
+     * Runs the command.
+     *
+     * @return the exit code (0 success, 2 bad input, 1 internal error)
+     */
     @Override
     public Integer call() {
         return CliErrors.run(spec.commandLine().getErr(), () -> {

@@ -32,6 +32,11 @@ final class TrainCommand implements Callable<Integer> {
 
     TrainCommand() {}
 
+    /**
+     * Runs the command.
+     *
+     * @return the exit code (0 success, 2 bad input, 1 internal error)
+     */
     @Override
     public Integer call() {
         return CliErrors.run(spec.commandLine().getErr(), () -> {
