@@ -99,8 +99,8 @@ public final class TrainBench {
                 double gflops = flop / 1e9 / median;
                 System.out.printf(Locale.ROOT, "train_imageclassification%d_b%d (%s): median step %.2f s (min %.2f),"
                         + " %.2f samples/s, %.1f GFLOP per step (3 x forward), %.1f GFLOP/s, efficiency %.2f of the"
-                        + " GEMM rate%n", image, batch, large ? "large" : "base", median, s[0], batch / median,
-                        flop / 1e9, gflops, gflops / gemm.gflops());
+                        + " GEMM rate (%.2f at the fastest step)%n", image, batch, large ? "large" : "base", median, s[0],
+                        batch / median, flop / 1e9, gflops, gflops / gemm.gflops(), flop / 1e9 / s[0] / gemm.gflops());
             }
         } finally {
             Files.deleteIfExists(file);
