@@ -114,6 +114,16 @@ public final class Benchmark {
         return results;
     }
 
+    /**
+     * Measures only the fp32 GEMM rate on the transformer shapes of the configured dimensions (the
+     * reference rate of every efficiency figure; public for the training benchmark).
+     *
+     * @return the GEMM result ({@code gflops} is the rate)
+     */
+    public Result gemmRate() {
+        return gemm(options.large() ? EncoderConfig.beit3Large(224, true) : EncoderConfig.beit3Base(224, true));
+    }
+
     private Result gemm(EncoderConfig c) {
         // the dominant GEMMs of a layer: tokens × D → 3D, D → F, F → D at batch 8 × 197 tokens
         long m = 8L * 197;

@@ -2,8 +2,12 @@ package dev.beit3.bench;
 
 import dev.beit3.api.EncoderConfig;
 
-/** Floating-point operation counts of encoder passes (multiply-add = 2 FLOP). */
-final class Flops {
+/**
+ * Floating-point operation counts of encoder passes (multiply-add = 2 FLOP). Public so that the training
+ * benchmark ({@code dev.beit3.train.TrainBench}) counts with the same formula.
+ */
+@dev.beit3.api.Api(status = dev.beit3.api.Api.Status.EXPERIMENTAL)
+public final class Flops {
     private Flops() {}
 
     /**
@@ -15,7 +19,7 @@ final class Flops {
      * @param images images in the batch that go through the patch embedding (0 for text only)
      * @return FLOP
      */
-    static double pass(EncoderConfig c, long batch, long tokens, long images) {
+    public static double pass(EncoderConfig c, long batch, long tokens, long images) {
         double d = c.dim();
         double f = c.ffnDim();
         double perToken = 2 * d * (3 * d + d + 2 * f); // qkv, out, fc1 + fc2
@@ -34,7 +38,7 @@ final class Flops {
      * @param keys K
      * @return FLOP
      */
-    static double step(EncoderConfig c, long rows, long newTokens, long keys) {
+    public static double step(EncoderConfig c, long rows, long newTokens, long keys) {
         double d = c.dim();
         double f = c.ffnDim();
         return c.layers() * rows * (newTokens * 2 * d * (4 * d + 2 * f) + 4.0 * newTokens * keys * d);

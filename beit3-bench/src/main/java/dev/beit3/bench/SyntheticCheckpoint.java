@@ -16,13 +16,22 @@ import java.util.SplittableRandom;
  * Writes a BEiT-3 checkpoint with random weights in the official key layout (no download needed):
  * the backbone plus the heads the workloads use (retrieval projections, VQA, captioning).
  */
-final class SyntheticCheckpoint {
+@dev.beit3.api.Api(status = dev.beit3.api.Api.Status.EXPERIMENTAL)
+public final class SyntheticCheckpoint {
     private final Map<String, TensorData> tensors = new LinkedHashMap<>();
     private final SplittableRandom random = new SplittableRandom(42);
 
     private SyntheticCheckpoint() {}
 
-    static Path write(EncoderConfig c, Path file) throws IOException {
+    /**
+     * Writes the synthetic checkpoint (public for the training benchmark).
+     *
+     * @param c the dimensions
+     * @param file the safetensors file to write
+     * @return {@code file}
+     * @throws IOException on I/O failure
+     */
+    public static Path write(EncoderConfig c, Path file) throws IOException {
         SyntheticCheckpoint s = new SyntheticCheckpoint();
         s.build(c);
         SafeTensors.write(file, s.tensors, Map.of("format", "pt", "source", "beit3-bench synthetic weights"));

@@ -5,7 +5,8 @@ import picocli.CommandLine.Command;
 
 /**
  * The {@code beit3} command line: {@code demo}, {@code classify}, {@code embed}, {@code search}, {@code vqa},
- * {@code nlvr2}, {@code caption}, {@code inspect}, {@code convert}.
+ * {@code nlvr2}, {@code caption}, {@code inspect}, {@code convert}, {@code train}, {@code pretrain},
+ * {@code evaluate}.
  *
  * <p>Exit codes: 0 success, 2 bad input (unreadable or malformed checkpoint, invalid option or
  * argument, missing file), 1 internal error. Errors go to stderr as one line.
@@ -18,7 +19,8 @@ import picocli.CommandLine.Command;
         footer = {"", "Without --checkpoint the task commands run the embedded demo models (start with: beit3 demo).",
             "Exit codes: 0 success, 2 bad input, 1 internal error."},
         subcommands = {DemoCommand.class, ClassifyCommand.class, EmbedCommand.class, SearchCommand.class,
-            VqaCommand.class, Nlvr2Command.class, CaptionCommand.class, InspectCommand.class, ConvertCommand.class, BenchCommand.class,
+            VqaCommand.class, Nlvr2Command.class, CaptionCommand.class, InspectCommand.class, ConvertCommand.class,
+            BenchCommand.class, TrainCommand.class, PretrainCommand.class, EvaluateCommand.class,
             CommandLine.HelpCommand.class})
 public final class Beit3Cli implements Runnable {
 

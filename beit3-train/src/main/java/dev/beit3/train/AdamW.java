@@ -2,7 +2,12 @@ package dev.beit3.train;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import dev.beit3.core.checkpoint.DType;
+import dev.beit3.core.checkpoint.TensorData;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -112,6 +117,75 @@ public final class AdamW {
             }
             update(name, p, g, lr * s.lrScale(), s.weightDecay());
         }
+    }
+
+    /**
+     * The optimizer state as checkpoint tensors, for resuming: {@code exp_avg/<name>} and
+     * {@code exp_avg_sq/<name>} (float32, the parameter's shape) and {@code step/<name>} (int64, shape (1))
+     * for every parameter that has been updated at least once, in checkpoint order.
+     *
+     * @return tensors by key
+     */
+    public Map<String, TensorData> stateDict() {
+        Map<String, TensorData> out = new LinkedHashMap<>();
+        for (String name : params.names()) {
+            State st = state.get(name);
+            if (st == null) {
+                continue;
+            }
+            out.put("exp_avg/" + name, floats("exp_avg/" + name, st.m));
+            out.put("exp_avg_sq/" + name, floats("exp_avg_sq/" + name, st.v));
+            ByteBuffer b = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(0, st.step);
+            out.put("step/" + name, new TensorData("step/" + name, DType.INT64, new long[] {1}, b));
+        }
+        return out;
+    }
+
+    /**
+     * Replaces the optimizer state with a {@link #stateDict()} (bit-exact: the moments are copied as stored).
+     *
+     * @param stateDict tensors as written by {@link #stateDict()}
+     * @throws IllegalArgumentException when a tensor names an unknown or untrained parameter or has the wrong shape
+     */
+    public void loadStateDict(Map<String, TensorData> stateDict) {
+        Map<String, State> loaded = new HashMap<>();
+        for (Map.Entry<String, TensorData> e : stateDict.entrySet()) {
+            String key = e.getKey();
+            int slash = key.indexOf('/');
+            if (slash < 0 || !key.startsWith("step/")) {
+                continue;
+            }
+            String name = key.substring(slash + 1);
+            if (!settings.containsKey(name)) {
+                throw new IllegalArgumentException("optimizer state for " + name + ", which this optimizer does not"
+                        + " train (frozen encoder or another model?)");
+            }
+            TensorData m = stateDict.get("exp_avg/" + name);
+            TensorData v = stateDict.get("exp_avg_sq/" + name);
+            if (m == null || v == null) {
+                throw new IllegalArgumentException("optimizer state of " + name + " lacks exp_avg or exp_avg_sq");
+            }
+            NDArray p = params.get(name);
+            if (!java.util.Arrays.equals(m.shape(), p.getShape().getShape())
+                    || !java.util.Arrays.equals(v.shape(), p.getShape().getShape())) {
+                throw new IllegalArgumentException("optimizer state of " + name + " has shape "
+                        + java.util.Arrays.toString(m.shape()) + ", the parameter " + p.getShape());
+            }
+            State st = new State(p);
+            st.m.set(m.toFloats());
+            st.v.set(v.toFloats());
+            st.step = e.getValue().toLongs()[0];
+            loaded.put(name, st);
+        }
+        state.clear();
+        state.putAll(loaded);
+    }
+
+    private static TensorData floats(String key, NDArray a) {
+        float[] f = a.toFloatArray();
+        ByteBuffer b = ByteBuffer.allocate(f.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+        b.asFloatBuffer().put(f);
+        return new TensorData(key, DType.FLOAT32, a.getShape().getShape(), b);
     }
 
     private void update(String name, NDArray p, NDArray g, double lr, double wd) {

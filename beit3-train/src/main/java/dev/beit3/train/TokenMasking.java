@@ -78,4 +78,61 @@ public interface TokenMasking {
             return new Masked(in, pos, targets.stream().mapToLong(Long::longValue).toArray());
         };
     }
+
+    /**
+     * The official {@code CaptioningDataset} masking ({@code _masking_on_text_tokens}): with n real
+     * tokens (bos and eos included), {@code max(1, min(int(n·prob + 0.5), n − 1))} distinct positions drawn
+     * uniformly from 1..n−1 (<b>eos included</b>, bos never); each is replaced by {@code maskId} with
+     * probability 0.8, kept with 0.1, replaced by a uniform random id in [3, vocabSize − 1] with 0.1.
+     * Targets are the original ids at the masked positions (what {@code BertCaptioningLoss} predicts).
+     *
+     * @param prob {@code captioning_mask_prob} (0.7 in the recipe, 0.6 for the demo model)
+     * @param maskId the tokenizer's mask id
+     * @param vocabSize the tokenizer's vocabulary size (random replacements stay below it)
+     * @return the strategy
+     */
+    static TokenMasking captioning(double prob, long maskId, int vocabSize) {
+        if (!(prob > 0 && prob <= 1)) {
+            throw new IllegalArgumentException("captioning mask probability must be in (0, 1], got " + prob);
+        }
+        return (ids, pad, rng) -> {
+            int b = ids.length;
+            long[][] in = new long[b][];
+            long[][] pos = new long[b][];
+            java.util.List<Long> targets = new java.util.ArrayList<>();
+            for (int r = 0; r < b; r++) {
+                int t = ids[r].length;
+                in[r] = ids[r].clone();
+                pos[r] = new long[t];
+                int n = 0;
+                while (n < t && pad[r][n] == 0) {
+                    n++;
+                }
+                if (n < 2) {
+                    continue;
+                }
+                int toMask = Math.max(1, Math.min((int) (n * prob + 0.5), n - 1));
+                int done = 0;
+                while (done < toMask) {
+                    int i = 1 + rng.nextInt(n - 1);
+                    if (pos[r][i] == 0) {
+                        pos[r][i] = 1;
+                        double p = rng.nextDouble();
+                        if (p < 0.8) {
+                            in[r][i] = maskId;
+                        } else if (p >= 0.9) {
+                            in[r][i] = 3 + rng.nextInt(Math.max(1, vocabSize - 3));
+                        }
+                        done++;
+                    }
+                }
+                for (int i = 0; i < t; i++) {
+                    if (pos[r][i] == 1) {
+                        targets.add(ids[r][i]);
+                    }
+                }
+            }
+            return new Masked(in, pos, targets.stream().mapToLong(Long::longValue).toArray());
+        };
+    }
 }

@@ -10,6 +10,7 @@ import dev.beit3.api.HeadSpec;
 import dev.beit3.api.ModelFamily;
 import dev.beit3.api.TaskHead;
 import dev.beit3.core.checkpoint.Checkpoint;
+import dev.beit3.core.checkpoint.TensorData;
 import dev.beit3.core.encoder.Beit3Encoders;
 import dev.beit3.core.encoder.MultiwayEncoder;
 import dev.beit3.core.plugin.ProviderRegistry;
@@ -92,9 +93,24 @@ public final class TrainableModel implements AutoCloseable {
      * @return the model
      */
     public static TrainableModel load(Checkpoint checkpoint, Spec spec, NDManager parent, ProviderRegistry registry) {
-        EncoderConfig cfg = configOf(checkpoint, spec.attentionHeads());
+        return of(checkpoint.tensors(), String.valueOf(checkpoint.source()), spec, parent, registry);
+    }
+
+    /**
+     * Builds a trainable model from tensors in memory (e.g. {@link HeadInit#forTask}).
+     *
+     * @param tensors the state dict, in checkpoint order
+     * @param source where the tensors come from, for messages
+     * @param spec heads and task head
+     * @param parent manager under which the parameters live
+     * @param registry where the expert, embedding and head providers come from
+     * @return the model
+     */
+    public static TrainableModel of(Map<String, TensorData> tensors, String source, Spec spec, NDManager parent,
+            ProviderRegistry registry) {
+        EncoderConfig cfg = configOf(tensors, source, spec.attentionHeads());
         HeadProvider hp = spec.headId() == null ? null : registry.head(spec.headId());
-        ParameterStore store = ParameterStore.load(checkpoint, parent);
+        ParameterStore store = ParameterStore.of(tensors, parent);
         TrainableModel m = new TrainableModel(cfg, store, registry, hp, spec.headOptions());
         try (NDManager probe = store.manager().newSubManager(); Network n = m.open(probe, k -> false)) {
             // strict: every provider finds its keys (throws otherwise)
@@ -116,13 +132,25 @@ public final class TrainableModel implements AutoCloseable {
      * @return the configuration
      */
     public static EncoderConfig configOf(Checkpoint c, int heads) {
-        long[] emb = shape(c, "beit3.text_embed.weight");
-        long[] fc1 = shape(c, "beit3.encoder.layers.0.ffn.A.fc1.weight");
-        long[] proj = shape(c, "beit3.vision_embed.proj.weight");
-        long[] pos = shape(c, "beit3.encoder.embed_positions.A.weight");
-        long[] textPos = shape(c, "beit3.encoder.embed_positions.B.weight");
+        return configOf(c.tensors(), String.valueOf(c.source()), heads);
+    }
+
+    /**
+     * {@link #configOf(Checkpoint, int)} on tensors in memory.
+     *
+     * @param c the tensors
+     * @param source where they come from, for messages
+     * @param heads attention heads
+     * @return the configuration
+     */
+    public static EncoderConfig configOf(Map<String, TensorData> c, String source, int heads) {
+        long[] emb = shape(c, source, "beit3.text_embed.weight");
+        long[] fc1 = shape(c, source, "beit3.encoder.layers.0.ffn.A.fc1.weight");
+        long[] proj = shape(c, source, "beit3.vision_embed.proj.weight");
+        long[] pos = shape(c, source, "beit3.encoder.embed_positions.A.weight");
+        long[] textPos = shape(c, source, "beit3.encoder.embed_positions.B.weight");
         int layers = 0;
-        for (String k : c.tensors().keySet()) {
+        for (String k : c.keySet()) {
             Matcher m = LAYER.matcher(k);
             if (m.find()) {
                 layers = Math.max(layers, Integer.parseInt(m.group(1)) + 1);
@@ -135,12 +163,15 @@ public final class TrainableModel implements AutoCloseable {
         }
         return new EncoderConfig(ModelFamily.BEIT3, (int) emb[1], heads, layers, (int) fc1[0], (int) proj[2],
                 (int) (grid * proj[2]), (int) emb[0], (int) textPos[0], 1e-5,
-                c.tensors().containsKey("beit3.encoder.layer_norm.A.weight"), layers);
+                c.containsKey("beit3.encoder.layer_norm.A.weight"), layers);
     }
 
-    private static long[] shape(Checkpoint c, String key) {
-        return c.tensor(key).orElseThrow(() -> new CheckpointException("checkpoint " + c.source() + " has no key "
-                + key + "; is it a BEiT-3 checkpoint?")).shape();
+    private static long[] shape(Map<String, TensorData> c, String source, String key) {
+        TensorData t = c.get(key);
+        if (t == null) {
+            throw new CheckpointException("checkpoint " + source + " has no key " + key + "; is it a BEiT-3 checkpoint?");
+        }
+        return t.shape();
     }
 
     /**

@@ -252,6 +252,57 @@ public final class Trainer implements AutoCloseable {
         }
     }
 
+    /**
+     * The side file that holds the optimizer state of a checkpoint written by {@link #save}:
+     * {@code <file>.optim.safetensors}.
+     *
+     * @param checkpoint the model checkpoint
+     * @return the side file
+     */
+    public static Path optimizerStateFile(Path checkpoint) {
+        return checkpoint.resolveSibling(checkpoint.getFileName() + ".optim.safetensors");
+    }
+
+    /**
+     * Writes the resumable training state next to a checkpoint ({@link #optimizerStateFile}): the AdamW
+     * moments and per-parameter step counts ({@link AdamW#stateDict()}) and {@code trainer/global_step}.
+     * Together with the model weights this is everything {@link #step} depends on, so a run resumed with
+     * {@link #resume} continues bit-identically (given the same batches).
+     *
+     * @param checkpoint the model checkpoint the state belongs to
+     * @throws IOException on I/O failure
+     */
+    public void saveState(Path checkpoint) throws IOException {
+        Map<String, TensorData> sd = new java.util.LinkedHashMap<>(adam.stateDict());
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(8).order(java.nio.ByteOrder.LITTLE_ENDIAN).putLong(0, step);
+        sd.put("trainer/global_step", new TensorData("trainer/global_step", dev.beit3.core.checkpoint.DType.INT64,
+                new long[] {1}, b));
+        CheckpointWriter.writeSafetensors(optimizerStateFile(checkpoint), sd,
+                Map.of("format", "pt", "content", "beit3-java AdamW state", "task", task.id()));
+    }
+
+    /**
+     * Restores the optimizer state and the global step written by {@link #saveState} (the model weights
+     * are loaded separately, from the checkpoint itself).
+     *
+     * @param checkpoint the model checkpoint whose side file to read
+     * @throws IOException when the side file is missing or unreadable
+     */
+    public void resume(Path checkpoint) throws IOException {
+        Path f = optimizerStateFile(checkpoint);
+        if (!java.nio.file.Files.isRegularFile(f)) {
+            throw new java.nio.file.NoSuchFileException(f.toString(), null,
+                    "no optimizer state next to the checkpoint: was it written by a training run?");
+        }
+        Map<String, TensorData> sd = dev.beit3.core.checkpoint.Checkpoint.read(f).tensors();
+        TensorData gs = sd.get("trainer/global_step");
+        if (gs == null) {
+            throw new IOException(f + " has no trainer/global_step; not a beit3-java optimizer state file");
+        }
+        adam.loadStateDict(sd);
+        step = gs.toLongs()[0];
+    }
+
     /** Frees the trainer's scope (not the model). */
     @Override
     public void close() {

@@ -10,5 +10,26 @@
  * part of the graph and gradients land on the original checkpoint keys ({@code q_proj}, {@code k_proj},
  * {@code v_proj}, …). A parameter the loss never reaches has no gradient (as PyTorch's {@code None}),
  * which the optimizer skips.
+ *
+ * <p><b>Data input</b> ({@link dev.beit3.train.TrainingData}): a folder with {@code data.jsonl} (one JSON
+ * object per line, image paths relative to the folder) and optional {@code labels.json} /
+ * {@code answers.json}; per task: {@code {"image", "label"}} (classification), {@code {"image", "question",
+ * "answers": {answer: score}}} or {@code "answer"} (VQA), {@code {"image_a", "image_b", "sentence", "label"}}
+ * (NLVR2), {@code {"image", "text"}} (retrieval), {@code {"image", "caption"}} (captioning),
+ * {@code {"text"}} / {@code {"image", "text"}} / {@code {"image", "visual_tokens"}} (masked data modeling).
+ * Streamed (lines are indexed, images decoded per batch) and deterministic per batch index, so resumed runs
+ * see the same data. What is implemented of the reference's training transforms: the geometry
+ * ({@link dev.beit3.train.Augmentation}: {@code RandomResizedCrop} with bicubic resize and
+ * {@code RandomHorizontalFlip}, both configurable, off by default because flips swap left and right), then
+ * the task's official normalisation; <em>not</em> implemented: RandAugment, colour jitter, random erasing,
+ * and Mixup/CutMix in the data path ({@link dev.beit3.train.Mixup} exists for direct use). Text: the official
+ * segments of {@code Beit3Tokenizer}; captioning masking as the official {@code CaptioningDataset}
+ * ({@code TokenMasking.captioning}: eos included, 80/10/10 replacement).
+ *
+ * <p><b>Runs</b>: {@link dev.beit3.train.FineTune} (start from any BEiT-3 checkpoint with the reference
+ * head initialisation of {@link dev.beit3.train.HeadInit}, train, save {@code .pth}/safetensors plus the
+ * optimizer state, resume bit-identically), {@link dev.beit3.train.Evaluation} (task metrics through the
+ * {@code Beit3} facade), {@link dev.beit3.train.ShapesWorld} (the demo's synthetic world) and
+ * {@link dev.beit3.train.TrainBench} (training throughput vs the GEMM rate).
  */
 package dev.beit3.train;

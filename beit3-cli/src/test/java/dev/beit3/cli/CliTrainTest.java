@@ -1,0 +1,73 @@
+package dev.beit3.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.beit3.core.testing.Fixtures;
+import dev.beit3.train.ShapesWorld;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code beit3 train}, {@code evaluate} and {@code pretrain} on tiny generated shapes-world data. */
+class CliTrainTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void trainTwoStepsResumeOneAndEvaluate() throws Exception {
+        Path data = dir.resolve("cls");
+        ShapesWorld.write(data, "imageclassification", 12, 11);
+        Path start = Fixtures.demo().resolve("captioning.pth");
+        Path out = dir.resolve("cls.pth");
+        CliCheckpointCommandsTest.Run r = CliCheckpointCommandsTest.run("train", "--task", "imageclassification",
+                "--data", data.toString(), "--checkpoint", start.toString(), "--heads", "4", "--steps", "3", "--batch",
+                "4", "--lr", "1e-3", "--save-every", "2", "--output", out.toString(), "--threads", "1");
+        System.out.println("cli train: " + r.out().strip());
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out()).contains("trained imageclassification: steps 0..3");
+        assertThat(Files.isRegularFile(out)).isTrue();
+        assertThat(Files.isRegularFile(dir.resolve("cls.pth.optim.safetensors"))).isTrue();
+
+        CliCheckpointCommandsTest.Run more = CliCheckpointCommandsTest.run("train", "--task", "imageclassification",
+                "--data", data.toString(), "--checkpoint", out.toString(), "--resume", "--heads", "4", "--steps", "4",
+                "--batch", "4", "--output", dir.resolve("cls4.pth").toString(), "--threads", "1");
+        assertThat(more.code()).as(more.err()).isZero();
+        assertThat(more.out()).contains("steps 3..4");
+
+        CliCheckpointCommandsTest.Run ev = CliCheckpointCommandsTest.run("evaluate", "--task", "imageclassification",
+                "--data", data.toString(), "--checkpoint", dir.resolve("cls4.pth").toString(), "--heads", "4");
+        System.out.println("cli evaluate: " + ev.out().strip());
+        assertThat(ev.code()).as(ev.err()).isZero();
+        assertThat(ev.out()).contains("imageclassification  examples 12  top1 ").contains("top5 ");
+    }
+
+    @Test
+    void evaluateTheDemoCaptionerAndPretrainOneStep() throws Exception {
+        Path data = dir.resolve("cap");
+        ShapesWorld.write(data, "captioning", 4, 5);
+        CliCheckpointCommandsTest.Run ev = CliCheckpointCommandsTest.run("evaluate", "--task", "captioning", "--data",
+                data.toString(), "--models", Fixtures.demo().toString(), "--json", "--threads", "1");
+        assertThat(ev.code()).as(ev.err()).isZero();
+        assertThat(ev.out()).contains("\"exact_match\"");
+        CliCheckpointCommandsTest.Run pre = CliCheckpointCommandsTest.run("pretrain", "--task", "mlm_image_text",
+                "--data", data.toString(), "--checkpoint",
+                Fixtures.demo().resolve("captioning.pth").toString(), "--spm", Fixtures.demo().resolve("shapes.spm")
+                        .toString(), "--heads", "4", "--steps", "1", "--batch", "2", "--max-text-length", "20",
+                "--output", dir.resolve("mlm.safetensors").toString(), "--threads", "1");
+        assertThat(pre.code()).as(pre.err()).isZero();
+        assertThat(pre.out()).contains("trained mlm_image_text");
+    }
+
+    @Test
+    void badInputExitsWithTwo() {
+        CliCheckpointCommandsTest.Run r = CliCheckpointCommandsTest.run("train", "--task", "segmentation", "--data",
+                dir.toString(), "--checkpoint", "x.pth", "--steps", "1", "--output", "y.pth");
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).contains("--task must be one of");
+        CliCheckpointCommandsTest.Run e = CliCheckpointCommandsTest.run("evaluate", "--task", "vqa", "--data",
+                dir.resolve("missing").toString());
+        assertThat(e.code()).isEqualTo(2);
+    }
+}

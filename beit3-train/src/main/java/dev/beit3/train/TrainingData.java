@@ -1,0 +1,567 @@
+package dev.beit3.train;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import dev.beit3.api.InvalidInputException;
+import dev.beit3.expert.language.text.Beit3Tokenizer;
+import dev.beit3.expert.language.text.TextBatch;
+import dev.beit3.expert.vision.image.ImageDecoder;
+import dev.beit3.expert.vision.image.ImageLimits;
+import dev.beit3.expert.vision.image.ImageTransform;
+import dev.beit3.expert.vision.image.RgbImage;
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+
+/**
+ * A training or evaluation dataset in the simple folder format: {@code DIR/data.jsonl} (one JSON object per
+ * line, image paths relative to {@code DIR}) plus optional label lists. Lines per task:
+ *
+ * <pre>
+ * imageclassification  {"image": "x.png", "label": 3}
+ * vqa                  {"image": "x.png", "question": "...", "answers": {"yes": 1.0}}   soft VQAv2 scores
+ *                      {"image": "x.png", "question": "...", "answer": "yes"}           one answer = score 1
+ *                      (answers by text need DIR/answers.json, a JSON list; integer keys are indices)
+ * nlvr2                {"image_a": "a.png", "image_b": "b.png", "sentence": "...", "label": 1}  (or true/false)
+ * retrieval            {"image": "x.png", "text": "..."}          (or "caption")
+ * captioning           {"image": "x.png", "caption": "..."}
+ * mlm_text             {"text": "..."}
+ * mlm_image_text       {"image": "x.png", "text": "..."}
+ * mim_image            {"image": "x.png", "visual_tokens": [ids of the N patches]}
+ * </pre>
+ *
+ * <p>Class names for classification may be given in {@code DIR/labels.json} (a JSON list); otherwise the
+ * number of classes is 1 + the largest label.
+ *
+ * <p>Streamed: opening indexes the byte offset of every line (8 bytes per example); a batch reads its lines
+ * and decodes its images on demand. Batch {@code k} is a pure function of (seed, k): examples in a
+ * per-epoch seeded permutation (or in file order without shuffling), augmentation and masking drawn from a
+ * per-example seeded generator. A resumed run therefore sees exactly the batches an uninterrupted run
+ * would ({@link #batches(long, NDManager)} from the resumed step).
+ *
+ * <p>Images: decoded as the official {@code default_loader} (RGB), then the configured {@link Augmentation}
+ * (random resized crop + flip, or nothing), then the task's official evaluation transform at the model's
+ * size (ImageNet mean/std for classification; mean = std = 0.5 otherwise), which is the identity on the
+ * geometry once the crop has the model's size. Text: the official segments of {@link Beit3Tokenizer}.
+ * Captioning: the official {@code CaptioningDataset} masking ({@link TokenMasking#captioning}). Masked
+ * language modeling: {@link TokenMasking#random}; masked image modeling: {@link PatchMasking#blockwise}.
+ */
+public final class TrainingData {
+    /** The file every dataset folder holds. */
+    public static final String FILE = "data.jsonl";
+
+    /**
+     * Dataset settings.
+     *
+     * @param task task id: {@code imageclassification}, {@code vqa}, {@code nlvr2}, {@code retrieval},
+     *     {@code captioning}, {@code mlm_text}, {@code mlm_image_text}, {@code mim_image}
+     * @param dir the dataset folder
+     * @param batchSize examples per batch
+     * @param imageSize the model's image side S
+     * @param textMaxLen text segment length (bos and eos included)
+     * @param augmentation training geometry (use {@link Augmentation#none()} for evaluation)
+     * @param shuffle whether each epoch is a seeded permutation (else file order)
+     * @param seed seed of order, augmentation and masking
+     * @param maskProbability captioning mask probability, or the MLM ratio (text tasks)
+     * @param mimRatio fraction of patches masked for {@code mim_image}
+     */
+    public record Config(String task, Path dir, int batchSize, int imageSize, int textMaxLen, Augmentation augmentation,
+            boolean shuffle, long seed, double maskProbability, double mimRatio) {
+        /** Validates. */
+        public Config {
+            if (batchSize < 1 || imageSize < 1 || textMaxLen < 3) {
+                throw new InvalidInputException("dataset needs batch ≥ 1, image size ≥ 1, text length ≥ 3; got "
+                        + batchSize + ", " + imageSize + ", " + textMaxLen);
+            }
+            if (augmentation == null) {
+                augmentation = Augmentation.none();
+            }
+        }
+    }
+
+    private final Config config;
+    private final Beit3Tokenizer tokenizer;
+    private final Path file;
+    private final long[] offsets;
+    private final List<String> labels;
+    private final Map<String, Integer> labelIndex = new LinkedHashMap<>();
+    private final int numClasses;
+    private final ImageTransform transform;
+    private int[] permutation;
+    private long permutationEpoch = -1;
+
+    private TrainingData(Config config, Beit3Tokenizer tokenizer, long[] offsets, List<String> labels, int numClasses) {
+        this.config = config;
+        this.tokenizer = tokenizer;
+        this.file = config.dir().resolve(FILE);
+        this.offsets = offsets;
+        this.labels = labels;
+        for (int i = 0; i < labels.size(); i++) {
+            labelIndex.put(labels.get(i), i);
+        }
+        this.numClasses = numClasses;
+        this.transform = "imageclassification".equals(config.task()) ? ImageTransform.imagenetEval(config.imageSize())
+                : ImageTransform.vlEval(config.imageSize());
+    }
+
+    /**
+     * Opens a dataset folder.
+     *
+     * @param config the settings
+     * @param tokenizer the tokenizer (required for every task with text; may be null for classification and MIM)
+     * @return the dataset
+     * @throws IOException when {@code data.jsonl} cannot be read
+     * @throws InvalidInputException when the folder or a line does not fit the task
+     */
+    public static TrainingData open(Config config, Beit3Tokenizer tokenizer) throws IOException {
+        Path f = config.dir().resolve(FILE);
+        if (!Files.isRegularFile(f)) {
+            throw new NoSuchFileException(f.toString(), null, "a dataset folder needs " + FILE);
+        }
+        if (tokenizer == null && !List.of("imageclassification", "mim_image").contains(config.task())) {
+            throw new InvalidInputException("the " + config.task() + " task reads text: give the tokenizer (.spm)");
+        }
+        List<Long> offs = new ArrayList<>();
+        int maxLabel = -1;
+        byte[] all = Files.readAllBytes(f); // one pass to index lines; the bytes are not kept
+        int start = 0;
+        for (int i = 0; i <= all.length; i++) {
+            if (i == all.length || all[i] == '\n') {
+                if (i > start && !new String(all, start, i - start, StandardCharsets.UTF_8).isBlank()) {
+                    offs.add((long) start);
+                    if ("imageclassification".equals(config.task()) || "nlvr2".equals(config.task())) {
+                        JsonObject o = parse(new String(all, start, i - start, StandardCharsets.UTF_8), offs.size());
+                        if (o.has("label") && o.get("label").getAsJsonPrimitive().isNumber()) {
+                            maxLabel = Math.max(maxLabel, o.get("label").getAsInt());
+                        }
+                    }
+                }
+                start = i + 1;
+            }
+        }
+        if (offs.isEmpty()) {
+            throw new InvalidInputException(f + " has no examples");
+        }
+        List<String> labels = List.of();
+        String labelFile = "vqa".equals(config.task()) ? "answers.json" : "labels.json";
+        Path lf = config.dir().resolve(labelFile);
+        if (Files.isRegularFile(lf)) {
+            List<String> l = new ArrayList<>();
+            JsonParser.parseString(Files.readString(lf)).getAsJsonArray().forEach(e -> l.add(e.getAsString()));
+            labels = List.copyOf(l);
+        }
+        int classes = switch (config.task()) {
+            case "imageclassification" -> labels.isEmpty() ? maxLabel + 1 : labels.size();
+            case "vqa" -> {
+                if (labels.isEmpty()) {
+                    throw new InvalidInputException("the vqa dataset " + config.dir() + " needs answers.json (a JSON"
+                            + " list of the answers, index = logit index)");
+                }
+                yield labels.size();
+            }
+            case "nlvr2" -> 2;
+            default -> 0;
+        };
+        return new TrainingData(config, tokenizer, offs.stream().mapToLong(Long::longValue).toArray(), labels, classes);
+    }
+
+    /**
+     * Number of examples.
+     *
+     * @return the count
+     */
+    public int size() {
+        return offsets.length;
+    }
+
+    /**
+     * Class names (classification, from {@code labels.json}) or answers (VQA, {@code answers.json}).
+     *
+     * @return the list (empty when not given)
+     */
+    public List<String> labels() {
+        return labels;
+    }
+
+    /**
+     * Number of classes (classification, VQA answers, 2 for NLVR2; 0 otherwise).
+     *
+     * @return C
+     */
+    public int numClasses() {
+        return numClasses;
+    }
+
+    /**
+     * The settings.
+     *
+     * @return the config
+     */
+    public Config config() {
+        return config;
+    }
+
+    /**
+     * An endless stream of batches starting at batch {@code first} (0 for a fresh run, the number of
+     * batches already consumed when resuming). Each batch lives in its own sub-manager of {@code manager},
+     * closed once {@code retain} newer batches have been handed out.
+     *
+     * @param first index of the first batch
+     * @param retain how many batches stay alive (the trainer's accumulation: it holds that many per step)
+     * @param manager parent of the batches' managers
+     * @return the batches
+     */
+    public Iterator<Batch> batches(long first, int retain, NDManager manager) {
+        java.util.ArrayDeque<NDManager> alive = new java.util.ArrayDeque<>();
+        return new Iterator<>() {
+            long next = first;
+
+            @Override
+            public boolean hasNext() {
+                return true;
+            }
+
+            @Override
+            public Batch next() {
+                while (alive.size() >= Math.max(1, retain)) {
+                    alive.removeFirst().close();
+                }
+                NDManager m = manager.newSubManager();
+                alive.addLast(m);
+                return batch(next++, m);
+            }
+        };
+    }
+
+    /**
+     * Batch number {@code index}: examples {@code index·B … index·B + B − 1} of the endless sequence of
+     * epochs.
+     *
+     * @param index the batch index
+     * @param manager owner of the arrays
+     * @return the batch
+     */
+    public Batch batch(long index, NDManager manager) {
+        int b = config.batchSize();
+        List<Integer> rows = new ArrayList<>(b);
+        List<Random> rngs = new ArrayList<>(b);
+        for (int j = 0; j < b; j++) {
+            long p = index * b + j;
+            rows.add(exampleAt(p));
+            rngs.add(new Random(mix(config.seed(), p)));
+        }
+        return build(rows, rngs, manager);
+    }
+
+    /**
+     * The examples of the dataset in file order (for evaluation), each as its JSON object.
+     *
+     * @param from first example
+     * @param to end (exclusive)
+     * @return the parsed lines
+     * @throws IOException on read failure
+     */
+    public List<JsonObject> lines(int from, int to) throws IOException {
+        List<JsonObject> out = new ArrayList<>();
+        try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "r")) {
+            for (int i = from; i < to; i++) {
+                out.add(read(raf, i));
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Decodes an image of the dataset (path relative to the folder).
+     *
+     * @param relative the path in the JSON line
+     * @return the pixels
+     */
+    public RgbImage image(String relative) {
+        Path p = config.dir().resolve(relative);
+        try {
+            return ImageDecoder.decode(p, ImageLimits.defaults());
+        } catch (IOException e) {
+            throw new InvalidInputException("cannot read image " + p + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The answer index of an answer text or index string (VQA), or the class index of a label (classification).
+     *
+     * @param key answer text, or a decimal index
+     * @return the index
+     * @throws InvalidInputException when unknown
+     */
+    public int labelIndex(String key) {
+        Integer i = labelIndex.get(key);
+        if (i != null) {
+            return i;
+        }
+        if (key.matches("\\d+") && Integer.parseInt(key) < Math.max(numClasses, 1)) {
+            return Integer.parseInt(key);
+        }
+        throw new InvalidInputException("answer '" + key + "' is not in " + config.dir().resolve("answers.json"));
+    }
+
+    private int exampleAt(long p) {
+        int n = offsets.length;
+        long epoch = p / n;
+        int within = (int) (p % n);
+        if (!config.shuffle()) {
+            return within;
+        }
+        if (epoch != permutationEpoch) {
+            permutation = new int[n];
+            for (int i = 0; i < n; i++) {
+                permutation[i] = i;
+            }
+            Random r = new Random(mix(config.seed() ^ 0x5DEECE66DL, epoch));
+            for (int i = n - 1; i > 0; i--) {
+                int j = r.nextInt(i + 1);
+                int t = permutation[i];
+                permutation[i] = permutation[j];
+                permutation[j] = t;
+            }
+            permutationEpoch = epoch;
+        }
+        return permutation[within];
+    }
+
+    static long mix(long seed, long p) {
+        long z = seed * 0x9E3779B97F4A7C15L + p + 0x632BE59BD9B4E019L;
+        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+        return z ^ (z >>> 31);
+    }
+
+    private Batch build(List<Integer> rows, List<Random> rngs, NDManager m) {
+        List<JsonObject> ex = new ArrayList<>();
+        try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "r")) {
+            for (int r : rows) {
+                ex.add(read(raf, r));
+            }
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException("cannot read " + file + ": " + e.getMessage(), e);
+        }
+        int b = ex.size();
+        Map<String, NDArray> a = new LinkedHashMap<>();
+        String task = config.task();
+        switch (task) {
+            case "imageclassification" -> {
+                a.put("image", images(ex, "image", rngs, m));
+                long[] y = new long[b];
+                for (int i = 0; i < b; i++) {
+                    y[i] = classLabel(ex.get(i));
+                }
+                a.put("label", m.create(y));
+            }
+            case "vqa" -> {
+                a.put("image", images(ex, "image", rngs, m));
+                text(ex, "question", a, m);
+                float[] t = new float[b * numClasses];
+                for (int i = 0; i < b; i++) {
+                    for (Map.Entry<Integer, Float> e : vqaTargets(ex.get(i)).entrySet()) {
+                        t[i * numClasses + e.getKey()] = e.getValue();
+                    }
+                }
+                a.put("labels", m.create(t, new Shape(b, numClasses))); // (B, C)
+            }
+            case "nlvr2" -> {
+                a.put("image", images(ex, "image_a", rngs, m));
+                a.put("image2", images(ex, "image_b", rngs, m));
+                text(ex, "sentence", a, m);
+                long[] y = new long[b];
+                for (int i = 0; i < b; i++) {
+                    y[i] = nlvr2Label(ex.get(i));
+                }
+                a.put("label", m.create(y));
+            }
+            case "retrieval" -> {
+                a.put("image", images(ex, "image", rngs, m));
+                text(ex, ex.get(0).has("text") ? "text" : "caption", a, m);
+            }
+            case "captioning" -> {
+                a.put("image", images(ex, "image", rngs, m));
+                TextBatch tb = segments(ex, "caption");
+                a.put("language_tokens", m.create(tb.ids()));
+                a.put("padding_mask", m.create(tb.paddingMask()));
+                TokenMasking.Masked mk = maskRows(TokenMasking.captioning(config.maskProbability(), tokenizer.maskId(),
+                        tokenizer.vocabularySize()), tb, rngs);
+                a.put("masked_tokens", m.create(mk.inputIds()));
+                a.put("language_masked_pos", m.create(mk.maskedPositions()));
+            }
+            case "mlm_text", "mlm_image_text" -> {
+                if (task.equals("mlm_image_text")) {
+                    a.put("image", images(ex, "image", rngs, m));
+                }
+                TextBatch tb = segments(ex, ex.get(0).has("text") ? "text" : "caption");
+                a.put("language_tokens", m.create(tb.ids()));
+                a.put("padding_mask", m.create(tb.paddingMask()));
+                TokenMasking.Masked mk = maskRows(TokenMasking.random(config.maskProbability(), tokenizer.maskId()), tb,
+                        rngs);
+                a.put("text_ids", m.create(mk.inputIds()));
+                a.put("language_masked_pos", m.create(mk.maskedPositions()));
+            }
+            case "mim_image" -> {
+                a.put("image", images(ex, "image", rngs, m));
+                int grid = config.imageSize() / 16;
+                long[][] tokens = new long[b][];
+                long[][] masks = new long[b][];
+                for (int i = 0; i < b; i++) {
+                    JsonObject o = ex.get(i);
+                    if (!o.has("visual_tokens")) {
+                        throw new InvalidInputException("mim_image lines need \"visual_tokens\" (the visual token id of"
+                                + " every patch, from a BEiT v2 tokenizer or any codebook)");
+                    }
+                    var arr = o.getAsJsonArray("visual_tokens");
+                    tokens[i] = new long[arr.size()];
+                    for (int k = 0; k < arr.size(); k++) {
+                        tokens[i][k] = arr.get(k).getAsLong();
+                    }
+                    int g = (int) Math.round(Math.sqrt(arr.size()));
+                    grid = g;
+                    masks[i] = PatchMasking.blockwise(Math.max(1, (int) Math.round(config.mimRatio() * g * g)), 4, 0.3)
+                            .mask(g, g, rngs.get(i));
+                }
+                a.put("visual_token_ids", m.create(tokens));
+                a.put("vision_masked_pos", m.create(masks));
+                if (grid * grid != tokens[0].length) {
+                    throw new InvalidInputException("visual_tokens must have a square number of entries");
+                }
+            }
+            default -> throw new InvalidInputException("unknown task '" + task + "'; use imageclassification, vqa,"
+                    + " nlvr2, retrieval, captioning, mlm_text, mlm_image_text or mim_image");
+        }
+        return new Batch(a);
+    }
+
+    /** Masks each row with its own generator (so a row's masking does not depend on its batch-mates). */
+    private static TokenMasking.Masked maskRows(TokenMasking masking, TextBatch tb, List<Random> rngs) {
+        int b = tb.ids().length;
+        long[][] in = new long[b][];
+        long[][] pos = new long[b][];
+        List<Long> targets = new ArrayList<>();
+        for (int i = 0; i < b; i++) {
+            TokenMasking.Masked r = masking.mask(new long[][] {tb.ids()[i]}, new long[][] {tb.paddingMask()[i]},
+                    rngs.get(i));
+            in[i] = r.inputIds()[0];
+            pos[i] = r.maskedPositions()[0];
+            for (long t : r.targets()) {
+                targets.add(t);
+            }
+        }
+        return new TokenMasking.Masked(in, pos, targets.stream().mapToLong(Long::longValue).toArray());
+    }
+
+    int classLabel(JsonObject o) {
+        JsonElement l = o.get("label");
+        if (l == null) {
+            throw new InvalidInputException("classification line without \"label\": " + o);
+        }
+        int y = l.getAsJsonPrimitive().isNumber() ? l.getAsInt() : labelIndex(l.getAsString());
+        if (y < 0 || y >= numClasses) {
+            throw new InvalidInputException("label " + y + " outside [0, " + numClasses + ")");
+        }
+        return y;
+    }
+
+    static int nlvr2Label(JsonObject o) {
+        JsonElement l = o.get("label");
+        if (l == null) {
+            throw new InvalidInputException("nlvr2 line without \"label\": " + o);
+        }
+        if (l.getAsJsonPrimitive().isBoolean()) {
+            return l.getAsBoolean() ? 1 : 0;
+        }
+        if (l.getAsJsonPrimitive().isString()) {
+            return Boolean.parseBoolean(l.getAsString()) ? 1 : 0;
+        }
+        return l.getAsInt();
+    }
+
+    /**
+     * The soft answer scores of a VQA line: {@code answers} (answer → score), or {@code answer} (score 1).
+     *
+     * @param o the line
+     * @return score by answer index
+     */
+    Map<Integer, Float> vqaTargets(JsonObject o) {
+        Map<Integer, Float> t = new LinkedHashMap<>();
+        if (o.has("answers")) {
+            for (Map.Entry<String, JsonElement> e : o.getAsJsonObject("answers").entrySet()) {
+                t.put(labelIndex(e.getKey()), e.getValue().getAsFloat());
+            }
+        } else if (o.has("answer")) {
+            t.put(labelIndex(o.get("answer").getAsString()), 1f);
+        } else {
+            throw new InvalidInputException("vqa line without \"answers\" or \"answer\": " + o);
+        }
+        return t;
+    }
+
+    private void text(List<JsonObject> ex, String key, Map<String, NDArray> a, NDManager m) {
+        TextBatch tb = segments(ex, key);
+        a.put("language_tokens", m.create(tb.ids()));
+        a.put("padding_mask", m.create(tb.paddingMask()));
+    }
+
+    private TextBatch segments(List<JsonObject> ex, String key) {
+        List<String> texts = new ArrayList<>();
+        for (JsonObject o : ex) {
+            if (!o.has(key)) {
+                throw new InvalidInputException(config.task() + " line without \"" + key + "\": " + o);
+            }
+            texts.add(o.get(key).getAsString());
+        }
+        return tokenizer.batch(texts, config.textMaxLen());
+    }
+
+    private NDArray images(List<JsonObject> ex, String key, List<Random> rngs, NDManager m) {
+        int s = config.imageSize();
+        float[] all = new float[ex.size() * 3 * s * s];
+        for (int i = 0; i < ex.size(); i++) {
+            JsonObject o = ex.get(i);
+            if (!o.has(key)) {
+                throw new InvalidInputException(config.task() + " line without \"" + key + "\": " + o);
+            }
+            RgbImage img = config.augmentation().apply(image(o.get(key).getAsString()), s, rngs.get(i));
+            float[] t = transform.toTensor(img);
+            if (t.length != 3 * s * s) {
+                throw new InvalidInputException("image " + o.get(key).getAsString() + " does not become " + s + "x" + s);
+            }
+            System.arraycopy(t, 0, all, i * t.length, t.length);
+        }
+        return m.create(all, new Shape(ex.size(), 3, s, s)).toType(DataType.FLOAT32, false); // (B, 3, S, S)
+    }
+
+    private JsonObject read(RandomAccessFile raf, int row) throws IOException {
+        raf.seek(offsets[row]);
+        long end = row + 1 < offsets.length ? offsets[row + 1] : raf.length();
+        byte[] b = new byte[(int) (end - offsets[row])];
+        raf.readFully(b);
+        return parse(new String(b, StandardCharsets.UTF_8).strip(), row + 1);
+    }
+
+    private static JsonObject parse(String line, int lineNo) {
+        try {
+            return JsonParser.parseString(line).getAsJsonObject();
+        } catch (RuntimeException e) {
+            throw new InvalidInputException(FILE + " line " + lineNo + " is not a JSON object: " + e.getMessage(), e);
+        }
+    }
+}
