@@ -14,7 +14,7 @@ import picocli.CommandLine.Option;
 /** The options {@code beit3 train} and {@code beit3 pretrain} share, and the run itself. */
 final class TrainingOptions {
     @Option(names = "--data", required = true, paramLabel = "DIR",
-            description = "dataset folder: data.jsonl (one JSON object per line) + images (see the README section "Training")")
+            description = "dataset folder: data.jsonl (one JSON object per line) + images (see the README section 'Training')")
     Path data;
 
     @Option(names = "--checkpoint", required = true, paramLabel = "FILE",
