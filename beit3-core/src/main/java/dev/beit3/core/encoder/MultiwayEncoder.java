@@ -315,9 +315,7 @@ public final class MultiwayEncoder implements Encoder {
         } else {
             pad = scope.zeros(new Shape(batch, total));
         }
-        // key padding bias (B, 1, 1, Ttot): -inf at padded keys
-        NDArray keyBias = NDArrays.where(pad.gt(0.5f), scope.full(pad.getShape(), Float.NEGATIVE_INFINITY),
-                scope.zeros(pad.getShape())).reshape(batch, 1, 1, total);
+        NDArray keyBias = keyBias(pad, scope); // (B, 1, 1, Ttot) or null without padded keys
         NDArray bias = keyBias;
         if (input.attentionMask() != null) {
             NDArray am = own(input.attentionMask(), scope).toType(DataType.FLOAT32, false);
@@ -329,7 +327,7 @@ public final class MultiwayEncoder implements Encoder {
             if (ams.dimension() == 3) {
                 am = am.expandDims(1); // (B, 1, Ttot, Ttot)
             }
-            bias = am.add(keyBias);
+            bias = keyBias == null ? am : am.add(keyBias);
         }
 
         int split = layout == InputLayout.VISION ? -1
@@ -365,7 +363,7 @@ public final class MultiwayEncoder implements Encoder {
                 if (attentionBias != null) {
                     NDArray extra = attentionBias.bias(layout, layer, nt, ls);
                     if (extra != null) {
-                        layerBias = extra.add(bias);
+                        layerBias = bias == null ? extra : extra.add(bias);
                     }
                 }
                 next = layer(p, x, layout, layer, spans, layerBias, cache);
@@ -444,8 +442,7 @@ public final class MultiwayEncoder implements Encoder {
         Map<Segment, Span> spans = Map.of(Segment.VISION_PART, visionSpan, Segment.LANGUAGE_PART, textSpan,
                 Segment.ALL, all);
         NDArray pad = main.paddingMask(); // (B, Ttot), 1 = padded key
-        NDArray keyBias = NDArrays.where(pad.gt(0.5f), scope.full(pad.getShape(), Float.NEGATIVE_INFINITY),
-                scope.zeros(pad.getShape())).reshape(batch, 1, 1, total); // (B, 1, 1, Ttot)
+        NDArray keyBias = keyBias(pad, scope); // (B, 1, 1, Ttot) or null
         NDList hidden = new NDList();
         NDArray out = run(p, x, layout, fromLayer, (int) textSpan.length(), spans, keyBias, true, hidden, scope, null);
         return new EncoderOutput(out, hidden, split, pad, layout);
@@ -543,6 +540,19 @@ public final class MultiwayEncoder implements Encoder {
         NDArray out = run(plan, x, layout, 0, (int) nt, spans, bias, false, new NDList(), scope, cache);
         return new EncoderOutput(out, new NDList(), (int) nv, scope.zeros(new Shape(x.getShape().get(0), nv + nt)),
                 layout);
+    }
+
+    /**
+     * The key padding bias: −∞ at padded keys, 0 elsewhere, as (B, 1, 1, Ttot); null when no key is
+     * padded, so unpadded passes (every image-only pass) skip a full pass over the (B, H, T, T) scores.
+     */
+    private static NDArray keyBias(NDArray pad, NDManager scope) {
+        if (pad.max().toType(DataType.FLOAT32, false).getFloat() < 0.5f) {
+            return null;
+        }
+        Shape s = pad.getShape();
+        return NDArrays.where(pad.gt(0.5f), scope.full(s, Float.NEGATIVE_INFINITY), scope.zeros(s))
+                .reshape(s.get(0), 1, 1, s.get(1));
     }
 
     private static List<Route> sorted(List<Route> routes, Map<Segment, Span> spans) {
