@@ -1,6 +1,8 @@
 package dev.beit3.core.encoder;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.Shape;
 
 /**
@@ -23,6 +25,27 @@ final class SharedAttention {
      * @return (B, Tq, D) concatenated heads
      */
     static NDArray attend(NDArray q, NDArray k, NDArray v, int heads, NDArray bias) {
+        long b = q.getShape().get(0);
+        long scores = b * heads * q.getShape().get(1) * k.getShape().get(1);
+        if (b == 1 || scores <= CHUNK_SCORES) {
+            return attendBatch(q, k, v, heads, bias);
+        }
+        // one sequence at a time: its (H, Tq, Tk) scores stay in cache between the score GEMM, the
+        // softmax and the weighted sum (measured 115 → 68 ms for 8 × 577 tokens at D = 768)
+        NDList outs = new NDList();
+        boolean perRowBias = bias != null && bias.getShape().dimension() == 4 && bias.getShape().get(0) == b;
+        for (long i = 0; i < b; i++) {
+            NDArray bi = perRowBias ? bias.get("{}:{}", i, i + 1) : bias;
+            outs.add(attendBatch(q.get("{}:{}", i, i + 1), k.get("{}:{}", i, i + 1), v.get("{}:{}", i, i + 1), heads,
+                    bi)); // (1, Tq, D)
+        }
+        return NDArrays.concat(outs, 0); // (B, Tq, D)
+    }
+
+    /** Score elements (B·H·Tq·Tk) above which the batch is processed one sequence at a time. */
+    private static final long CHUNK_SCORES = 1L << 20;
+
+    private static NDArray attendBatch(NDArray q, NDArray k, NDArray v, int heads, NDArray bias) {
         Shape s = q.getShape();
         long b = s.get(0);
         long t = s.get(1);
