@@ -83,6 +83,17 @@ public interface WeightSource {
     WeightSource under(String subPrefix);
 
     /**
+     * Whether every array {@link #require} and {@link #optional} return is a fresh copy that only the
+     * caller holds. Then a provider may close what it derived a fused tensor from (the released BEiT-3
+     * experts fuse q/k/v); otherwise (e.g. trainable leaves shared across rebuilds) it must not.
+     *
+     * @return true when returned arrays are the caller's alone
+     */
+    default boolean handsOutCopies() {
+        return false;
+    }
+
+    /**
      * The manager that owns the model weights.
      *
      * @return the weight manager

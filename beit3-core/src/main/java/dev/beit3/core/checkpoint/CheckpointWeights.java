@@ -91,6 +91,12 @@ public final class CheckpointWeights implements WeightSource {
         return tensors.containsKey(prefix + key);
     }
 
+    /** Every {@code require}/{@code optional} creates a new array from the checkpoint's bytes. */
+    @Override
+    public boolean handsOutCopies() {
+        return true;
+    }
+
     /** {@inheritDoc} */
     @Override
     public Optional<Shape> shape(String key) {

@@ -75,9 +75,18 @@ public final class Beit3Branch {
             // into an array over a Java buffer that it frees after the op, while autograd keeps the
             // operand for the backward pass when the weights are trainable leaves (beit3-train)
             try (NDArray s = ws.manager().full(new Shape(), scale)) { // () float32, same value as before
-                qkv = new LinearWeights(
-                        NDArrays.concat(new NDList(q.weight().mul(s), k.weight(), v.weight()), 0),
-                        NDArrays.concat(new NDList(q.bias().mul(s), k.bias(), v.bias()), 0));
+                NDArray qw = q.weight().mul(s);
+                NDArray qb = q.bias().mul(s);
+                qkv = new LinearWeights(NDArrays.concat(new NDList(qw, k.weight(), v.weight()), 0),
+                        NDArrays.concat(new NDList(qb, k.bias(), v.bias()), 0));
+                if (ws.handsOutCopies()) {
+                    // the fused copy is all the model keeps (the separate projections would cost another
+                    // quarter of the layer's memory); a source that shares its arrays (training) keeps them
+                    for (NDArray a : new NDArray[] {qw, qb, q.weight(), q.bias(), k.weight(), k.bias(), v.weight(),
+                            v.bias()}) {
+                        a.close();
+                    }
+                }
             }
             innerNorm = LayerNormWeights.load(ws, "self_attn.inner_attn_ln." + x, dim, c.layerNormEps(), purpose);
             out = LinearWeights.load(ws, "self_attn.out_proj." + x, dim, dim, true, purpose);

@@ -1,0 +1,38 @@
+package dev.beit3.bench;
+
+import ai.djl.ndarray.NDManager;
+import dev.beit3.api.EncoderConfig;
+import dev.beit3.core.checkpoint.Checkpoint;
+import dev.beit3.core.checkpoint.CheckpointWeights;
+import dev.beit3.core.encoder.Beit3Encoders;
+import dev.beit3.core.plugin.ProviderRegistry;
+import java.nio.file.Path;
+import java.util.Locale;
+
+/**
+ * Loads a checkpoint in a fresh JVM and prints its RSS before loading, after, and the peak, so the
+ * benchmark sees what loading costs without the memory of its own earlier work. Run with a small heap
+ * ({@code -Xmx512m}): loading must not need the file on the heap.
+ */
+final class LoadProbe {
+    private LoadProbe() {}
+
+    public static void main(String[] args) throws Exception {
+        Path file = Path.of(args[0]);
+        boolean large = args.length > 1 && args[1].equals("large");
+        EncoderConfig c = large ? EncoderConfig.beit3Large(224, true) : EncoderConfig.beit3Base(224, true);
+        ProviderRegistry reg = ProviderRegistry.discover();
+        try (NDManager warm = NDManager.newBaseManager()) {
+            warm.zeros(new ai.djl.ndarray.types.Shape(1)).add(1f); // engine start outside the measurement
+        }
+        double before = Rss.currentMb();
+        Rss.resetPeak();
+        long t0 = System.nanoTime();
+        try (NDManager weights = NDManager.newBaseManager()) {
+            CheckpointWeights ws = Checkpoint.open(file).weights(weights);
+            Beit3Encoders.build(c, ws, Beit3Encoders.plan(c), reg::expert, reg::embedding);
+            double ms = (System.nanoTime() - t0) / 1e6;
+            System.out.printf(Locale.ROOT, "load %.1f %.1f %.1f %.1f%n", ms, before, Rss.currentMb(), Rss.peakMb());
+        }
+    }
+}
