@@ -201,7 +201,7 @@ public final class Benchmark {
         double peak = Double.parseDouble(f[4]);
         double fileMb = Files.size(file) / 1048576.0;
         return new Result("load_checkpoint", ms, ms, Double.NaN, 0, Double.NaN, Double.NaN, peak,
-                String.format(Locale.ROOT, "fresh JVM, -Xmx512m (weights live in direct buffers, not on the heap): file %.0f MB; RSS %.0f MB before, %.0f MB after,"
+                String.format(Locale.ROOT, "fresh JVM, -Xmx512m (the weights are not on the heap): file %.0f MB; RSS %.0f MB before, %.0f MB after,"
                         + " peak %.0f MB = baseline + %.2f× the file (target ≤ 1.25×)", fileMb, before, after, peak,
                         (peak - before) / fileMb));
     }
