@@ -94,6 +94,17 @@ public interface WeightSource {
     }
 
     /**
+     * Whether the model is built in low-memory mode: large matrices may then be kept in float16 and
+     * widened to float32 per use (results differ from float32 weights by float16 rounding, ~1e-3
+     * relative).
+     *
+     * @return true in low-memory mode
+     */
+    default boolean lowMemory() {
+        return false;
+    }
+
+    /**
      * The manager that owns the model weights.
      *
      * @return the weight manager

@@ -143,6 +143,36 @@ class DemoParityTest {
         }
     }
 
+    @Test
+    void lowMemoryModeKeepsTheAnswersAndStaysCloseToFloat32() {
+        JsonObject r = reference.getAsJsonObject("retrieval");
+        try (Beit3 full = pkg.builder("retrieval").build(); Beit3 low = pkg.builder("retrieval").lowMemory(true).build()) {
+            List<RgbImage> images = new ArrayList<>();
+            r.getAsJsonArray("gallery").forEach(g -> images.add(image(full, g.getAsString())));
+            float[][] a = full.embedImages(images);
+            float[][] b = low.embedImages(images);
+            double max = 0;
+            for (int i = 0; i < a.length; i++) {
+                Fixtures.Closeness c = Fixtures.compare(b[i], a[i], 1e-2, 0);
+                assertThat(c.withinTolerance()).as("image %d (max diff %s)", i, c.maxAbsDiff()).isTrue();
+                max = Math.max(max, c.maxAbsDiff());
+            }
+            assertThat(low.provenance().notes()).anyMatch(n -> n.contains("low-memory"));
+            System.out.printf(Locale.ROOT, "demo retrieval low-memory (float16 matrices) vs float32: max|diff| %.3e%n", max);
+        }
+        JsonArray preds = reference.getAsJsonObject("vqa").getAsJsonArray("predictions");
+        try (Beit3 m = pkg.builder("vqa").lowMemory(true).build()) {
+            for (JsonElement e : preds) {
+                JsonObject p = e.getAsJsonObject();
+                if (p.get("top1_top2_logit_margin").getAsDouble() > 0.5) {
+                    Answer ans = m.answer(List.of(image(m, p.get("image").getAsString())),
+                            List.of(p.get("question").getAsString()), 1).get(0);
+                    assertThat(ans.answer()).isEqualTo(p.get("answer").getAsString());
+                }
+            }
+        }
+    }
+
     private static long[] longs(JsonArray a) {
         long[] l = new long[a.size()];
         for (int i = 0; i < l.length; i++) {

@@ -36,6 +36,7 @@ public final class CheckpointWeights implements WeightSource {
     private final NDManager manager;
     private final String prefix;
     private final Tracker tracker;
+    private final boolean lowMemory;
 
     /** The shared report state of a root source and all its views. */
     private static final class Tracker {
@@ -50,6 +51,12 @@ public final class CheckpointWeights implements WeightSource {
     }
 
     private CheckpointWeights(Map<String, TensorData> tensors, NDManager manager, String prefix, Tracker tracker) {
+        this(tensors, manager, prefix, tracker, false);
+    }
+
+    private CheckpointWeights(Map<String, TensorData> tensors, NDManager manager, String prefix, Tracker tracker,
+            boolean lowMemory) {
+        this.lowMemory = lowMemory;
         this.tensors = tensors;
         this.manager = Objects.requireNonNull(manager, "manager");
         this.prefix = prefix;
@@ -89,6 +96,21 @@ public final class CheckpointWeights implements WeightSource {
     @Override
     public boolean contains(String key) {
         return tensors.containsKey(prefix + key);
+    }
+
+    /**
+     * The same source (same load report) in low-memory mode: experts may keep large matrices in float16.
+     *
+     * @param on whether low-memory mode is on
+     * @return the view
+     */
+    public CheckpointWeights withLowMemory(boolean on) {
+        return new CheckpointWeights(tensors, manager, prefix, tracker, on);
+    }
+
+    @Override
+    public boolean lowMemory() {
+        return lowMemory;
     }
 
     /** Every {@code require}/{@code optional} creates a new array from the checkpoint's bytes. */
@@ -181,7 +203,7 @@ public final class CheckpointWeights implements WeightSource {
     /** {@inheritDoc} */
     @Override
     public CheckpointWeights under(String subPrefix) {
-        return new CheckpointWeights(tensors, manager, prefix + subPrefix, tracker);
+        return new CheckpointWeights(tensors, manager, prefix + subPrefix, tracker, lowMemory);
     }
 
     /** {@inheritDoc} */

@@ -77,7 +77,8 @@ public final class Beit3Branch {
             try (NDArray s = ws.manager().full(new Shape(), scale)) { // () float32, same value as before
                 NDArray qw = q.weight().mul(s);
                 NDArray qb = q.bias().mul(s);
-                qkv = new LinearWeights(NDArrays.concat(new NDList(qw, k.weight(), v.weight()), 0),
+                NDArray fused = NDArrays.concat(new NDList(qw, k.weight(), v.weight()), 0); // (3D, D)
+                qkv = new LinearWeights(LinearWeights.half(fused, ws),
                         NDArrays.concat(new NDList(qb, k.bias(), v.bias()), 0));
                 if (ws.handsOutCopies()) {
                     // the fused copy is all the model keeps (the separate projections would cost another

@@ -1,6 +1,7 @@
 package dev.beit3.core.nn;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.beit3.api.Api;
 import dev.beit3.api.WeightSource;
@@ -29,7 +30,26 @@ public record LinearWeights(NDArray weight, NDArray bias) {
             String purpose) {
         NDArray w = ws.require(name + ".weight", new Shape(out, in), purpose);
         NDArray b = withBias ? ws.require(name + ".bias", new Shape(out), purpose) : null;
-        return new LinearWeights(w, b);
+        return new LinearWeights(ws.lowMemory() ? half(w, ws) : w, b);
+    }
+
+    /**
+     * In low-memory mode, a float16 copy of a matrix that replaces it (the float32 original is closed
+     * when the source hands out copies); otherwise the matrix itself.
+     *
+     * @param w a float32 matrix from {@code ws}
+     * @param ws its source
+     * @return the matrix to keep
+     */
+    public static NDArray half(NDArray w, WeightSource ws) {
+        if (!ws.lowMemory() || w.getDataType() != DataType.FLOAT32) {
+            return w;
+        }
+        NDArray h = w.toType(DataType.FLOAT16, false); // same manager as w: the model's
+        if (ws.handsOutCopies()) {
+            w.close();
+        }
+        return h;
     }
 
     /**
@@ -39,6 +59,11 @@ public record LinearWeights(NDArray weight, NDArray bias) {
      * @return (…, out), owned by x's manager
      */
     public NDArray apply(NDArray x) {
+        if (weight.getDataType() == DataType.FLOAT16) { // low-memory mode: widen for this call only
+            NDArray w32 = weight.toType(DataType.FLOAT32, false);
+            w32.attach(x.getManager()); // freed with the call's scope, not kept with the weights
+            return Ops.linear(x, w32, bias);
+        }
         return Ops.linear(x, weight, bias);
     }
 }
