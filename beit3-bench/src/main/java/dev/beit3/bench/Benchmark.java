@@ -228,6 +228,40 @@ public final class Benchmark {
                 }, "image-only pass"));
             }
         }
+        if (wanted("vision224_b1_2callers")) {
+            // one model shared by two caller threads, each sending single images: throughput for many requests
+            EncoderConfig c = base.withImageSize(224);
+            try (NDManager weights = NDManager.newBaseManager()) {
+                MultiwayEncoder enc = encoder(c, file, weights);
+                NDArray img = weights.randomNormal(new Shape(1, 3, 224, 224));
+                int perThread = 4;
+                java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(2);
+                try {
+                    out.add(time("vision224_b1_2callers", 2 * perThread * Flops.pass(c, 1, c.numPatches() + 1, 1),
+                            2 * perThread, () -> {
+                                List<java.util.concurrent.Future<?>> fs = new ArrayList<>();
+                                for (int t = 0; t < 2; t++) {
+                                    fs.add(pool.submit(() -> {
+                                        for (int i = 0; i < perThread; i++) {
+                                            try (NDManager call = weights.newSubManager()) {
+                                                enc.encode(EncoderInput.vision(img), call).output().toFloatArray();
+                                            }
+                                        }
+                                    }));
+                                }
+                                for (java.util.concurrent.Future<?> f : fs) {
+                                    try {
+                                        f.get();
+                                    } catch (InterruptedException | java.util.concurrent.ExecutionException e) {
+                                        throw new IllegalStateException(e);
+                                    }
+                                }
+                            }, "2 threads × 4 single-image calls on one shared model"));
+                } finally {
+                    pool.shutdown();
+                }
+            }
+        }
         if (wanted("text64_b32")) {
             try (NDManager weights = NDManager.newBaseManager()) {
                 MultiwayEncoder enc = encoder(base, file, weights);
