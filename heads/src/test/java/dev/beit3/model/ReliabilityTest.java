@@ -261,7 +261,7 @@ class ReliabilityTest {
         SplittableRandom r = new SplittableRandom(42);
         long rssStart = status("VmRSS");
         long nativeStart = nativeMb();
-        int warm = Math.max(200, calls / 10);
+        int warm = Math.max(600, calls / 10); // the allocator settles after a few hundred mixed calls (captions vary in length)
         long rssWarm = -1;
         long nativeWarm = -1;
         long peakAfterWarm = 0;
@@ -289,7 +289,10 @@ class ReliabilityTest {
                 + " end %d MB (VmHWM %d MB); outside the Java heap: start %d MB, after warm-up %d MB, end %d MB, "
                 + "peak after warm-up %d MB; open fds before %d, after closing %d%n", calls, secs, rssStart, warm,
                 rssWarm, rssEnd, status("VmHWM"), nativeStart, nativeWarm, nativeEnd, peakAfterWarm, fdStart, fdEnd);
-        assertThat(peakAfterWarm - nativeWarm).as("native (RSS minus Java heap) growth after warm-up (MB)")
+        // RSS minus the committed heap moves by tens of MB when a GC resizes the heap without the OS
+        // reclaiming its pages, so growth is measured from the highest level seen before the measured phase
+        long baseline = Math.max(nativeStart, nativeWarm);
+        assertThat(peakAfterWarm - baseline).as("native (RSS minus Java heap) growth after warm-up (MB)")
                 .isLessThan(growthBoundMb);
         assertThat(fdEnd).as("open file descriptors after closing the models").isLessThanOrEqualTo(fdStart);
     }
