@@ -115,8 +115,41 @@ class DemoParityTest {
             for (int i = 0; i < s.length; i++) {
                 max = Math.max(max, check("scores row " + i, s[i], floats(r.getAsJsonArray("scores").get(i).getAsJsonArray())));
             }
-            System.out.printf(Locale.ROOT, "demo retrieval %d images x %d texts, max|diff| %.3e%n", ie.length,
-                    te.length, max);
+            // rankings: every adjacent pair whose reference gap exceeds float noise keeps its order
+            List<String> gallery = new ArrayList<>();
+            r.getAsJsonArray("gallery").forEach(g -> gallery.add(g.getAsString()));
+            int orderChecks = 0;
+            for (int j = 0; j < texts.size(); j++) {
+                JsonArray ranking = r.getAsJsonArray("text_to_image").get(j).getAsJsonObject().getAsJsonArray("ranking");
+                for (int k = 0; k + 1 < ranking.size(); k++) {
+                    JsonObject a = ranking.get(k).getAsJsonObject();
+                    JsonObject b = ranking.get(k + 1).getAsJsonObject();
+                    if (a.get("gap_to_next").getAsDouble() > 1e-5) {
+                        int ia = gallery.indexOf(a.get("image").getAsString());
+                        int ib = gallery.indexOf(b.get("image").getAsString());
+                        assertThat(s[ia][j]).as("query %d: %s above %s", j, a.get("image"), b.get("image"))
+                                .isGreaterThan(s[ib][j]);
+                        orderChecks++;
+                    }
+                }
+            }
+            for (int i = 0; i < images.size(); i++) {
+                JsonArray ranking = r.getAsJsonArray("image_to_text").get(i).getAsJsonObject().getAsJsonArray("ranking");
+                for (int k = 0; k + 1 < ranking.size(); k++) {
+                    JsonObject a = ranking.get(k).getAsJsonObject();
+                    JsonObject b = ranking.get(k + 1).getAsJsonObject();
+                    if (a.get("gap_to_next").getAsDouble() > 1e-5) {
+                        int ta = texts.indexOf(a.get("text").getAsString());
+                        int tb = texts.indexOf(b.get("text").getAsString());
+                        assertThat(s[i][ta]).as("image %d: %s above %s", i, a.get("text"), b.get("text"))
+                                .isGreaterThan(s[i][tb]);
+                        orderChecks++;
+                    }
+                }
+            }
+            assertThat(orderChecks).isPositive();
+            System.out.printf(Locale.ROOT, "demo retrieval %d images x %d texts, max|diff| %.3e, %d ranking orders"
+                    + " equal%n", ie.length, te.length, max, orderChecks);
         }
     }
 
