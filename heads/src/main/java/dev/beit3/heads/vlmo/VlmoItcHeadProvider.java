@@ -9,10 +9,8 @@ import dev.beit3.api.Encoder;
 import dev.beit3.api.EncoderInput;
 import dev.beit3.api.EncoderOutput;
 import dev.beit3.api.HeadInput;
-import dev.beit3.api.HeadProvider;
 import dev.beit3.api.HeadSpec;
 import dev.beit3.api.InvalidInputException;
-import dev.beit3.api.ModelFamily;
 import dev.beit3.api.TaskHead;
 import dev.beit3.api.TaskPreset;
 import dev.beit3.api.WeightSource;
@@ -30,38 +28,16 @@ import java.util.Set;
  * arrays ((0, E) or (0, 0)).
  */
 @Api(status = Api.Status.EXPERIMENTAL)
-public final class VlmoItcHeadProvider implements HeadProvider {
+public final class VlmoItcHeadProvider extends AbstractVlmoHeadProvider {
     /** The head id. */
     public static final String ID = "vlmo-itc";
     /** Preset: pretrained VLMo retrieval at 224 px, 40 text tokens. */
     public static final TaskPreset PRESET = new TaskPreset(ID, 224, 40, true, true, true);
 
     /** Creates the provider. */
-    public VlmoItcHeadProvider() {}
-
-    @Override
-    public String id() {
-        return ID;
-    }
-
-    @Override
-    public ModelFamily family() {
-        return ModelFamily.VLMO;
-    }
-
-    @Override
-    public Set<String> signatureKeys() {
-        return Set.of("itc_image_proj.fc.weight", "itc_text_proj.fc.weight");
-    }
-
-    @Override
-    public TaskPreset preset() {
-        return PRESET;
-    }
-
-    @Override
-    public String description() {
-        return "VLMo ITC / ITC-VL: L2-normalised image and text features (and their VL-branch versions), scores";
+    public VlmoItcHeadProvider() {
+        super(ID, PRESET, Set.of("itc_image_proj.fc.weight", "itc_text_proj.fc.weight"),
+                "VLMo ITC / ITC-VL: L2-normalised image and text features (and their VL-branch versions), scores");
     }
 
     @Override

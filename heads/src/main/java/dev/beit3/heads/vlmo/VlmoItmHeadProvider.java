@@ -6,9 +6,7 @@ import ai.djl.ndarray.NDManager;
 import dev.beit3.api.Api;
 import dev.beit3.api.Encoder;
 import dev.beit3.api.HeadInput;
-import dev.beit3.api.HeadProvider;
 import dev.beit3.api.HeadSpec;
-import dev.beit3.api.ModelFamily;
 import dev.beit3.api.TaskHead;
 import dev.beit3.api.TaskPreset;
 import dev.beit3.api.WeightSource;
@@ -22,38 +20,16 @@ import java.util.Set;
  * imageTokenType} (default 1).
  */
 @Api(status = Api.Status.EXPERIMENTAL)
-public final class VlmoItmHeadProvider implements HeadProvider {
+public final class VlmoItmHeadProvider extends AbstractVlmoHeadProvider {
     /** The head id. */
     public static final String ID = "vlmo-itm";
     /** Preset: pretrained VLMo at 224 px, 40 text tokens. */
     public static final TaskPreset PRESET = new TaskPreset(ID, 224, 40, true, true, true);
 
     /** Creates the provider. */
-    public VlmoItmHeadProvider() {}
-
-    @Override
-    public String id() {
-        return ID;
-    }
-
-    @Override
-    public ModelFamily family() {
-        return ModelFamily.VLMO;
-    }
-
-    @Override
-    public Set<String> signatureKeys() {
-        return Set.of("itm_score.fc.weight", "pooler.dense.weight");
-    }
-
-    @Override
-    public TaskPreset preset() {
-        return PRESET;
-    }
-
-    @Override
-    public String description() {
-        return "VLMo ITM: match / no-match logits of image-text pairs from the pooled text [CLS]";
+    public VlmoItmHeadProvider() {
+        super(ID, PRESET, Set.of("itm_score.fc.weight", "pooler.dense.weight"),
+                "VLMo ITM: match / no-match logits of image-text pairs from the pooled text [CLS]");
     }
 
     @Override

@@ -7,9 +7,7 @@ import ai.djl.ndarray.types.Shape;
 import dev.beit3.api.Api;
 import dev.beit3.api.Encoder;
 import dev.beit3.api.HeadInput;
-import dev.beit3.api.HeadProvider;
 import dev.beit3.api.HeadSpec;
-import dev.beit3.api.ModelFamily;
 import dev.beit3.api.TaskHead;
 import dev.beit3.api.TaskPreset;
 import dev.beit3.api.WeightSource;
@@ -24,38 +22,16 @@ import java.util.Set;
  * {@code decoder(LayerNorm_1e-12(gelu(transform.dense(text_feats)))) + bias} (B, T, V).
  */
 @Api(status = Api.Status.EXPERIMENTAL)
-public final class VlmoMlmHeadProvider implements HeadProvider {
+public final class VlmoMlmHeadProvider extends AbstractVlmoHeadProvider {
     /** The head id. */
     public static final String ID = "vlmo-mlm";
     /** Preset: pretrained VLMo at 224 px, 40 text tokens. */
     public static final TaskPreset PRESET = new TaskPreset(ID, 224, 40, true, true, true);
 
     /** Creates the provider. */
-    public VlmoMlmHeadProvider() {}
-
-    @Override
-    public String id() {
-        return ID;
-    }
-
-    @Override
-    public ModelFamily family() {
-        return ModelFamily.VLMO;
-    }
-
-    @Override
-    public Set<String> signatureKeys() {
-        return Set.of("mlm_score.decoder.weight");
-    }
-
-    @Override
-    public TaskPreset preset() {
-        return PRESET;
-    }
-
-    @Override
-    public String description() {
-        return "VLMo MLM: vocabulary logits at every text position of a fused pass";
+    public VlmoMlmHeadProvider() {
+        super(ID, PRESET, Set.of("mlm_score.decoder.weight"),
+                "VLMo MLM: vocabulary logits at every text position of a fused pass");
     }
 
     @Override

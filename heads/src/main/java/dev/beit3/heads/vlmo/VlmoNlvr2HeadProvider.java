@@ -6,9 +6,7 @@ import ai.djl.ndarray.NDManager;
 import dev.beit3.api.Api;
 import dev.beit3.api.Encoder;
 import dev.beit3.api.HeadInput;
-import dev.beit3.api.HeadProvider;
 import dev.beit3.api.HeadSpec;
-import dev.beit3.api.ModelFamily;
 import dev.beit3.api.TaskHead;
 import dev.beit3.api.TaskPreset;
 import dev.beit3.api.WeightSource;
@@ -21,38 +19,16 @@ import java.util.Set;
  * {@code nlvr2_classifier.3(gelu(LayerNorm_1e-5(nlvr2_classifier.0(·))))} (B, 2).
  */
 @Api(status = Api.Status.EXPERIMENTAL)
-public final class VlmoNlvr2HeadProvider implements HeadProvider {
+public final class VlmoNlvr2HeadProvider extends AbstractVlmoHeadProvider {
     /** The head id. */
     public static final String ID = "vlmo-nlvr2";
     /** Preset: VLMo NLVR2 fine-tuning at 384 px, 40 text tokens. */
     public static final TaskPreset PRESET = new TaskPreset(ID, 384, 40, true, true, true);
 
     /** Creates the provider. */
-    public VlmoNlvr2HeadProvider() {}
-
-    @Override
-    public String id() {
-        return ID;
-    }
-
-    @Override
-    public ModelFamily family() {
-        return ModelFamily.VLMO;
-    }
-
-    @Override
-    public Set<String> signatureKeys() {
-        return Set.of("nlvr2_classifier.0.weight", "pooler.dense.weight");
-    }
-
-    @Override
-    public TaskPreset preset() {
-        return PRESET;
-    }
-
-    @Override
-    public String description() {
-        return "VLMo NLVR2: true/false logits for a sentence about two images";
+    public VlmoNlvr2HeadProvider() {
+        super(ID, PRESET, Set.of("nlvr2_classifier.0.weight", "pooler.dense.weight"),
+                "VLMo NLVR2: true/false logits for a sentence about two images");
     }
 
     @Override

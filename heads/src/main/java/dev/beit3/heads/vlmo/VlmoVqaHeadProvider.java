@@ -6,9 +6,7 @@ import ai.djl.ndarray.NDManager;
 import dev.beit3.api.Api;
 import dev.beit3.api.Encoder;
 import dev.beit3.api.HeadInput;
-import dev.beit3.api.HeadProvider;
 import dev.beit3.api.HeadSpec;
-import dev.beit3.api.ModelFamily;
 import dev.beit3.api.TaskHead;
 import dev.beit3.api.TaskPreset;
 import dev.beit3.api.WeightSource;
@@ -20,38 +18,16 @@ import java.util.Set;
  * {@code vqa_classifier.3(gelu(LayerNorm_1e-5(vqa_classifier.0(cls_feats))))} (B, answers).
  */
 @Api(status = Api.Status.EXPERIMENTAL)
-public final class VlmoVqaHeadProvider implements HeadProvider {
+public final class VlmoVqaHeadProvider extends AbstractVlmoHeadProvider {
     /** The head id. */
     public static final String ID = "vlmo-vqa";
     /** Preset: VLMo VQAv2 fine-tuning at 480 px, 40 text tokens. */
     public static final TaskPreset PRESET = new TaskPreset(ID, 480, 40, true, true, true);
 
     /** Creates the provider. */
-    public VlmoVqaHeadProvider() {}
-
-    @Override
-    public String id() {
-        return ID;
-    }
-
-    @Override
-    public ModelFamily family() {
-        return ModelFamily.VLMO;
-    }
-
-    @Override
-    public Set<String> signatureKeys() {
-        return Set.of("vqa_classifier.0.weight", "pooler.dense.weight");
-    }
-
-    @Override
-    public TaskPreset preset() {
-        return PRESET;
-    }
-
-    @Override
-    public String description() {
-        return "VLMo VQA: answer logits from the pooled text [CLS] of image + question";
+    public VlmoVqaHeadProvider() {
+        super(ID, PRESET, Set.of("vqa_classifier.0.weight", "pooler.dense.weight"),
+                "VLMo VQA: answer logits from the pooled text [CLS] of image + question");
     }
 
     @Override
