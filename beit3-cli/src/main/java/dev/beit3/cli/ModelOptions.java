@@ -147,6 +147,13 @@ final class ModelOptions {
             }
             if (head != null) {
                 b.head(head);
+            } else {
+                String found = Beit3.detectHead(checkpoint); // reads the keys only, no weights
+                if (!found.equals(task)) {
+                    throw new InvalidInputException(checkpoint + " is a " + found + " checkpoint (detected from its"
+                            + " keys), but `beit3 " + command + "` needs a " + task + " checkpoint such as "
+                            + EXAMPLES.get(task));
+                }
             }
         }
         if (imageSize != null) {

@@ -114,6 +114,22 @@ public final class Beit3 implements AutoCloseable {
     }
 
     /**
+     * The head a checkpoint was fine-tuned for, read from its keys without loading any weights (only
+     * the file's structure is read), e.g. to refuse a checkpoint of the wrong task early.
+     *
+     * @param checkpoint a BEiT-3 {@code .pth} or safetensors file
+     * @return the head id, e.g. {@code "vqa"}
+     * @throws CheckpointException when the file is unreadable, not BEiT-3, or holds no known head
+     */
+    public static String detectHead(Path checkpoint) {
+        try {
+            return CheckpointLayout.of(Checkpoint.open(checkpoint)).detectHead(ProviderRegistry.discover());
+        } catch (IOException e) {
+            throw new CheckpointException("cannot read checkpoint " + checkpoint + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
      * Starts building a model.
      *
      * @return a builder
