@@ -10,7 +10,7 @@ import dev.beit3.api.Encoder;
 import dev.beit3.api.EncoderInput;
 import dev.beit3.api.EncoderOutput;
 import dev.beit3.api.HeadInput;
-import dev.beit3.api.HeadProvider;
+import dev.beit3.api.ModelFamily;
 import dev.beit3.api.HeadSpec;
 import dev.beit3.api.InvalidInputException;
 import dev.beit3.api.TaskHead;
@@ -32,31 +32,14 @@ import java.util.Set;
  * {@code maxLength}, {@code lengthPenalty}, {@code maskId} (required).
  */
 @Api(status = Api.Status.STABLE)
-public final class CaptioningHeadProvider implements HeadProvider {
+public final class CaptioningHeadProvider extends DeclaredHeadProvider {
     /** The head id. */
     public static final String ID = "captioning";
 
     /** Creates the provider. */
-    public CaptioningHeadProvider() {}
-
-    @Override
-    public String id() {
-        return ID;
-    }
-
-    @Override
-    public Set<String> signatureKeys() {
-        return Set.of("mlm_head.weight");
-    }
-
-    @Override
-    public TaskPreset preset() {
-        return TaskPreset.CAPTIONING;
-    }
-
-    @Override
-    public String description() {
-        return "captioning: masked-LM head under the captioning mask + reference beam search";
+    public CaptioningHeadProvider() {
+        super(ID, ModelFamily.BEIT3, TaskPreset.CAPTIONING, Set.of("mlm_head.weight"),
+                "captioning: masked-LM head under the captioning mask + reference beam search");
     }
 
     @Override

@@ -7,7 +7,7 @@ import dev.beit3.api.Api;
 import dev.beit3.api.Encoder;
 import dev.beit3.api.EncoderInput;
 import dev.beit3.api.HeadInput;
-import dev.beit3.api.HeadProvider;
+import dev.beit3.api.ModelFamily;
 import dev.beit3.api.HeadSpec;
 import dev.beit3.api.TaskHead;
 import dev.beit3.api.TaskPreset;
@@ -22,31 +22,14 @@ import java.util.Set;
  * (cls excluded) → {@code fc_norm} → {@code head}. Outputs {@code logits} (B, C) and {@code pooled} (B, D).
  */
 @Api(status = Api.Status.STABLE)
-public final class ImageClassificationHeadProvider implements HeadProvider {
+public final class ImageClassificationHeadProvider extends DeclaredHeadProvider {
     /** The head id. */
     public static final String ID = "imageclassification";
 
     /** Creates the provider. */
-    public ImageClassificationHeadProvider() {}
-
-    @Override
-    public String id() {
-        return ID;
-    }
-
-    @Override
-    public Set<String> signatureKeys() {
-        return Set.of("fc_norm.weight", "head.weight");
-    }
-
-    @Override
-    public TaskPreset preset() {
-        return TaskPreset.IMAGE_CLASSIFICATION;
-    }
-
-    @Override
-    public String description() {
-        return "image classification: mean patch token → fc_norm → linear";
+    public ImageClassificationHeadProvider() {
+        super(ID, ModelFamily.BEIT3, TaskPreset.IMAGE_CLASSIFICATION, Set.of("fc_norm.weight", "head.weight"),
+                "image classification: mean patch token → fc_norm → linear");
     }
 
     @Override

@@ -8,7 +8,7 @@ import dev.beit3.api.Encoder;
 import dev.beit3.api.EncoderInput;
 import dev.beit3.api.EncoderOutput;
 import dev.beit3.api.HeadInput;
-import dev.beit3.api.HeadProvider;
+import dev.beit3.api.ModelFamily;
 import dev.beit3.api.HeadSpec;
 import dev.beit3.api.InvalidInputException;
 import dev.beit3.api.TaskHead;
@@ -27,31 +27,14 @@ import java.util.Set;
  * "True", and {@code cls_rep} (B, 4D).
  */
 @Api(status = Api.Status.STABLE)
-public final class Nlvr2HeadProvider implements HeadProvider {
+public final class Nlvr2HeadProvider extends DeclaredHeadProvider {
     /** The head id. */
     public static final String ID = "nlvr2";
 
     /** Creates the provider. */
-    public Nlvr2HeadProvider() {}
-
-    @Override
-    public String id() {
-        return ID;
-    }
-
-    @Override
-    public Set<String> signatureKeys() {
-        return Set.of("head.dense1.weight", "head.dense2.weight");
-    }
-
-    @Override
-    public TaskPreset preset() {
-        return TaskPreset.NLVR2;
-    }
-
-    @Override
-    public String description() {
-        return "NLVR2: two images + one sentence → true/false";
+    public Nlvr2HeadProvider() {
+        super(ID, ModelFamily.BEIT3, TaskPreset.NLVR2, Set.of("head.dense1.weight", "head.dense2.weight"),
+                "NLVR2: two images + one sentence → true/false");
     }
 
     @Override

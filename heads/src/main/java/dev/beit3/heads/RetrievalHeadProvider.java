@@ -8,7 +8,7 @@ import dev.beit3.api.Api;
 import dev.beit3.api.Encoder;
 import dev.beit3.api.EncoderInput;
 import dev.beit3.api.HeadInput;
-import dev.beit3.api.HeadProvider;
+import dev.beit3.api.ModelFamily;
 import dev.beit3.api.HeadSpec;
 import dev.beit3.api.InvalidInputException;
 import dev.beit3.api.TaskHead;
@@ -26,31 +26,14 @@ import java.util.Set;
  * {@code logit_scale} (a logarithm) only enters the training loss.
  */
 @Api(status = Api.Status.STABLE)
-public final class RetrievalHeadProvider implements HeadProvider {
+public final class RetrievalHeadProvider extends DeclaredHeadProvider {
     /** The head id. */
     public static final String ID = "retrieval";
 
     /** Creates the provider. */
-    public RetrievalHeadProvider() {}
-
-    @Override
-    public String id() {
-        return ID;
-    }
-
-    @Override
-    public Set<String> signatureKeys() {
-        return Set.of("vision_head.weight", "language_head.weight");
-    }
-
-    @Override
-    public TaskPreset preset() {
-        return TaskPreset.RETRIEVAL;
-    }
-
-    @Override
-    public String description() {
-        return "retrieval: L2-normalised image and text embeddings, cosine similarity";
+    public RetrievalHeadProvider() {
+        super(ID, ModelFamily.BEIT3, TaskPreset.RETRIEVAL, Set.of("vision_head.weight", "language_head.weight"),
+                "retrieval: L2-normalised image and text embeddings, cosine similarity");
     }
 
     @Override

@@ -7,7 +7,7 @@ import dev.beit3.api.Api;
 import dev.beit3.api.Encoder;
 import dev.beit3.api.EncoderInput;
 import dev.beit3.api.HeadInput;
-import dev.beit3.api.HeadProvider;
+import dev.beit3.api.ModelFamily;
 import dev.beit3.api.HeadSpec;
 import dev.beit3.api.TaskHead;
 import dev.beit3.api.TaskPreset;
@@ -24,31 +24,14 @@ import java.util.Set;
  * {@code logits} (B, C) and {@code pooled} (B, D).
  */
 @Api(status = Api.Status.STABLE)
-public final class VqaHeadProvider implements HeadProvider {
+public final class VqaHeadProvider extends DeclaredHeadProvider {
     /** The head id. */
     public static final String ID = "vqa";
 
     /** Creates the provider. */
-    public VqaHeadProvider() {}
-
-    @Override
-    public String id() {
-        return ID;
-    }
-
-    @Override
-    public Set<String> signatureKeys() {
-        return Set.of("pooler.dense.weight", "head.0.weight", "head.3.weight");
-    }
-
-    @Override
-    public TaskPreset preset() {
-        return TaskPreset.VQA;
-    }
-
-    @Override
-    public String description() {
-        return "VQA: pooler → Linear–LayerNorm–GELU–Linear over the answer list";
+    public VqaHeadProvider() {
+        super(ID, ModelFamily.BEIT3, TaskPreset.VQA, Set.of("pooler.dense.weight", "head.0.weight", "head.3.weight"),
+                "VQA: pooler → Linear–LayerNorm–GELU–Linear over the answer list");
     }
 
     @Override

@@ -26,7 +26,7 @@ final class StateDicts {
      * (t = (t, t) sixty times is a few hundred bytes but 2^60 leaves), so the conversion counts every value it
      * emits and stops expanding beyond this budget instead of hanging.
      */
-    static final int MAX_PLAIN_VALUES = 1_000_000;
+    static final int MAX_PLAIN_VALUES = 100_000;
     static final String TRUNCATED = "…(truncated: more than " + MAX_PLAIN_VALUES
             + " values, shared references expanded)";
 

@@ -4,6 +4,8 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import dev.beit3.api.Api;
+import dev.beit3.heads.DeclaredHeadProvider;
+import dev.beit3.api.ModelFamily;
 import dev.beit3.api.Encoder;
 import dev.beit3.api.HeadInput;
 import dev.beit3.api.HeadSpec;
@@ -20,7 +22,7 @@ import java.util.Set;
  * imageTokenType} (default 1).
  */
 @Api(status = Api.Status.EXPERIMENTAL)
-public final class VlmoItmHeadProvider extends AbstractVlmoHeadProvider {
+public final class VlmoItmHeadProvider extends DeclaredHeadProvider {
     /** The head id. */
     public static final String ID = "vlmo-itm";
     /** Preset: pretrained VLMo at 224 px, 40 text tokens. */
@@ -28,7 +30,7 @@ public final class VlmoItmHeadProvider extends AbstractVlmoHeadProvider {
 
     /** Creates the provider. */
     public VlmoItmHeadProvider() {
-        super(ID, PRESET, Set.of("itm_score.fc.weight", "pooler.dense.weight"),
+        super(ID, ModelFamily.VLMO, PRESET, Set.of("itm_score.fc.weight", "pooler.dense.weight"),
                 "VLMo ITM: match / no-match logits of image-text pairs from the pooled text [CLS]");
     }
 

@@ -5,6 +5,8 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import dev.beit3.api.Api;
+import dev.beit3.heads.DeclaredHeadProvider;
+import dev.beit3.api.ModelFamily;
 import dev.beit3.api.Encoder;
 import dev.beit3.api.HeadInput;
 import dev.beit3.api.HeadSpec;
@@ -22,7 +24,7 @@ import java.util.Set;
  * {@code decoder(LayerNorm_1e-12(gelu(transform.dense(text_feats)))) + bias} (B, T, V).
  */
 @Api(status = Api.Status.EXPERIMENTAL)
-public final class VlmoMlmHeadProvider extends AbstractVlmoHeadProvider {
+public final class VlmoMlmHeadProvider extends DeclaredHeadProvider {
     /** The head id. */
     public static final String ID = "vlmo-mlm";
     /** Preset: pretrained VLMo at 224 px, 40 text tokens. */
@@ -30,7 +32,7 @@ public final class VlmoMlmHeadProvider extends AbstractVlmoHeadProvider {
 
     /** Creates the provider. */
     public VlmoMlmHeadProvider() {
-        super(ID, PRESET, Set.of("mlm_score.decoder.weight"),
+        super(ID, ModelFamily.VLMO, PRESET, Set.of("mlm_score.decoder.weight"),
                 "VLMo MLM: vocabulary logits at every text position of a fused pass");
     }
 

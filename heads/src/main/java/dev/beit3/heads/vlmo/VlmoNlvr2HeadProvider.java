@@ -4,6 +4,8 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import dev.beit3.api.Api;
+import dev.beit3.heads.DeclaredHeadProvider;
+import dev.beit3.api.ModelFamily;
 import dev.beit3.api.Encoder;
 import dev.beit3.api.HeadInput;
 import dev.beit3.api.HeadSpec;
@@ -19,7 +21,7 @@ import java.util.Set;
  * {@code nlvr2_classifier.3(gelu(LayerNorm_1e-5(nlvr2_classifier.0(·))))} (B, 2).
  */
 @Api(status = Api.Status.EXPERIMENTAL)
-public final class VlmoNlvr2HeadProvider extends AbstractVlmoHeadProvider {
+public final class VlmoNlvr2HeadProvider extends DeclaredHeadProvider {
     /** The head id. */
     public static final String ID = "vlmo-nlvr2";
     /** Preset: VLMo NLVR2 fine-tuning at 384 px, 40 text tokens. */
@@ -27,7 +29,7 @@ public final class VlmoNlvr2HeadProvider extends AbstractVlmoHeadProvider {
 
     /** Creates the provider. */
     public VlmoNlvr2HeadProvider() {
-        super(ID, PRESET, Set.of("nlvr2_classifier.0.weight", "pooler.dense.weight"),
+        super(ID, ModelFamily.VLMO, PRESET, Set.of("nlvr2_classifier.0.weight", "pooler.dense.weight"),
                 "VLMo NLVR2: true/false logits for a sentence about two images");
     }
 

@@ -4,6 +4,8 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import dev.beit3.api.Api;
+import dev.beit3.heads.DeclaredHeadProvider;
+import dev.beit3.api.ModelFamily;
 import dev.beit3.api.Encoder;
 import dev.beit3.api.HeadInput;
 import dev.beit3.api.HeadSpec;
@@ -18,7 +20,7 @@ import java.util.Set;
  * {@code vqa_classifier.3(gelu(LayerNorm_1e-5(vqa_classifier.0(cls_feats))))} (B, answers).
  */
 @Api(status = Api.Status.EXPERIMENTAL)
-public final class VlmoVqaHeadProvider extends AbstractVlmoHeadProvider {
+public final class VlmoVqaHeadProvider extends DeclaredHeadProvider {
     /** The head id. */
     public static final String ID = "vlmo-vqa";
     /** Preset: VLMo VQAv2 fine-tuning at 480 px, 40 text tokens. */
@@ -26,7 +28,7 @@ public final class VlmoVqaHeadProvider extends AbstractVlmoHeadProvider {
 
     /** Creates the provider. */
     public VlmoVqaHeadProvider() {
-        super(ID, PRESET, Set.of("vqa_classifier.0.weight", "pooler.dense.weight"),
+        super(ID, ModelFamily.VLMO, PRESET, Set.of("vqa_classifier.0.weight", "pooler.dense.weight"),
                 "VLMo VQA: answer logits from the pooled text [CLS] of image + question");
     }
 
