@@ -17,10 +17,17 @@ final class TrainingOptions {
             description = "dataset folder: data.jsonl (one JSON object per line) + images (see the README section 'Training')")
     Path data;
 
-    @Option(names = "--checkpoint", required = true, paramLabel = "FILE",
+    @Option(names = "--checkpoint", paramLabel = "FILE",
             description = "starting checkpoint (.pth or .safetensors); missing head tensors are initialised as the"
                     + " reference does; with --resume: the checkpoint written by the run to continue")
     Path checkpoint;
+
+    @Option(names = "--scratch", paramLabel = "SPEC",
+            description = "train from scratch instead of --checkpoint: a freshly initialised model (the reference's"
+                    + " initialisation) of the given size: base, large, or key=value pairs over base, e.g."
+                    + " image=64,patch=16,dim=96,heads=4,layers=4,ffn=384 (keys: image patch dim heads layers ffn"
+                    + " vocab positions; vocab defaults to the --spm tokenizer's size)")
+    String scratch;
 
     @Option(names = "--output", required = true, paramLabel = "FILE",
             description = "trained model (.pth in the official layout, or .safetensors); the optimizer state goes"
@@ -104,7 +111,12 @@ final class TrainingOptions {
             Checks.positive(threads, "--threads");
             System.setProperty(CommonOptions.THREADS_PROPERTY, String.valueOf(threads));
         }
-        if (!Files.isRegularFile(checkpoint)) {
+        if ((checkpoint == null) == (scratch == null)) {
+            throw new InvalidInputException(checkpoint == null
+                    ? "give the starting model: --checkpoint FILE, or --scratch SPEC to train from scratch"
+                    : "--checkpoint and --scratch exclude each other: start from a checkpoint or from scratch");
+        }
+        if (checkpoint != null && !Files.isRegularFile(checkpoint)) {
             throw new InvalidInputException("checkpoint file not found: " + checkpoint + " (--checkpoint)");
         }
         if (!Files.isDirectory(data)) {
@@ -118,13 +130,14 @@ final class TrainingOptions {
         if (steps < 1) {
             throw new InvalidInputException("--steps must be at least 1, got " + steps);
         }
-        int h = heads != null ? heads : dimOf(checkpoint) / 64;
+        dev.beit3.api.EncoderConfig fresh = scratch == null ? null : ScratchSpec.parse(scratch, heads, spm);
+        int h = fresh != null ? fresh.heads() : heads != null ? heads : dimOf(checkpoint) / 64;
         if (h < 1) {
             throw new InvalidInputException("cannot infer the attention heads of " + checkpoint + "; pass --heads H");
         }
         long warm = warmup != null ? warmup : steps / 10;
         double mp = maskProb != null ? maskProb : task.equals("captioning") ? 0.6 : 0.15;
-        FineTune.Options o = new FineTune.Options(task, data, checkpoint, spm, output, resume, steps, batch,
+        FineTune.Options o = new FineTune.Options(task, data, checkpoint, fresh, spm, output, resume, steps, batch,
                 accumulation, lr, minLr, warm, weightDecay, beta2, layerDecay, headLrWeight, labelSmoothing, clipGrad,
                 freezeEncoder, augment ? Augmentation.forTask(task, flip) : Augmentation.none(), h, textLen, mp, 0,
                 8192, saveEvery, seed);

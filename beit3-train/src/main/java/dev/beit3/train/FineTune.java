@@ -1,6 +1,7 @@
 package dev.beit3.train;
 
 import ai.djl.ndarray.NDManager;
+import dev.beit3.api.EncoderConfig;
 import dev.beit3.api.InvalidInputException;
 import dev.beit3.core.checkpoint.Checkpoint;
 import dev.beit3.core.checkpoint.TensorData;
@@ -29,7 +30,10 @@ public final class FineTune {
      *
      * @param task the objective (see {@link TrainingData.Config#task()})
      * @param data the dataset folder
-     * @param checkpoint the starting checkpoint (with {@code resume}: the checkpoint written by the run to resume)
+     * @param checkpoint the starting checkpoint (with {@code resume}: the checkpoint written by the run to resume);
+     *     null when training from {@code scratch}
+     * @param scratch dimensions of a freshly initialised model ({@link ModelInit}) to train from scratch, or null
+     *     to start from {@code checkpoint}
      * @param tokenizer the SentencePiece model (null for image-only tasks)
      * @param output where to write the trained model ({@code .pth}, or {@code .safetensors})
      * @param resume continue from {@code checkpoint}'s optimizer state and global step
@@ -55,7 +59,7 @@ public final class FineTune {
      * @param saveEvery save model + state every N steps (0 = only at the end)
      * @param seed seed of data order, augmentation, masking and head initialisation
      */
-    public record Options(String task, Path data, Path checkpoint, Path tokenizer, Path output, boolean resume,
+    public record Options(String task, Path data, Path checkpoint, EncoderConfig scratch, Path tokenizer, Path output, boolean resume,
             long steps, int batchSize, int accumulation, double lr, double minLr, long warmupSteps, double weightDecay,
             double betas2, double layerDecay, double headLrWeight, double labelSmoothing, double clipGrad,
             boolean freezeEncoder, Augmentation augmentation, int attentionHeads, int textMaxLen,
@@ -64,7 +68,14 @@ public final class FineTune {
         public Options {
             Objects.requireNonNull(task, "task");
             Objects.requireNonNull(data, "data");
-            Objects.requireNonNull(checkpoint, "checkpoint");
+            if ((checkpoint == null) == (scratch == null)) {
+                throw new InvalidInputException("training starts either from a checkpoint or from scratch: give exactly"
+                        + " one of them (got " + (checkpoint == null ? "neither" : "both") + ")");
+            }
+            if (resume && scratch != null) {
+                throw new InvalidInputException("--resume continues the run that wrote a checkpoint; it cannot be"
+                        + " combined with training from scratch");
+            }
             Objects.requireNonNull(output, "output");
             if (steps < 1 || batchSize < 1 || accumulation < 1 || !(lr > 0) || warmupSteps < 0 || warmupSteps > steps) {
                 throw new InvalidInputException("training needs steps ≥ 1, batch ≥ 1, accumulation ≥ 1, lr > 0 and"
@@ -90,7 +101,7 @@ public final class FineTune {
          */
         public static Options defaults(String task, Path data, Path checkpoint, Path output, long steps, int batchSize,
                 double lr, int attentionHeads) {
-            return new Options(task, data, checkpoint, null, output, false, steps, batchSize, 1, lr, 1e-6, steps / 10,
+            return new Options(task, data, checkpoint, null, null, output, false, steps, batchSize, 1, lr, 1e-6, steps / 10,
                     0.05, 0.999, 1.0, 1.0, 0.1, 0, false, Augmentation.none(), attentionHeads, 64,
                     task.equals("captioning") ? 0.6 : 0.15, 0, 8192, 0, 0);
         }
@@ -143,15 +154,17 @@ public final class FineTune {
     public static Result run(Options o, PrintStream progress) throws IOException {
         Beit3Tokenizer tok = o.tokenizer() == null ? null : Beit3Tokenizer.load(o.tokenizer());
         try (NDManager root = NDManager.newBaseManager()) {
-            Map<String, TensorData> source = Checkpoint.read(o.checkpoint()).tensors();
-            int imageSize = imageSize(source, o.checkpoint());
+            Map<String, TensorData> source = o.scratch() != null ? ModelInit.scratch(o.scratch(), o.seed())
+                    : Checkpoint.read(o.checkpoint()).tensors();
+            String origin = o.scratch() != null ? "scratch (" + o.scratch().summary() + ")" : o.checkpoint().toString();
+            int imageSize = o.scratch() != null ? o.scratch().imageSize() : imageSize(source, o.checkpoint());
             TrainingData data = TrainingData.open(new TrainingData.Config(o.task(), o.data(), o.batchSize(), imageSize,
                     o.textMaxLen(), o.augmentation(), true, o.seed(), o.maskProbability(), 0.4), tok);
             int classes = o.numClasses() > 0 ? o.numClasses() : data.numClasses();
             Map<String, TensorData> init = HeadInit.forTask(source, o.task(), classes, o.visualVocab(), o.seed());
             String head = o.task().startsWith("mlm_") || o.task().startsWith("mim_") ? null : o.task();
             TrainingTask task = task(o.task(), o.labelSmoothing());
-            try (TrainableModel model = TrainableModel.of(init, o.checkpoint().toString(),
+            try (TrainableModel model = TrainableModel.of(init, origin,
                     new TrainableModel.Spec(o.attentionHeads(), head, Map.of()), root, ProviderRegistry.discover())) {
                 checkClasses(model, o.task(), classes);
                 Trainer.Config cfg = new Trainer.Config(new LrSchedule(o.lr(), o.minLr(), 0, o.warmupSteps(), o.steps()),

@@ -16,7 +16,8 @@ import java.util.Random;
  * does not have are dropped (another task's head; the final encoder LayerNorm for the tasks whose
  * official model has {@code normalize_output=False}: image classification and VQA), and the task's head
  * tensors that are missing are created with the reference's initialisation
- * ({@code BEiT3Wrapper._init_weights}: Linear weights truncated normal std 0.02, biases 0, LayerNorm 1 / 0;
+ * ({@code BEiT3Wrapper._init_weights}: Linear weights truncated normal std 0.02 cut at ±0.02 (the wrapper's
+ * {@code trunc_normal_} passes {@code a=-std, b=std}), biases 0, LayerNorm 1 / 0;
  * classification head weights then × 0.001; retrieval {@code logit_scale} = ln(1/0.07)). Head tensors the
  * source already has (a checkpoint of the same task, e.g. when resuming) are kept as they are.
  */
@@ -132,14 +133,9 @@ public final class HeadInit {
             return filled(k, shape, 1f);
         }
         double scale = task.equals("imageclassification") && k.equals("head.weight") ? 0.001 : 1.0;
-        int n = (int) (shape[0] * (shape.length > 1 ? shape[1] : 1));
-        float[] v = new float[n];
-        for (int i = 0; i < n; i++) {
-            double x;
-            do {
-                x = rng.nextGaussian() * 0.02;
-            } while (Math.abs(x) > 2); // timm trunc_normal_(std=.02, a=-2, b=2): absolute bounds
-            v[i] = (float) (x * scale);
+        float[] v = ModelInit.truncNormal(rng, shape[0] * (shape.length > 1 ? shape[1] : 1), 0.02);
+        for (int i = 0; i < v.length; i++) {
+            v[i] = (float) (v[i] * scale);
         }
         return floats(k, shape, v);
     }

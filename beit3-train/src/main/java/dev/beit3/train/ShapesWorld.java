@@ -97,9 +97,22 @@ public final class ShapesWorld {
          * @return the caption
          */
         public String caption() {
+            return caption(true, true);
+        }
+
+        /**
+         * A caption with or without the sizes and positions, e.g. {@code a red square and a blue circle}
+         * (the shorter retrieval texts of the demo's training data).
+         *
+         * @param sizes whether to name the sizes
+         * @param positions whether to name the positions
+         * @return the text
+         */
+        public String caption(boolean sizes, boolean positions) {
             List<String> parts = new ArrayList<>();
             for (Shape s : shapes) {
-                parts.add("a " + s.size() + " " + s.color() + " " + s.shape() + " " + WHERE.get(s.position()));
+                parts.add("a " + (sizes ? s.size() + " " : "") + s.color() + " " + s.shape()
+                        + (positions ? " " + WHERE.get(s.position()) : ""));
             }
             return String.join(" and ", parts);
         }
@@ -210,6 +223,7 @@ public final class ShapesWorld {
         }
         g.dispose();
         BufferedImage out = new BufferedImage(SIZE, SIZE, BufferedImage.TYPE_INT_RGB);
+        int[] hiPx = ((java.awt.image.DataBufferInt) hi.getRaster().getDataBuffer()).getData(); // 0xRRGGBB rows
         for (int y = 0; y < SIZE; y++) {
             for (int x = 0; x < SIZE; x++) {
                 int r = 0;
@@ -217,7 +231,7 @@ public final class ShapesWorld {
                 int b = 0;
                 for (int dy = 0; dy < SCALE; dy++) {
                     for (int dx = 0; dx < SCALE; dx++) {
-                        int p = hi.getRGB(x * SCALE + dx, y * SCALE + dy);
+                        int p = hiPx[(y * SCALE + dy) * big + x * SCALE + dx];
                         r += (p >> 16) & 0xff;
                         gg += (p >> 8) & 0xff;
                         b += p & 0xff;
@@ -259,6 +273,22 @@ public final class ShapesWorld {
      * @return {type, question, answer}
      */
     public static String[] question(Scene s, Random rng) {
+        List<String[]> options = questions(s, rng);
+        return options.get(rng.nextInt(options.size()));
+    }
+
+    /** The nine question types of the demo README, in its order. */
+    public static final List<String> QUESTION_TYPES = List.of("count", "count_shape", "count_color",
+            "color_of_shape", "shape_at_pos", "color_at_pos", "size_of", "where", "exists");
+
+    /**
+     * One question of each type that is defined for the scene.
+     *
+     * @param s the scene
+     * @param rng the random source
+     * @return {type, question, answer} per defined type
+     */
+    static List<String[]> questions(Scene s, Random rng) {
         List<String[]> options = new ArrayList<>();
         List<Shape> sh = s.shapes();
         options.add(new String[] {"count", "how many shapes are there?", number(sh.size())});
@@ -284,7 +314,32 @@ public final class ShapesWorld {
         String qs = rng.nextBoolean() ? pick.shape() : SHAPES.get(rng.nextInt(3));
         boolean exists = sh.stream().anyMatch(x -> x.color().equals(qc) && x.shape().equals(qs));
         options.add(new String[] {"exists", "is there a " + qc + " " + qs + "?", exists ? "yes" : "no"});
-        return options.get(rng.nextInt(options.size()));
+        return options;
+    }
+
+    /**
+     * A scene (one or two shapes, equally likely) and a question of the given type about it: scenes are
+     * drawn until the type is defined, so question types are equally likely when {@code type} is
+     * (the demo's test set).
+     *
+     * @param type one of {@link #QUESTION_TYPES}
+     * @param rng the random source
+     * @return the scene and {type, question, answer}
+     */
+    static Map.Entry<Scene, String[]> questionOfType(String type, Random rng) {
+        while (true) {
+            Scene s = scene(1 + rng.nextInt(2), rng);
+            for (String[] q : questions(s, rng)) {
+                if (q[0].equals(type)) {
+                    return Map.entry(s, q);
+                }
+            }
+        }
+    }
+
+    /** Upper-cases the first letter (the capitalized question and caption starts of the training data). */
+    private static String capitalize(String t) {
+        return Character.toUpperCase(t.charAt(0)) + t.substring(1);
     }
 
     private static String number(int n) {
@@ -303,16 +358,52 @@ public final class ShapesWorld {
      * @throws IOException on I/O failure
      */
     public static void write(Path dir, String task, int count, long seed) throws IOException {
+        write(dir, task, count, seed, false);
+    }
+
+    /**
+     * Writes a dataset folder, as the demo's test set or as its training data.
+     *
+     * <p>Test set (as the demo's {@code metrics.json}): VQA question types equally likely, every question
+     * lower case ending with {@code ?}; retrieval captions all distinct, one- and two-shape scenes
+     * alternating. Training data (the demo README's rules): the same VQA type mix, but 30 % of the
+     * questions capitalized ({@code What}, {@code How}, {@code Is}, {@code Where}) and 15 % without the
+     * final {@code ?}; retrieval texts may repeat, 20 % are shorter (sizes and/or positions left out) and
+     * 30 % start with {@code A}. Captioning and classification data are the same in both.
+     *
+     * @param dir the folder (created)
+     * @param task imageclassification, vqa, retrieval or captioning
+     * @param count number of examples
+     * @param seed the seed
+     * @param training training-data variations (see above)
+     * @throws IOException on I/O failure
+     */
+    public static void write(Path dir, String task, int count, long seed, boolean training) throws IOException {
         Files.createDirectories(dir.resolve("images"));
         Random rng = new Random(seed);
         Gson gson = new Gson();
         java.util.Set<String> captions = new java.util.HashSet<>();
         try (BufferedWriter w = Files.newBufferedWriter(dir.resolve(TrainingData.FILE), StandardCharsets.UTF_8)) {
             for (int i = 0; i < count; i++) {
-                int n = task.equals("imageclassification") ? 1 : 1 + rng.nextInt(2);
-                Scene s = scene(n, rng);
-                while (task.equals("retrieval") && !captions.add(s.caption())) {
-                    s = scene(n, rng); // retrieval pairs need distinct captions
+                int n = task.equals("imageclassification") ? 1
+                        : task.equals("retrieval") && !training ? 1 + i % 2 : 1 + rng.nextInt(2);
+                String[] q = null;
+                Scene s;
+                if (task.equals("vqa")) {
+                    var e = questionOfType(QUESTION_TYPES.get(rng.nextInt(QUESTION_TYPES.size())), rng);
+                    s = e.getKey();
+                    q = e.getValue().clone();
+                    if (training && rng.nextDouble() < 0.3) {
+                        q[1] = capitalize(q[1]);
+                    }
+                    if (training && rng.nextDouble() < 0.15) {
+                        q[1] = q[1].substring(0, q[1].length() - 1);
+                    }
+                } else {
+                    s = scene(n, rng);
+                    while (task.equals("retrieval") && !training && !captions.add(s.caption())) {
+                        s = scene(n, rng); // test pairs need distinct captions
+                    }
                 }
                 String file = String.format(Locale.ROOT, "images/%06d.png", i);
                 ImageIO.write(render(s), "png", dir.resolve(file).toFile());
@@ -321,12 +412,18 @@ public final class ShapesWorld {
                 switch (task) {
                     case "imageclassification" -> o.addProperty("label", s.classLabel());
                     case "vqa" -> {
-                        String[] q = question(s, rng);
                         o.addProperty("question", q[1]);
                         o.addProperty("answer", q[2]);
                         o.addProperty("type", q[0]);
                     }
-                    case "retrieval" -> o.addProperty("text", s.caption());
+                    case "retrieval" -> {
+                        String text = s.caption();
+                        if (training && rng.nextDouble() < 0.2) {
+                            int drop = rng.nextInt(3); // 0: sizes, 1: positions, 2: both
+                            text = s.caption(drop == 1, drop == 0);
+                        }
+                        o.addProperty("text", training && rng.nextDouble() < 0.3 ? capitalize(text) : text);
+                    }
                     case "captioning" -> o.addProperty("caption", s.caption());
                     default -> throw new IllegalArgumentException("the shapes world has no " + task + " data");
                 }
@@ -354,14 +451,19 @@ public final class ShapesWorld {
         }
         if (!a.containsKey("--out")) {
             System.err.println("usage: ShapesWorld --task imageclassification|vqa|retrieval|captioning --count N"
-                    + " --seed S --out DIR");
+                    + " --seed S --out DIR [--split test|train]");
             System.exit(2);
         }
         String task = a.getOrDefault("--task", "imageclassification");
         int count = Integer.parseInt(a.getOrDefault("--count", "1000"));
         long seed = Long.parseLong(a.getOrDefault("--seed", "1"));
         long t0 = System.nanoTime();
-        write(Path.of(a.get("--out")), task, count, seed);
+        String split = a.getOrDefault("--split", "test");
+        if (!split.equals("test") && !split.equals("train")) {
+            System.err.println("--split must be test or train, got " + split);
+            System.exit(2);
+        }
+        write(Path.of(a.get("--out")), task, count, seed, split.equals("train"));
         System.err.printf(Locale.ROOT, "wrote %d %s examples to %s in %.1f s%n", count, task, a.get("--out"),
                 (System.nanoTime() - t0) / 1e9);
     }
