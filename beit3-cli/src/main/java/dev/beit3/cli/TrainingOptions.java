@@ -82,6 +82,23 @@ final class TrainingOptions {
             description = "horizontal flips with --augment (turn off when the text names left/right)")
     boolean flip;
 
+    @Option(names = "--mixup", paramLabel = "A", defaultValue = "0",
+            description = "image classification: Mixup Beta(A, A), 0 = off (ImageNet recipe: 0.8; default: ${DEFAULT-VALUE})")
+    double mixup;
+
+    @Option(names = "--cutmix", paramLabel = "A", defaultValue = "0",
+            description = "image classification: CutMix Beta(A, A), 0 = off (ImageNet recipe: 1.0; default: ${DEFAULT-VALUE})")
+    double cutmix;
+
+    @Option(names = "--mixup-switch-prob", paramLabel = "P", defaultValue = "0.5",
+            description = "probability of CutMix when both are on (default: ${DEFAULT-VALUE})")
+    double switchProb;
+
+    @Option(names = "--random-erasing", paramLabel = "P", defaultValue = "0",
+            description = "image classification: erase a random box of an image with probability P, 0 = off (ImageNet"
+                    + " recipe: 0.25; default: ${DEFAULT-VALUE})")
+    double erasing;
+
     @Option(names = "--heads", paramLabel = "H", description = "attention heads (default: width/64; the demo models: 4)")
     Integer heads;
 
@@ -139,7 +156,8 @@ final class TrainingOptions {
         double mp = maskProb != null ? maskProb : task.equals("captioning") ? 0.6 : 0.15;
         FineTune.Options o = new FineTune.Options(task, data, checkpoint, fresh, spm, output, resume, steps, batch,
                 accumulation, lr, minLr, warm, weightDecay, beta2, layerDecay, headLrWeight, labelSmoothing, clipGrad,
-                freezeEncoder, augment ? Augmentation.forTask(task, flip) : Augmentation.none(), h, textLen, mp, 0,
+                freezeEncoder, augment ? Augmentation.forTask(task, flip) : Augmentation.none(),
+                new FineTune.Mixing(mixup, cutmix, switchProb, erasing), h, textLen, mp, 0,
                 8192, saveEvery, seed);
         PrintStream bar = new PrintStream(new java.io.OutputStream() {
             @Override

@@ -22,7 +22,8 @@ import java.util.Map;
  *   <li>image classification: {@code top1}, {@code top5} accuracy;
  *   <li>VQA: {@code vqa_accuracy}, the mean VQAv2 score of the arg-max answer: its soft target
  *       ({@code min(1, n/3)} of the annotators when the data carries {@code answers} scores), i.e. exact
- *       match for single-answer lines;
+ *       match for single-answer lines; when lines carry a {@code type} (the question type),
+ *       also {@code vqa_accuracy/<type>} per type;
  *   <li>retrieval: {@code i2t_R@1/5/10} (rank of the paired text among all texts, per image) and
  *       {@code t2i_R@1/5/10}; line i's image and text are the positive pair;
  *   <li>NLVR2: {@code accuracy};
@@ -51,6 +52,7 @@ public final class Evaluation {
         int n = data.size();
         Map<String, Double> out = new LinkedHashMap<>();
         double[] acc = new double[3];
+        Map<String, double[]> byType = new java.util.TreeMap<>(); // VQA: type → {score, count}
         List<float[]> imageEmb = new ArrayList<>();
         List<float[]> textEmb = new ArrayList<>();
         for (int from = 0; from < n; from += batch) {
@@ -70,7 +72,14 @@ public final class Evaluation {
                     var answers = model.answer(images(data, lines, "image"), qs, 1);
                     for (int i = 0; i < lines.size(); i++) {
                         int best = argmax(answers.get(i).logits());
-                        acc[0] += data.vqaTargets(lines.get(i)).getOrDefault(best, 0f);
+                        float score = data.vqaTargets(lines.get(i)).getOrDefault(best, 0f);
+                        acc[0] += score;
+                        if (lines.get(i).has("type")) {
+                            double[] t = byType.computeIfAbsent(lines.get(i).get("type").getAsString(),
+                                    k -> new double[2]);
+                            t[0] += score;
+                            t[1]++;
+                        }
                     }
                 }
                 case "nlvr2" -> {
@@ -106,7 +115,10 @@ public final class Evaluation {
                 out.put("top1", acc[0] / n);
                 out.put("top5", acc[1] / n);
             }
-            case "vqa" -> out.put("vqa_accuracy", acc[0] / n);
+            case "vqa" -> {
+                out.put("vqa_accuracy", acc[0] / n);
+                byType.forEach((type, t) -> out.put("vqa_accuracy/" + type, t[0] / t[1]));
+            }
             case "nlvr2" -> out.put("accuracy", acc[0] / n);
             case "captioning" -> {
                 out.put("exact_match", acc[0] / n);

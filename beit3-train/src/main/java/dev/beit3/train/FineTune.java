@@ -51,6 +51,7 @@ public final class FineTune {
      * @param clipGrad max global gradient norm, ≤ 0 = none
      * @param freezeEncoder train only the head
      * @param augmentation training geometry
+     * @param mixing Mixup / CutMix and random erasing of image classification ({@link Mixing#NONE} otherwise)
      * @param attentionHeads attention heads (not in checkpoints)
      * @param textMaxLen text segment length
      * @param maskProbability captioning mask probability / MLM ratio
@@ -62,7 +63,7 @@ public final class FineTune {
     public record Options(String task, Path data, Path checkpoint, EncoderConfig scratch, Path tokenizer, Path output, boolean resume,
             long steps, int batchSize, int accumulation, double lr, double minLr, long warmupSteps, double weightDecay,
             double betas2, double layerDecay, double headLrWeight, double labelSmoothing, double clipGrad,
-            boolean freezeEncoder, Augmentation augmentation, int attentionHeads, int textMaxLen,
+            boolean freezeEncoder, Augmentation augmentation, Mixing mixing, int attentionHeads, int textMaxLen,
             double maskProbability, int numClasses, int visualVocab, long saveEvery, long seed) {
         /** Validates. */
         public Options {
@@ -102,8 +103,43 @@ public final class FineTune {
         public static Options defaults(String task, Path data, Path checkpoint, Path output, long steps, int batchSize,
                 double lr, int attentionHeads) {
             return new Options(task, data, checkpoint, null, null, output, false, steps, batchSize, 1, lr, 1e-6, steps / 10,
-                    0.05, 0.999, 1.0, 1.0, 0.1, 0, false, Augmentation.none(), attentionHeads, 64,
+                    0.05, 0.999, 1.0, 1.0, 0.1, 0, false, Augmentation.none(), Mixing.NONE, attentionHeads, 64,
                     task.equals("captioning") ? 0.6 : 0.15, 0, 8192, 0, 0);
+        }
+    }
+
+    /**
+     * The image classification recipe's batch regularisation: Mixup / CutMix (timm {@code Mixup}, batch
+     * mode, with the run's label smoothing in the soft targets) and random erasing (timm
+     * {@code RandomErasing}, pixel mode). The reference's ImageNet fine-tuning uses Mixup 0.8, CutMix 1.0,
+     * switch probability 0.5 and erasing probability 0.25.
+     *
+     * @param mixupAlpha Beta(α, α) of Mixup, 0 = off
+     * @param cutmixAlpha Beta(α, α) of CutMix, 0 = off
+     * @param switchProb probability of CutMix when both are on
+     * @param erasingProb probability of erasing a box of an image, 0 = off
+     */
+    public record Mixing(double mixupAlpha, double cutmixAlpha, double switchProb, double erasingProb) {
+        /** Nothing mixed, nothing erased. */
+        public static final Mixing NONE = new Mixing(0, 0, 0.5, 0);
+
+        /** Validates. */
+        public Mixing {
+            if (!(mixupAlpha >= 0) || !(cutmixAlpha >= 0) || !(switchProb >= 0 && switchProb <= 1)
+                    || !(erasingProb >= 0 && erasingProb <= 1)) {
+                throw new InvalidInputException("Mixup/CutMix alphas must be ≥ 0 and the switch and erasing"
+                        + " probabilities in [0, 1]; got " + mixupAlpha + ", " + cutmixAlpha + ", " + switchProb + ", "
+                        + erasingProb);
+            }
+        }
+
+        /**
+         * Whether batches are mixed.
+         *
+         * @return true if Mixup or CutMix is on
+         */
+        public boolean mixes() {
+            return mixupAlpha > 0 || cutmixAlpha > 0;
         }
     }
 
@@ -158,9 +194,16 @@ public final class FineTune {
                     : Checkpoint.read(o.checkpoint()).tensors();
             String origin = o.scratch() != null ? "scratch (" + o.scratch().summary() + ")" : o.checkpoint().toString();
             int imageSize = o.scratch() != null ? o.scratch().imageSize() : imageSize(source, o.checkpoint());
-            TrainingData data = TrainingData.open(new TrainingData.Config(o.task(), o.data(), o.batchSize(), imageSize,
-                    o.textMaxLen(), o.augmentation(), true, o.seed(), o.maskProbability(), 0.4), tok);
+            TrainingData.Config dc = new TrainingData.Config(o.task(), o.data(), o.batchSize(), imageSize,
+                    o.textMaxLen(), o.augmentation(), true, o.seed(), o.maskProbability(), 0.4);
+            TrainingData data = TrainingData.open(dc, tok);
             int classes = o.numClasses() > 0 ? o.numClasses() : data.numClasses();
+            Mixing mx = o.mixing() == null ? Mixing.NONE : o.mixing();
+            if (mx.mixes() || mx.erasingProb() > 0) {
+                data = data.withRegularization(mx.erasingProb() > 0 ? RandomErasing.of(mx.erasingProb()) : null,
+                        mx.mixes() ? new Mixup(mx.mixupAlpha(), mx.cutmixAlpha(), mx.switchProb(), o.labelSmoothing(),
+                                classes) : null);
+            }
             Map<String, TensorData> init = HeadInit.forTask(source, o.task(), classes, o.visualVocab(), o.seed());
             String head = o.task().startsWith("mlm_") || o.task().startsWith("mim_") ? null : o.task();
             TrainingTask task = task(o.task(), o.labelSmoothing());

@@ -292,10 +292,13 @@ public final class ShapesWorld {
         List<String[]> options = new ArrayList<>();
         List<Shape> sh = s.shapes();
         options.add(new String[] {"count", "how many shapes are there?", number(sh.size())});
-        String anyShape = SHAPES.get(rng.nextInt(3));
+        // the counted shape / colour is one of the scene's with probability 1/2, else any (as "is there a …"):
+        // the reference's answer mix of these types (most frequent answer 52 % / 56 %) needs both
+        String anyShape = rng.nextBoolean() ? sh.get(rng.nextInt(sh.size())).shape() : SHAPES.get(rng.nextInt(3));
         options.add(new String[] {"count_shape", "how many " + anyShape + "s are there?",
             number((int) sh.stream().filter(x -> x.shape().equals(anyShape)).count())});
-        String anyColor = COLORS.get(rng.nextInt(COLORS.size()));
+        String anyColor = rng.nextBoolean() ? sh.get(rng.nextInt(sh.size())).color()
+                : COLORS.get(rng.nextInt(COLORS.size()));
         options.add(new String[] {"count_color", "how many " + anyColor + " shapes are there?",
             number((int) sh.stream().filter(x -> x.color().equals(anyColor)).count())});
         Shape pick = sh.get(rng.nextInt(sh.size()));

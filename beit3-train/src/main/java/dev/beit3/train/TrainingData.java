@@ -2,7 +2,6 @@ package dev.beit3.train;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
@@ -78,11 +77,41 @@ public final class TrainingData {
      * @param seed seed of order, augmentation and masking
      * @param maskProbability captioning mask probability, or the MLM ratio (text tasks)
      * @param mimRatio fraction of patches masked for {@code mim_image}
+     * @param erasing random erasing of the normalised classification images, or null for none
+     * @param mixup Mixup / CutMix of classification batches (adds {@code soft_target}), or null for none
      */
     public record Config(String task, Path dir, int batchSize, int imageSize, int textMaxLen, Augmentation augmentation,
-            boolean shuffle, long seed, double maskProbability, double mimRatio) {
+            boolean shuffle, long seed, double maskProbability, double mimRatio, RandomErasing erasing, Mixup mixup) {
+        /**
+         * Settings without random erasing and Mixup.
+         *
+         * @param task task id
+         * @param dir the dataset folder
+         * @param batchSize examples per batch
+         * @param imageSize the model's image side S
+         * @param textMaxLen text segment length
+         * @param augmentation training geometry
+         * @param shuffle seeded permutation per epoch
+         * @param seed seed of order, augmentation and masking
+         * @param maskProbability captioning mask probability / MLM ratio
+         * @param mimRatio fraction of patches masked for {@code mim_image}
+         */
+        public Config(String task, Path dir, int batchSize, int imageSize, int textMaxLen, Augmentation augmentation,
+                boolean shuffle, long seed, double maskProbability, double mimRatio) {
+            this(task, dir, batchSize, imageSize, textMaxLen, augmentation, shuffle, seed, maskProbability, mimRatio,
+                    null, null);
+        }
+
         /** Validates. */
         public Config {
+            if ((erasing != null || mixup != null) && !"imageclassification".equals(task)) {
+                throw new InvalidInputException("random erasing and Mixup/CutMix are part of the image classification"
+                        + " recipe only; the " + task + " task cannot use them");
+            }
+            if (mixup != null && batchSize % 2 != 0) {
+                throw new InvalidInputException("Mixup/CutMix pairs sample b with sample B−1−b and needs an even batch"
+                        + " size (as timm); got " + batchSize);
+            }
             if (batchSize < 1 || imageSize < 1 || textMaxLen < 3) {
                 throw new InvalidInputException("dataset needs batch ≥ 1, image size ≥ 1, text length ≥ 3; got "
                         + batchSize + ", " + imageSize + ", " + textMaxLen);
@@ -248,6 +277,21 @@ public final class TrainingData {
     }
 
     /**
+     * The same dataset (same index, no re-reading) with random erasing and Mixup / CutMix of the
+     * classification batches; Mixup needs the class count, known once the dataset is open.
+     *
+     * @param erasing random erasing, or null
+     * @param mixup Mixup / CutMix over {@link #numClasses()} classes, or null
+     * @return the dataset with those settings
+     */
+    public TrainingData withRegularization(RandomErasing erasing, Mixup mixup) {
+        Config c = config;
+        return new TrainingData(new Config(c.task(), c.dir(), c.batchSize(), c.imageSize(), c.textMaxLen(),
+                c.augmentation(), c.shuffle(), c.seed(), c.maskProbability(), c.mimRatio(), erasing, mixup), tokenizer,
+                offsets, labels, numClasses);
+    }
+
+    /**
      * Batch number {@code index}: examples {@code index·B … index·B + B − 1} of the endless sequence of
      * epochs.
      *
@@ -264,7 +308,7 @@ public final class TrainingData {
             rows.add(exampleAt(p));
             rngs.add(new Random(mix(config.seed(), p)));
         }
-        return build(rows, rngs, manager);
+        return build(rows, rngs, new Random(mix(config.seed() ^ 0x3C6EF372FE94F82BL, index)), manager);
     }
 
     /**
@@ -349,7 +393,7 @@ public final class TrainingData {
         return z ^ (z >>> 31);
     }
 
-    private Batch build(List<Integer> rows, List<Random> rngs, NDManager m) {
+    private Batch build(List<Integer> rows, List<Random> rngs, Random batchRng, NDManager m) {
         List<JsonObject> ex = new ArrayList<>();
         try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "r")) {
             for (int r : rows) {
@@ -363,11 +407,28 @@ public final class TrainingData {
         String task = config.task();
         switch (task) {
             case "imageclassification" -> {
-                a.put("image", images(ex, "image", rngs, m));
                 long[] y = new long[b];
                 for (int i = 0; i < b; i++) {
                     y[i] = classLabel(ex.get(i));
                 }
+                int s = config.imageSize();
+                float[] px = pixels(ex, "image", rngs);
+                if (config.erasing() != null) {
+                    for (int i = 0; i < b; i++) {
+                        config.erasing().apply(px, i * 3 * s * s, 3, s, s, rngs.get(i));
+                    }
+                }
+                if (config.mixup() != null) {
+                    if (config.mixup().numClasses() != numClasses) {
+                        throw new InvalidInputException("Mixup is set up for " + config.mixup().numClasses()
+                                + " classes but the dataset has " + numClasses);
+                    }
+                    long[] shape = {b, 3, s, s};
+                    Mixup.Mixed mixed = config.mixup().apply(px, shape, y, config.mixup().draw(s, s, batchRng));
+                    px = mixed.images();
+                    a.put("soft_target", m.create(mixed.softTargets(), new Shape(b, numClasses))); // (B, C)
+                }
+                a.put("image", m.create(px, new Shape(b, 3, s, s))); // (B, 3, S, S)
                 a.put("label", m.create(y));
             }
             case "vqa" -> {
@@ -533,6 +594,12 @@ public final class TrainingData {
 
     private NDArray images(List<JsonObject> ex, String key, List<Random> rngs, NDManager m) {
         int s = config.imageSize();
+        return m.create(pixels(ex, key, rngs), new Shape(ex.size(), 3, s, s)); // (B, 3, S, S)
+    }
+
+    /** The batch's images, augmented and normalised, as one (B, 3, S, S) row-major array. */
+    private float[] pixels(List<JsonObject> ex, String key, List<Random> rngs) {
+        int s = config.imageSize();
         float[] all = new float[ex.size() * 3 * s * s];
         for (int i = 0; i < ex.size(); i++) {
             JsonObject o = ex.get(i);
@@ -546,7 +613,7 @@ public final class TrainingData {
             }
             System.arraycopy(t, 0, all, i * t.length, t.length);
         }
-        return m.create(all, new Shape(ex.size(), 3, s, s)).toType(DataType.FLOAT32, false); // (B, 3, S, S)
+        return all;
     }
 
     private JsonObject read(RandomAccessFile raf, int row) throws IOException {
