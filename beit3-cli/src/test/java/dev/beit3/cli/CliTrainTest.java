@@ -61,6 +61,54 @@ class CliTrainTest {
     }
 
     @Test
+    void trainFromScratchWritesAModelTheOtherCommandsLoad() throws Exception {
+        Path data = dir.resolve("cap-scratch");
+        ShapesWorld.write(data, "captioning", 8, 6);
+        Path out = dir.resolve("scratch.pth");
+        CliCheckpointCommandsTest.Run r = CliCheckpointCommandsTest.run("train", "--task", "captioning", "--data",
+                data.toString(), "--scratch", "image=64,patch=16,dim=48,heads=2,layers=1,ffn=96", "--spm",
+                Fixtures.demo().resolve("shapes.spm").toString(), "--max-text-length", "20", "--steps", "2", "--batch",
+                "4", "--output", out.toString(), "--threads", "1");
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out()).contains("trained captioning: steps 0..2");
+        var written = dev.beit3.core.checkpoint.Checkpoint.read(out).tensors();
+        assertThat(written.get("beit3.text_embed.weight").shape()).containsExactly(102, 48); // vocab from --spm
+        assertThat(written.get("beit3.encoder.layers.0.ffn.B.fc1.weight").shape()).containsExactly(96, 48);
+        assertThat(written).doesNotContainKey("beit3.encoder.layers.1.ffn.B.fc1.weight").containsKey("mlm_head.bias");
+        CliCheckpointCommandsTest.Run ev = CliCheckpointCommandsTest.run("evaluate", "--task", "captioning", "--data",
+                data.toString(), "--checkpoint", out.toString(), "--heads", "2", "--spm",
+                Fixtures.demo().resolve("shapes.spm").toString(), "--threads", "1");
+        assertThat(ev.code()).as(ev.err()).isZero();
+        assertThat(ev.out()).contains("captioning  examples 8  exact_match ");
+    }
+
+    @Test
+    void theStartingModelIsACheckpointOrScratchNeverBothOrNeither() {
+        String[] common = {"--task", "imageclassification", "--data", dir.toString(), "--steps", "1", "--output",
+            dir.resolve("o.pth").toString()};
+        CliCheckpointCommandsTest.Run neither = CliCheckpointCommandsTest.run(concat(new String[] {"train"}, common));
+        assertThat(neither.code()).isEqualTo(2);
+        assertThat(neither.err()).contains("--checkpoint FILE, or --scratch SPEC");
+        CliCheckpointCommandsTest.Run both = CliCheckpointCommandsTest.run(concat(new String[] {"train", "--scratch",
+            "base", "--checkpoint", Fixtures.demo().resolve("captioning.pth").toString()}, common));
+        assertThat(both.code()).isEqualTo(2);
+        assertThat(both.err()).contains("exclude each other");
+        CliCheckpointCommandsTest.Run bad = CliCheckpointCommandsTest.run(concat(new String[] {"train", "--scratch",
+            "dim=96,heads=5"}, common));
+        assertThat(bad.code()).isEqualTo(2);
+        assertThat(bad.err()).contains("--scratch dim=96,heads=5").contains("not divisible");
+        CliCheckpointCommandsTest.Run key = CliCheckpointCommandsTest.run(concat(new String[] {"train", "--scratch",
+            "depth=4"}, common));
+        assertThat(key.err()).contains("unknown key 'depth'");
+    }
+
+    private static String[] concat(String[] a, String[] b) {
+        String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
+    }
+
+    @Test
     void badInputExitsWithTwo() {
         CliCheckpointCommandsTest.Run r = CliCheckpointCommandsTest.run("train", "--task", "segmentation", "--data",
                 dir.toString(), "--checkpoint", "x.pth", "--steps", "1", "--output", "y.pth");
