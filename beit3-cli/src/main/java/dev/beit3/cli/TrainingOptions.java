@@ -94,6 +94,11 @@ final class TrainingOptions {
             description = "probability of CutMix when both are on (default: ${DEFAULT-VALUE})")
     double switchProb;
 
+    @Option(names = "--rand-augment", paramLabel = "SPEC",
+            description = "image classification: timm RandAugment on the cropped picture, e.g. rand-m9-mstd0.5-inc1"
+                    + " (the ImageNet recipe; fill = the ImageNet mean); default: none")
+    String randAugment;
+
     @Option(names = "--random-erasing", paramLabel = "P", defaultValue = "0",
             description = "image classification: erase a random box of an image with probability P, 0 = off (ImageNet"
                     + " recipe: 0.25; default: ${DEFAULT-VALUE})")
@@ -133,6 +138,10 @@ final class TrainingOptions {
                     ? "give the starting model: --checkpoint FILE, or --scratch SPEC to train from scratch"
                     : "--checkpoint and --scratch exclude each other: start from a checkpoint or from scratch");
         }
+        if (!task.equals("imageclassification") && (randAugment != null || erasing > 0 || mixup > 0 || cutmix > 0)) {
+            throw new InvalidInputException("--rand-augment, --random-erasing, --mixup and --cutmix belong to the image"
+                    + " classification recipe; the " + task + " task cannot use them");
+        }
         if (checkpoint != null && !Files.isRegularFile(checkpoint)) {
             throw new InvalidInputException("checkpoint file not found: " + checkpoint + " (--checkpoint)");
         }
@@ -157,7 +166,9 @@ final class TrainingOptions {
         FineTune.Options o = new FineTune.Options(task, data, checkpoint, fresh, spm, output, resume, steps, batch,
                 accumulation, lr, minLr, warm, weightDecay, beta2, layerDecay, headLrWeight, labelSmoothing, clipGrad,
                 freezeEncoder, augment ? Augmentation.forTask(task, flip) : Augmentation.none(),
-                new FineTune.Mixing(mixup, cutmix, switchProb, erasing), h, textLen, mp, 0,
+                new FineTune.Regularization(randAugment == null ? null
+                        : dev.beit3.train.RandAugment.parse(randAugment, dev.beit3.train.RandAugment.IMAGENET_FILL),
+                        mixup, cutmix, switchProb, erasing), h, textLen, mp, 0,
                 8192, saveEvery, seed);
         PrintStream bar = new PrintStream(new java.io.OutputStream() {
             @Override

@@ -83,6 +83,30 @@ class CliTrainTest {
     }
 
     @Test
+    void theFullImageNetRecipeRunsFromTheCommandLine() throws Exception {
+        Path data = dir.resolve("cls-recipe");
+        ShapesWorld.write(data, "imageclassification", 8, 12);
+        CliCheckpointCommandsTest.Run r = CliCheckpointCommandsTest.run("train", "--task", "imageclassification",
+                "--data", data.toString(), "--checkpoint", Fixtures.demo().resolve("imageclassification.pth").toString(),
+                "--heads", "4", "--steps", "2", "--batch", "4", "--augment", "--rand-augment", "rand-m9-mstd0.5-inc1",
+                "--random-erasing", "0.25", "--mixup", "0.8", "--cutmix", "1.0", "--output",
+                dir.resolve("recipe.pth").toString(), "--threads", "1");
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out()).contains("trained imageclassification: steps 0..2");
+        CliCheckpointCommandsTest.Run odd = CliCheckpointCommandsTest.run("train", "--task", "imageclassification",
+                "--data", data.toString(), "--checkpoint", Fixtures.demo().resolve("imageclassification.pth").toString(),
+                "--heads", "4", "--steps", "1", "--batch", "3", "--mixup", "0.8", "--output",
+                dir.resolve("odd.pth").toString());
+        assertThat(odd.code()).isEqualTo(2);
+        assertThat(odd.err()).contains("even batch size");
+        CliCheckpointCommandsTest.Run vqa = CliCheckpointCommandsTest.run("train", "--task", "vqa", "--data",
+                data.toString(), "--checkpoint", Fixtures.demo().resolve("vqa.pth").toString(), "--steps", "1",
+                "--rand-augment", "rand-m9", "--output", dir.resolve("v.pth").toString());
+        assertThat(vqa.code()).isEqualTo(2);
+        assertThat(vqa.err()).contains("image classification");
+    }
+
+    @Test
     void theStartingModelIsACheckpointOrScratchNeverBothOrNeither() {
         String[] common = {"--task", "imageclassification", "--data", dir.toString(), "--steps", "1", "--output",
             dir.resolve("o.pth").toString()};

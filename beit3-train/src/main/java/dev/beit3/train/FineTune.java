@@ -51,7 +51,7 @@ public final class FineTune {
      * @param clipGrad max global gradient norm, ≤ 0 = none
      * @param freezeEncoder train only the head
      * @param augmentation training geometry
-     * @param mixing Mixup / CutMix and random erasing of image classification ({@link Mixing#NONE} otherwise)
+     * @param regularization RandAugment, random erasing and Mixup / CutMix of image classification ({@link Regularization#NONE} otherwise)
      * @param attentionHeads attention heads (not in checkpoints)
      * @param textMaxLen text segment length
      * @param maskProbability captioning mask probability / MLM ratio
@@ -63,7 +63,7 @@ public final class FineTune {
     public record Options(String task, Path data, Path checkpoint, EncoderConfig scratch, Path tokenizer, Path output, boolean resume,
             long steps, int batchSize, int accumulation, double lr, double minLr, long warmupSteps, double weightDecay,
             double betas2, double layerDecay, double headLrWeight, double labelSmoothing, double clipGrad,
-            boolean freezeEncoder, Augmentation augmentation, Mixing mixing, int attentionHeads, int textMaxLen,
+            boolean freezeEncoder, Augmentation augmentation, Regularization regularization, int attentionHeads, int textMaxLen,
             double maskProbability, int numClasses, int visualVocab, long saveEvery, long seed) {
         /** Validates. */
         public Options {
@@ -103,28 +103,30 @@ public final class FineTune {
         public static Options defaults(String task, Path data, Path checkpoint, Path output, long steps, int batchSize,
                 double lr, int attentionHeads) {
             return new Options(task, data, checkpoint, null, null, output, false, steps, batchSize, 1, lr, 1e-6, steps / 10,
-                    0.05, 0.999, 1.0, 1.0, 0.1, 0, false, Augmentation.none(), Mixing.NONE, attentionHeads, 64,
+                    0.05, 0.999, 1.0, 1.0, 0.1, 0, false, Augmentation.none(), Regularization.NONE, attentionHeads, 64,
                     task.equals("captioning") ? 0.6 : 0.15, 0, 8192, 0, 0);
         }
     }
 
     /**
-     * The image classification recipe's batch regularisation: Mixup / CutMix (timm {@code Mixup}, batch
-     * mode, with the run's label smoothing in the soft targets) and random erasing (timm
-     * {@code RandomErasing}, pixel mode). The reference's ImageNet fine-tuning uses Mixup 0.8, CutMix 1.0,
-     * switch probability 0.5 and erasing probability 0.25.
+     * The image classification recipe's extra regularisation: RandAugment (timm, on the cropped picture),
+     * random erasing (timm {@code RandomErasing}, pixel mode) and Mixup / CutMix (timm {@code Mixup}, batch
+     * mode, with the run's label smoothing in the soft targets). The reference's ImageNet fine-tuning uses
+     * {@code rand-m9-mstd0.5-inc1}, erasing probability 0.25, Mixup 0.8, CutMix 1.0, switch probability 0.5.
      *
+     * @param randAugment RandAugment, or null for none
      * @param mixupAlpha Beta(α, α) of Mixup, 0 = off
      * @param cutmixAlpha Beta(α, α) of CutMix, 0 = off
      * @param switchProb probability of CutMix when both are on
      * @param erasingProb probability of erasing a box of an image, 0 = off
      */
-    public record Mixing(double mixupAlpha, double cutmixAlpha, double switchProb, double erasingProb) {
-        /** Nothing mixed, nothing erased. */
-        public static final Mixing NONE = new Mixing(0, 0, 0.5, 0);
+    public record Regularization(RandAugment randAugment, double mixupAlpha, double cutmixAlpha, double switchProb,
+            double erasingProb) {
+        /** Nothing augmented, mixed or erased. */
+        public static final Regularization NONE = new Regularization(null, 0, 0, 0.5, 0);
 
         /** Validates. */
-        public Mixing {
+        public Regularization {
             if (!(mixupAlpha >= 0) || !(cutmixAlpha >= 0) || !(switchProb >= 0 && switchProb <= 1)
                     || !(erasingProb >= 0 && erasingProb <= 1)) {
                 throw new InvalidInputException("Mixup/CutMix alphas must be ≥ 0 and the switch and erasing"
@@ -198,9 +200,10 @@ public final class FineTune {
                     o.textMaxLen(), o.augmentation(), true, o.seed(), o.maskProbability(), 0.4);
             TrainingData data = TrainingData.open(dc, tok);
             int classes = o.numClasses() > 0 ? o.numClasses() : data.numClasses();
-            Mixing mx = o.mixing() == null ? Mixing.NONE : o.mixing();
-            if (mx.mixes() || mx.erasingProb() > 0) {
-                data = data.withRegularization(mx.erasingProb() > 0 ? RandomErasing.of(mx.erasingProb()) : null,
+            Regularization mx = o.regularization() == null ? Regularization.NONE : o.regularization();
+            if (mx.mixes() || mx.erasingProb() > 0 || mx.randAugment() != null) {
+                data = data.withRegularization(mx.randAugment(),
+                        mx.erasingProb() > 0 ? RandomErasing.of(mx.erasingProb()) : null,
                         mx.mixes() ? new Mixup(mx.mixupAlpha(), mx.cutmixAlpha(), mx.switchProb(), o.labelSmoothing(),
                                 classes) : null);
             }

@@ -77,11 +77,13 @@ public final class TrainingData {
      * @param seed seed of order, augmentation and masking
      * @param maskProbability captioning mask probability, or the MLM ratio (text tasks)
      * @param mimRatio fraction of patches masked for {@code mim_image}
+     * @param randAugment RandAugment of the (cropped, flipped) classification pictures, or null for none
      * @param erasing random erasing of the normalised classification images, or null for none
      * @param mixup Mixup / CutMix of classification batches (adds {@code soft_target}), or null for none
      */
     public record Config(String task, Path dir, int batchSize, int imageSize, int textMaxLen, Augmentation augmentation,
-            boolean shuffle, long seed, double maskProbability, double mimRatio, RandomErasing erasing, Mixup mixup) {
+            boolean shuffle, long seed, double maskProbability, double mimRatio, RandAugment randAugment,
+            RandomErasing erasing, Mixup mixup) {
         /**
          * Settings without random erasing and Mixup.
          *
@@ -99,13 +101,14 @@ public final class TrainingData {
         public Config(String task, Path dir, int batchSize, int imageSize, int textMaxLen, Augmentation augmentation,
                 boolean shuffle, long seed, double maskProbability, double mimRatio) {
             this(task, dir, batchSize, imageSize, textMaxLen, augmentation, shuffle, seed, maskProbability, mimRatio,
-                    null, null);
+                    null, null, null);
         }
 
         /** Validates. */
         public Config {
-            if ((erasing != null || mixup != null) && !"imageclassification".equals(task)) {
-                throw new InvalidInputException("random erasing and Mixup/CutMix are part of the image classification"
+            if ((randAugment != null || erasing != null || mixup != null) && !"imageclassification".equals(task)) {
+                throw new InvalidInputException("RandAugment, random erasing and Mixup/CutMix are part of the image"
+                        + " classification"
                         + " recipe only; the " + task + " task cannot use them");
             }
             if (mixup != null && batchSize % 2 != 0) {
@@ -277,17 +280,19 @@ public final class TrainingData {
     }
 
     /**
-     * The same dataset (same index, no re-reading) with random erasing and Mixup / CutMix of the
-     * classification batches; Mixup needs the class count, known once the dataset is open.
+     * The same dataset (same index, no re-reading) with RandAugment, random erasing and Mixup / CutMix of
+     * the classification batches; Mixup needs the class count, known once the dataset is open.
      *
+     * @param randAugment RandAugment, or null
      * @param erasing random erasing, or null
      * @param mixup Mixup / CutMix over {@link #numClasses()} classes, or null
      * @return the dataset with those settings
      */
-    public TrainingData withRegularization(RandomErasing erasing, Mixup mixup) {
+    public TrainingData withRegularization(RandAugment randAugment, RandomErasing erasing, Mixup mixup) {
         Config c = config;
         return new TrainingData(new Config(c.task(), c.dir(), c.batchSize(), c.imageSize(), c.textMaxLen(),
-                c.augmentation(), c.shuffle(), c.seed(), c.maskProbability(), c.mimRatio(), erasing, mixup), tokenizer,
+                c.augmentation(), c.shuffle(), c.seed(), c.maskProbability(), c.mimRatio(), randAugment, erasing,
+                mixup), tokenizer,
                 offsets, labels, numClasses);
     }
 
@@ -607,6 +612,9 @@ public final class TrainingData {
                 throw new InvalidInputException(config.task() + " line without \"" + key + "\": " + o);
             }
             RgbImage img = config.augmentation().apply(image(o.get(key).getAsString()), s, rngs.get(i));
+            if (config.randAugment() != null) {
+                img = config.randAugment().apply(img, rngs.get(i));
+            }
             float[] t = transform.toTensor(img);
             if (t.length != 3 * s * s) {
                 throw new InvalidInputException("image " + o.get(key).getAsString() + " does not become " + s + "x" + s);

@@ -69,7 +69,7 @@ class RegularizationTest {
     void mixupBlendsEachImageWithItsMirrorPartnerAndMixesTheTargets() throws Exception {
         TrainingData plain = data(8);
         int classes = plain.numClasses();
-        TrainingData mixed = plain.withRegularization(null, new Mixup(0.8, 0, 0.5, 0.1, classes));
+        TrainingData mixed = plain.withRegularization(null, null, new Mixup(0.8, 0, 0.5, 0.1, classes));
         try (NDManager m = NDManager.newBaseManager()) {
             float[] x = plain.batch(1, m).require("image").toFloatArray();
             long[] y = plain.batch(1, m).require("label").toLongArray();
@@ -107,7 +107,7 @@ class RegularizationTest {
     @Test
     void cutmixPastesTheMirrorPartnersBox() throws Exception {
         TrainingData plain = data(4);
-        TrainingData cut = plain.withRegularization(null, new Mixup(0, 1.0, 0.5, 0.0, plain.numClasses()));
+        TrainingData cut = plain.withRegularization(null, null, new Mixup(0, 1.0, 0.5, 0.0, plain.numClasses()));
         try (NDManager m = NDManager.newBaseManager()) {
             float[] x = plain.batch(0, m).require("image").toFloatArray();
             float[] c = cut.batch(0, m).require("image").toFloatArray();
@@ -131,12 +131,32 @@ class RegularizationTest {
     }
 
     @Test
+    void randAugmentChangesPicturesAsAPureFunctionOfSeedAndBatch() throws Exception {
+        TrainingData plain = data(8);
+        TrainingData ra = plain.withRegularization(RandAugment.imagenet(), null, null);
+        try (NDManager m = NDManager.newBaseManager()) {
+            float[] x = plain.batch(2, m).require("image").toFloatArray();
+            float[] a = ra.batch(2, m).require("image").toFloatArray();
+            assertThat(ra.batch(2, m).require("image").toFloatArray()).isEqualTo(a);
+            int per = 3 * 64 * 64;
+            int changed = 0;
+            for (int i = 0; i < 8; i++) {
+                changed += java.util.Arrays.equals(x, i * per, (i + 1) * per, a, i * per, (i + 1) * per) ? 0 : 1;
+            }
+            assertThat(changed).as("pictures changed by two ops at p = 0.5 each").isBetween(3, 8);
+        }
+    }
+
+    @Test
     void onlyForClassificationAndEvenBatches() throws Exception {
         assertThatThrownBy(() -> new TrainingData.Config("vqa", dir, 4, 64, 20, null, true, 0, 0.6, 0.4,
-                RandomErasing.of(0.25), null)).isInstanceOf(InvalidInputException.class)
+                null, RandomErasing.of(0.25), null)).isInstanceOf(InvalidInputException.class)
                 .hasMessageContaining("image classification");
+        assertThatThrownBy(() -> new TrainingData.Config("retrieval", dir, 4, 64, 20, null, true, 0, 0.6, 0.4,
+                RandAugment.imagenet(), null, null)).isInstanceOf(InvalidInputException.class)
+                .hasMessageContaining("RandAugment");
         assertThatThrownBy(() -> new TrainingData.Config("imageclassification", dir, 5, 64, 20, null, true, 0, 0.6,
-                0.4, null, new Mixup(0.8, 1, 0.5, 0.1, 18))).isInstanceOf(InvalidInputException.class)
+                0.4, null, null, new Mixup(0.8, 1, 0.5, 0.1, 18))).isInstanceOf(InvalidInputException.class)
                 .hasMessageContaining("even batch");
     }
 }

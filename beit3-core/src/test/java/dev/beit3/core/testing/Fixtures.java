@@ -27,6 +27,17 @@ public final class Fixtures {
         return dir("beit3.fixtures", "testdata/fixtures");
     }
 
+    /**
+     * A folder of the project's own test data, {@code testdata/<name>} (goldens made by the scripts next to
+     * them), found upwards from the working directory.
+     *
+     * @param name the folder under {@code testdata}
+     * @return the directory
+     */
+    public static Path testdata(String name) {
+        return dir("beit3.testdata." + name, "testdata/" + name);
+    }
+
     /** @return the demo model directory named by {@code -Dbeit3.demo} */
     public static Path demo() {
         return dir("beit3.demo", "models/demo");
