@@ -228,30 +228,32 @@ public final class FineTune {
                         throw new InvalidInputException("the checkpoint is at step " + first + " of " + o.steps()
                                 + ": nothing left to train (raise --steps)");
                     }
-                    Iterator<Batch> batches = data.batches(first * o.accumulation(), o.accumulation(), root);
-                    double firstLoss = Double.NaN;
-                    double lastLoss = Double.NaN;
-                    double seconds = 0;
-                    long samples = 0;
-                    var bar = progress == null ? null : Trainer.progressBar(o.steps(), progress);
-                    long done = 0;
-                    while (done < remaining) {
-                        long chunk = o.saveEvery() > 0 ? Math.min(o.saveEvery(), remaining - done) : remaining - done;
-                        List<Trainer.StepResult> rs = t.run(batches, chunk, bar);
-                        for (Trainer.StepResult r : rs) {
-                            if (Double.isNaN(firstLoss)) {
-                                firstLoss = r.loss();
+                    try (TrainingData.ReadAhead batches = data.readAhead(first * o.accumulation(), o.accumulation(),
+                            root, 2)) {
+                        double firstLoss = Double.NaN;
+                        double lastLoss = Double.NaN;
+                        double seconds = 0;
+                        long samples = 0;
+                        var bar = progress == null ? null : Trainer.progressBar(o.steps(), progress);
+                        long done = 0;
+                        while (done < remaining) {
+                            long chunk = o.saveEvery() > 0 ? Math.min(o.saveEvery(), remaining - done) : remaining - done;
+                            List<Trainer.StepResult> rs = t.run(batches, chunk, bar);
+                            for (Trainer.StepResult r : rs) {
+                                if (Double.isNaN(firstLoss)) {
+                                    firstLoss = r.loss();
+                                }
+                                lastLoss = r.loss();
+                                seconds += r.seconds();
+                                samples += r.samples();
                             }
-                            lastLoss = r.loss();
-                            seconds += r.seconds();
-                            samples += r.samples();
+                            done += rs.size();
+                            t.save(o.output());
+                            t.saveState(o.output());
                         }
-                        done += rs.size();
-                        t.save(o.output());
-                        t.saveState(o.output());
+                        return new Result(first, done, firstLoss, lastLoss, seconds,
+                                seconds > 0 ? samples / seconds : 0, o.output());
                     }
-                    return new Result(first, done, firstLoss, lastLoss, seconds, seconds > 0 ? samples / seconds : 0,
-                            o.output());
                 }
             }
         } finally {

@@ -280,6 +280,125 @@ public final class TrainingData {
     }
 
     /**
+     * {@link #batches(long, int, NDManager)} read ahead: a background thread reads, decodes and
+     * augments up to {@code prefetch} batches while the caller trains on the current one. The batches
+     * are the same (batch k is a pure function of the seed and k, whichever thread builds it); a batch
+     * that cannot be read fails the {@code next()} that would have returned it, with the same exception.
+     * Close the stream before its parent manager.
+     *
+     * @param first index of the first batch
+     * @param retain how many handed-out batches stay alive
+     * @param manager parent of the batches' managers
+     * @param prefetch batches read ahead (≥ 1)
+     * @return the batches
+     */
+    public ReadAhead readAhead(long first, int retain, NDManager manager, int prefetch) {
+        if (prefetch < 1) {
+            throw new IllegalArgumentException("prefetch must be ≥ 1, got " + prefetch);
+        }
+        return new ReadAhead(first, retain, manager, prefetch);
+    }
+
+    /**
+     * Batches read ahead on a daemon thread; {@link #close()} stops reading and frees the batches read but
+     * not handed out (call it before closing the parent manager).
+     */
+    public final class ReadAhead implements Iterator<Batch>, AutoCloseable {
+        private final java.util.concurrent.ThreadPoolExecutor reader = new java.util.concurrent.ThreadPoolExecutor(0,
+                1, 1, java.util.concurrent.TimeUnit.SECONDS, new java.util.concurrent.LinkedBlockingQueue<>(), r -> {
+                    Thread t = new Thread(r, "beit3-batch-reader");
+                    t.setDaemon(true);
+                    return t;
+                });
+        private final java.util.ArrayDeque<java.util.concurrent.Future<Map.Entry<NDManager, Batch>>> ahead =
+                new java.util.ArrayDeque<>();
+        private final java.util.ArrayDeque<NDManager> alive = new java.util.ArrayDeque<>();
+        private final int retain;
+        private final NDManager manager;
+        private final int prefetch;
+        private long submitted;
+
+        private ReadAhead(long first, int retain, NDManager manager, int prefetch) {
+            this.submitted = first;
+            this.retain = retain;
+            this.manager = manager;
+            this.prefetch = prefetch;
+        }
+
+        private void fill() {
+            while (ahead.size() < prefetch + 1) {
+                long index = submitted++;
+                ahead.addLast(reader.submit(() -> {
+                    NDManager m = manager.newSubManager();
+                    try {
+                        return Map.entry(m, batch(index, m));
+                    } catch (RuntimeException e) {
+                        m.close();
+                        throw e;
+                    }
+                }));
+            }
+        }
+
+        @Override
+        public boolean hasNext() {
+            return true;
+        }
+
+        @Override
+        public Batch next() {
+            fill();
+            Map.Entry<NDManager, Batch> e;
+            try {
+                e = ahead.removeFirst().get();
+            } catch (InterruptedException ex) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while reading a batch", ex);
+            } catch (java.util.concurrent.ExecutionException ex) {
+                if (ex.getCause() instanceof RuntimeException re) {
+                    throw re;
+                }
+                throw new IllegalStateException("cannot read a batch: " + ex.getCause(), ex.getCause());
+            }
+            while (alive.size() >= Math.max(1, retain)) {
+                alive.removeFirst().close();
+            }
+            alive.addLast(e.getKey());
+            fill();
+            return e.getValue();
+        }
+
+        /** Stops the reader (waiting for the batch being read) and frees every batch it holds. */
+        @Override
+        public void close() {
+            for (var f : ahead) {
+                f.cancel(false);
+            }
+            reader.shutdown();
+            try {
+                if (!reader.awaitTermination(60, java.util.concurrent.TimeUnit.SECONDS)) {
+                    throw new IllegalStateException("the batch reader did not stop within 60 s");
+                }
+            } catch (InterruptedException ex) {
+                Thread.currentThread().interrupt();
+            }
+            for (var f : ahead) {
+                if (f.isDone() && !f.isCancelled()) {
+                    try {
+                        f.get().getKey().close();
+                    } catch (Exception ignored) {
+                        // a batch that failed to read holds nothing
+                    }
+                }
+            }
+            ahead.clear();
+            while (!alive.isEmpty()) {
+                alive.removeFirst().close();
+            }
+        }
+    }
+
+    /**
      * The same dataset (same index, no re-reading) with RandAugment, random erasing and Mixup / CutMix of
      * the classification batches; Mixup needs the class count, known once the dataset is open.
      *
@@ -367,7 +486,7 @@ public final class TrainingData {
         throw new InvalidInputException("answer '" + key + "' is not in " + config.dir().resolve("answers.json"));
     }
 
-    private int exampleAt(long p) {
+    private synchronized int exampleAt(long p) {
         int n = offsets.length;
         long epoch = p / n;
         int within = (int) (p % n);

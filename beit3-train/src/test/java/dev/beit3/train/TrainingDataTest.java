@@ -89,6 +89,31 @@ class TrainingDataTest {
     }
 
     @Test
+    void readingAheadHandsOutTheSameBatchesAndReportsUnreadableOnes() throws Exception {
+        try (NDManager m = NDManager.newBaseManager()) {
+            TrainingData d = open("captioning", Augmentation.visionLanguage(true));
+            var plain = d.batches(3, 1, m);
+            try (TrainingData.ReadAhead ahead = d.readAhead(3, 1, m, 2)) {
+                for (int i = 0; i < 6; i++) { // crosses epoch boundaries (10 examples, batches of 4)
+                    Batch x = plain.next();
+                    Batch y = ahead.next();
+                    for (String k : x.arrays().keySet()) {
+                        assertThat(y.require(k).contentEquals(x.require(k))).as("batch %d %s", 3 + i, k).isTrue();
+                    }
+                }
+            }
+            Path broken = Files.createDirectories(dir.resolve("broken"));
+            Files.writeString(broken.resolve(TrainingData.FILE), "{\"image\": \"missing.png\", \"label\": 0}\n");
+            TrainingData b = TrainingData.open(new TrainingData.Config("imageclassification", broken, 2, 64, 20,
+                    Augmentation.none(), true, 0, 0.6, 0.4), null);
+            try (TrainingData.ReadAhead ahead = b.readAhead(0, 1, m, 2)) {
+                assertThatThrownBy(ahead::next).isInstanceOf(InvalidInputException.class)
+                        .hasMessageContaining("missing.png");
+            }
+        }
+    }
+
+    @Test
     void randomResizedCropAndFlip() {
         byte[] px = new byte[40 * 30 * 3];
         px[0] = (byte) 255; // a red pixel at the top left
