@@ -53,7 +53,7 @@ final class TrainingOptions {
     @Option(names = "--min-lr", paramLabel = "LR", defaultValue = "1e-6", description = "final learning rate (default: ${DEFAULT-VALUE})")
     double minLr;
 
-    @Option(names = "--warmup-steps", paramLabel = "N", description = "linear warm-up steps (default: 10% of --steps)")
+    @Option(names = "--warmup-steps", paramLabel = "N", description = "linear warm-up steps (default: 10%% of --steps)")
     Long warmup;
 
     @Option(names = "--weight-decay", paramLabel = "WD", defaultValue = "0.05", description = "AdamW weight decay (default: ${DEFAULT-VALUE})")

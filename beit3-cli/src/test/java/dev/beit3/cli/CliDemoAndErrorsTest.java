@@ -36,6 +36,24 @@ class CliDemoAndErrorsTest {
     }
 
     @Test
+    void everyCommandsHelpRendersWithoutFormatWarnings() {
+        java.io.PrintStream saved = System.err;
+        java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
+        System.setErr(new java.io.PrintStream(captured, true, java.nio.charset.StandardCharsets.UTF_8));
+        try {
+            picocli.CommandLine cl = new picocli.CommandLine(new Beit3Cli());
+            assertThat(cl.getSubcommands()).containsKeys("train", "pretrain", "evaluate", "demo");
+            for (var sub : cl.getSubcommands().values()) {
+                assertThat(sub.getUsageMessage()).contains("Usage: beit3 " + sub.getCommandName());
+            }
+        } finally {
+            System.setErr(saved);
+        }
+        // picocli falls back to the raw text and warns on stderr when a description is not a valid format string
+        assertThat(captured.toString(java.nio.charset.StandardCharsets.UTF_8)).doesNotContain("picocli WARN");
+    }
+
+    @Test
     void demoAgreesFullyWithTheReference() {
         CliTasksTest.Run r = run(withModels("demo"));
         assertThat(r.code()).as(r.out() + r.err()).isZero();
