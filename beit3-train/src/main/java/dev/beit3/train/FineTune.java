@@ -10,7 +10,6 @@ import dev.beit3.expert.language.text.Beit3Tokenizer;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -51,7 +50,8 @@ public final class FineTune {
      * @param clipGrad max global gradient norm, ≤ 0 = none
      * @param freezeEncoder train only the head
      * @param augmentation training geometry
-     * @param regularization RandAugment, random erasing and Mixup / CutMix of image classification ({@link Regularization#NONE} otherwise)
+     * @param regularization RandAugment, random erasing and Mixup / CutMix of image classification
+     *     ({@link Regularization#NONE} otherwise)
      * @param attentionHeads attention heads (not in checkpoints)
      * @param textMaxLen text segment length
      * @param maskProbability captioning mask probability / MLM ratio
@@ -60,11 +60,12 @@ public final class FineTune {
      * @param saveEvery save model + state every N steps (0 = only at the end)
      * @param seed seed of data order, augmentation, masking and head initialisation
      */
-    public record Options(String task, Path data, Path checkpoint, EncoderConfig scratch, Path tokenizer, Path output, boolean resume,
-            long steps, int batchSize, int accumulation, double lr, double minLr, long warmupSteps, double weightDecay,
-            double betas2, double layerDecay, double headLrWeight, double labelSmoothing, double clipGrad,
-            boolean freezeEncoder, Augmentation augmentation, Regularization regularization, int attentionHeads, int textMaxLen,
-            double maskProbability, int numClasses, int visualVocab, long saveEvery, long seed) {
+    public record Options(String task, Path data, Path checkpoint, EncoderConfig scratch, Path tokenizer, Path output,
+            boolean resume, long steps, int batchSize, int accumulation, double lr, double minLr, long warmupSteps,
+            double weightDecay, double betas2, double layerDecay, double headLrWeight, double labelSmoothing,
+            double clipGrad, boolean freezeEncoder, Augmentation augmentation, Regularization regularization,
+            int attentionHeads, int textMaxLen, double maskProbability, int numClasses, int visualVocab, long saveEvery,
+            long seed) {
         /** Validates. */
         public Options {
             Objects.requireNonNull(task, "task");
@@ -72,6 +73,10 @@ public final class FineTune {
             if ((checkpoint == null) == (scratch == null)) {
                 throw new InvalidInputException("training starts either from a checkpoint or from scratch: give exactly"
                         + " one of them (got " + (checkpoint == null ? "neither" : "both") + ")");
+            }
+            if (scratch != null && scratch.heads() != attentionHeads) {
+                throw new InvalidInputException("the model from scratch has " + scratch.heads()
+                        + " attention heads but attentionHeads is " + attentionHeads + "; make them agree");
             }
             if (resume && scratch != null) {
                 throw new InvalidInputException("--resume continues the run that wrote a checkpoint; it cannot be"
@@ -102,8 +107,9 @@ public final class FineTune {
          */
         public static Options defaults(String task, Path data, Path checkpoint, Path output, long steps, int batchSize,
                 double lr, int attentionHeads) {
-            return new Options(task, data, checkpoint, null, null, output, false, steps, batchSize, 1, lr, 1e-6, steps / 10,
-                    0.05, 0.999, 1.0, 1.0, 0.1, 0, false, Augmentation.none(), Regularization.NONE, attentionHeads, 64,
+            return new Options(task, data, checkpoint, null, null, output, false, steps, batchSize, 1, lr, 1e-6,
+                    steps / 10, 0.05, 0.999, 1.0, 1.0, 0.1, 0, false, Augmentation.none(), Regularization.NONE,
+                    attentionHeads, 64,
                     task.equals("captioning") ? 0.6 : 0.15, 0, 8192, 0, 0);
         }
     }
