@@ -133,11 +133,17 @@ public final class FineTune {
 
         /** Validates. */
         public Regularization {
-            if (!(mixupAlpha >= 0) || !(cutmixAlpha >= 0) || !(switchProb >= 0 && switchProb <= 1)
-                    || !(erasingProb >= 0 && erasingProb <= 1)) {
-                throw new InvalidInputException("Mixup/CutMix alphas must be ≥ 0 and the switch and erasing"
-                        + " probabilities in [0, 1]; got " + mixupAlpha + ", " + cutmixAlpha + ", " + switchProb + ", "
-                        + erasingProb);
+            if (!(mixupAlpha >= 0) || !(cutmixAlpha >= 0)) {
+                throw new InvalidInputException("Mixup and CutMix alphas must be ≥ 0 (0 = off; the ImageNet recipe:"
+                        + " 0.8 and 1.0), got mixup " + mixupAlpha + ", cutmix " + cutmixAlpha);
+            }
+            if (!(switchProb >= 0 && switchProb <= 1)) {
+                throw new InvalidInputException("the Mixup/CutMix switch probability must be in [0, 1], got "
+                        + switchProb);
+            }
+            if (!(erasingProb >= 0 && erasingProb <= 1)) {
+                throw new InvalidInputException("the random erasing probability must be in [0, 1] (the ImageNet"
+                        + " recipe: 0.25), got " + erasingProb);
             }
         }
 
