@@ -104,6 +104,15 @@ final class TrainingOptions {
                     + " recipe: 0.25; default: ${DEFAULT-VALUE})")
     double erasing;
 
+    @Option(names = "--visual-tokenizer", paramLabel = "FILE",
+            description = "mim_image: a TorchScript visual tokenizer (images (B,3,S,S) -> ids (B,N)) computing the"
+                    + " targets of lines without visual_tokens")
+    Path visualTokenizer;
+
+    @Option(names = "--visual-vocab", paramLabel = "K", defaultValue = "8192",
+            description = "mim_image: visual codebook size (default: ${DEFAULT-VALUE}, BEiT v2)")
+    int visualVocab;
+
     @Option(names = "--heads", paramLabel = "H", description = "attention heads (default: width/64; the demo models: 4)")
     Integer heads;
 
@@ -169,7 +178,7 @@ final class TrainingOptions {
                 new FineTune.Regularization(randAugment == null ? null
                         : dev.beit3.train.RandAugment.parse(randAugment, dev.beit3.train.RandAugment.IMAGENET_FILL),
                         mixup, cutmix, switchProb, erasing), h, textLen, mp, 0,
-                8192, saveEvery, seed);
+                visualVocab, visualTokenizer, saveEvery, seed);
         PrintStream bar = new PrintStream(new java.io.OutputStream() {
             @Override
             public void write(int b) {

@@ -107,6 +107,32 @@ class CliTrainTest {
     }
 
     @Test
+    void maskedImageModelingWithATorchScriptTokenizerFromScratch() throws Exception {
+        Path data = dir.resolve("mim");
+        ShapesWorld.write(data, "captioning", 8, 13); // lines with images and no visual_tokens
+        Path tok = Fixtures.testdata("visual-tokenizer").resolve("colour8.pt");
+        Path out = dir.resolve("mim.safetensors");
+        CliCheckpointCommandsTest.Run r = CliCheckpointCommandsTest.run("pretrain", "--task", "mim_image", "--data",
+                data.toString(), "--scratch", "image=64,patch=16,dim=48,heads=2,layers=1,ffn=96,vocab=102",
+                "--visual-tokenizer", tok.toString(), "--visual-vocab", "8", "--steps", "3", "--batch", "4", "--lr",
+                "1e-3", "--output", out.toString(), "--threads", "1");
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out()).contains("trained mim_image: steps 0..3");
+        var written = dev.beit3.core.checkpoint.Checkpoint.read(out).tensors();
+        assertThat(written.get("mim_head.weight").shape()).containsExactly(8, 48);
+        CliCheckpointCommandsTest.Run noTargets = CliCheckpointCommandsTest.run("pretrain", "--task", "mim_image",
+                "--data", data.toString(), "--scratch", "image=64,patch=16,dim=48,heads=2,layers=1,ffn=96,vocab=102",
+                "--steps", "1", "--batch", "4", "--output", dir.resolve("x.safetensors").toString());
+        assertThat(noTargets.code()).isEqualTo(2);
+        assertThat(noTargets.err()).contains("plug in a VisualTokenizer");
+        CliCheckpointCommandsTest.Run wrongTask = CliCheckpointCommandsTest.run("train", "--task", "captioning",
+                "--data", data.toString(), "--checkpoint", Fixtures.demo().resolve("captioning.pth").toString(),
+                "--visual-tokenizer", tok.toString(), "--steps", "1", "--output", dir.resolve("y.pth").toString());
+        assertThat(wrongTask.code()).isEqualTo(2);
+        assertThat(wrongTask.err()).contains("does not use one");
+    }
+
+    @Test
     void theStartingModelIsACheckpointOrScratchNeverBothOrNeither() {
         String[] common = {"--task", "imageclassification", "--data", dir.toString(), "--steps", "1", "--output",
             dir.resolve("o.pth").toString()};

@@ -57,6 +57,8 @@ public final class FineTune {
      * @param maskProbability captioning mask probability / MLM ratio
      * @param numClasses classes for a fresh head (0 = from the dataset)
      * @param visualVocab MIM codebook size
+     * @param visualTokenizer a TorchScript visual tokenizer computing the MIM targets of lines without
+     *     {@code visual_tokens} ({@link TorchScriptVisualTokenizer}), or null
      * @param saveEvery save model + state every N steps (0 = only at the end)
      * @param seed seed of data order, augmentation, masking and head initialisation
      */
@@ -64,8 +66,8 @@ public final class FineTune {
             boolean resume, long steps, int batchSize, int accumulation, double lr, double minLr, long warmupSteps,
             double weightDecay, double betas2, double layerDecay, double headLrWeight, double labelSmoothing,
             double clipGrad, boolean freezeEncoder, Augmentation augmentation, Regularization regularization,
-            int attentionHeads, int textMaxLen, double maskProbability, int numClasses, int visualVocab, long saveEvery,
-            long seed) {
+            int attentionHeads, int textMaxLen, double maskProbability, int numClasses, int visualVocab,
+            Path visualTokenizer, long saveEvery, long seed) {
         /** Validates. */
         public Options {
             Objects.requireNonNull(task, "task");
@@ -77,6 +79,10 @@ public final class FineTune {
             if (scratch != null && scratch.heads() != attentionHeads) {
                 throw new InvalidInputException("the model from scratch has " + scratch.heads()
                         + " attention heads but attentionHeads is " + attentionHeads + "; make them agree");
+            }
+            if (visualTokenizer != null && !task.equals("mim_image")) {
+                throw new InvalidInputException("a visual tokenizer makes masked-image-modeling targets; the " + task
+                        + " task does not use one");
             }
             if (resume && scratch != null) {
                 throw new InvalidInputException("--resume continues the run that wrote a checkpoint; it cannot be"
@@ -110,7 +116,7 @@ public final class FineTune {
             return new Options(task, data, checkpoint, null, null, output, false, steps, batchSize, 1, lr, 1e-6,
                     steps / 10, 0.05, 0.999, 1.0, 1.0, 0.1, 0, false, Augmentation.none(), Regularization.NONE,
                     attentionHeads, 64,
-                    task.equals("captioning") ? 0.6 : 0.15, 0, 8192, 0, 0);
+                    task.equals("captioning") ? 0.6 : 0.15, 0, 8192, null, 0, 0);
         }
     }
 
@@ -203,7 +209,11 @@ public final class FineTune {
      */
     public static Result run(Options o, PrintStream progress) throws IOException {
         Beit3Tokenizer tok = o.tokenizer() == null ? null : Beit3Tokenizer.load(o.tokenizer());
+        TorchScriptVisualTokenizer visual = null;
         try (NDManager root = NDManager.newBaseManager()) {
+            if (o.visualTokenizer() != null) {
+                visual = TorchScriptVisualTokenizer.load(o.visualTokenizer(), o.visualVocab());
+            }
             Map<String, TensorData> source = o.scratch() != null ? ModelInit.scratch(o.scratch(), o.seed())
                     : Checkpoint.read(o.checkpoint()).tensors();
             String origin = o.scratch() != null ? "scratch (" + o.scratch().summary() + ")" : o.checkpoint().toString();
@@ -221,7 +231,8 @@ public final class FineTune {
             }
             Map<String, TensorData> init = HeadInit.forTask(source, o.task(), classes, o.visualVocab(), o.seed());
             String head = o.task().startsWith("mlm_") || o.task().startsWith("mim_") ? null : o.task();
-            TrainingTask task = task(o.task(), o.labelSmoothing());
+            TrainingTask task = o.task().equals("mim_image") ? Tasks.maskedImageModeling(visual)
+                    : task(o.task(), o.labelSmoothing());
             try (TrainableModel model = TrainableModel.of(init, origin,
                     new TrainableModel.Spec(o.attentionHeads(), head, Map.of()), root, ProviderRegistry.discover())) {
                 checkClasses(model, o.task(), classes);
@@ -271,6 +282,9 @@ public final class FineTune {
         } finally {
             if (tok != null) {
                 tok.close();
+            }
+            if (visual != null) {
+                visual.close();
             }
         }
     }

@@ -40,7 +40,8 @@ import java.util.Random;
  * captioning           {"image": "x.png", "caption": "..."}
  * mlm_text             {"text": "..."}
  * mlm_image_text       {"image": "x.png", "text": "..."}
- * mim_image            {"image": "x.png", "visual_tokens": [ids of the N patches]}
+ * mim_image            {"image": "x.png", "visual_tokens": [ids of the N patches]}   or {"image": "x.png"} with a
+ *                      VisualTokenizer computing the targets
  * </pre>
  *
  * <p>Class names for classification may be given in {@code DIR/labels.json} (a JSON list); otherwise the
@@ -604,30 +605,36 @@ public final class TrainingData {
             }
             case "mim_image" -> {
                 a.put("image", images(ex, "image", rngs, m));
-                int grid = config.imageSize() / 16;
-                long[][] tokens = new long[b][];
+                int grid = config.imageSize() / 16; // BEiT-3's patch side
+                long with = ex.stream().filter(o -> o.has("visual_tokens")).count();
+                if (with != 0 && with != b) {
+                    throw new InvalidInputException("mim_image: " + with + " of the " + b + " lines of a batch have"
+                            + " \"visual_tokens\"; give them on every line, or on none and pass a visual tokenizer");
+                }
+                long[][] tokens = with == 0 ? null : new long[b][];
                 long[][] masks = new long[b][];
                 for (int i = 0; i < b; i++) {
                     JsonObject o = ex.get(i);
-                    if (!o.has("visual_tokens")) {
-                        throw new InvalidInputException("mim_image lines need \"visual_tokens\" (the visual token id of"
-                                + " every patch, from a BEiT v2 tokenizer or any codebook)");
+                    int g = grid;
+                    if (tokens != null) {
+                        var arr = o.getAsJsonArray("visual_tokens");
+                        tokens[i] = new long[arr.size()];
+                        for (int k = 0; k < arr.size(); k++) {
+                            tokens[i][k] = arr.get(k).getAsLong();
+                        }
+                        g = (int) Math.round(Math.sqrt(arr.size()));
+                        if (g * g != arr.size()) {
+                            throw new InvalidInputException("visual_tokens must have a square number of entries (one"
+                                    + " per patch of the G×G grid), got " + arr.size());
+                        }
                     }
-                    var arr = o.getAsJsonArray("visual_tokens");
-                    tokens[i] = new long[arr.size()];
-                    for (int k = 0; k < arr.size(); k++) {
-                        tokens[i][k] = arr.get(k).getAsLong();
-                    }
-                    int g = (int) Math.round(Math.sqrt(arr.size()));
-                    grid = g;
                     masks[i] = PatchMasking.blockwise(Math.max(1, (int) Math.round(config.mimRatio() * g * g)), 4, 0.3)
                             .mask(g, g, rngs.get(i));
                 }
-                a.put("visual_token_ids", m.create(tokens));
-                a.put("vision_masked_pos", m.create(masks));
-                if (grid * grid != tokens[0].length) {
-                    throw new InvalidInputException("visual_tokens must have a square number of entries");
+                if (tokens != null) {
+                    a.put("visual_token_ids", m.create(tokens));
                 }
+                a.put("vision_masked_pos", m.create(masks));
             }
             default -> throw new InvalidInputException("unknown task '" + task + "'; use imageclassification, vqa,"
                     + " nlvr2, retrieval, captioning, mlm_text, mlm_image_text or mim_image");
