@@ -21,13 +21,18 @@
  * see the same data. What is implemented of the reference's training transforms: the geometry
  * ({@link dev.beit3.train.Augmentation}: {@code RandomResizedCrop} with bicubic resize and
  * {@code RandomHorizontalFlip}, both configurable, off by default because flips swap left and right), then
- * the task's official normalisation; <em>not</em> implemented: RandAugment, colour jitter, random erasing,
- * and Mixup/CutMix in the data path ({@link dev.beit3.train.Mixup} exists for direct use). Text: the official
+ * the task's official normalisation; for image classification the rest of the ImageNet recipe:
+ * {@link dev.beit3.train.RandAugment} (Pillow-exact operations), {@link dev.beit3.train.RandomErasing} and
+ * {@link dev.beit3.train.Mixup} / CutMix ({@link dev.beit3.train.TrainingData#withRegularization});
+ * <em>not</em> implemented: the vision-language recipes' {@code RandomAugment}. Batches can be read ahead on a
+ * background thread ({@link dev.beit3.train.TrainingData#readAhead}). Text: the official
  * segments of {@code Beit3Tokenizer}; captioning masking as the official {@code CaptioningDataset}
  * ({@code TokenMasking.captioning}: eos included, 80/10/10 replacement).
  *
  * <p><b>Runs</b>: {@link dev.beit3.train.FineTune} (start from any BEiT-3 checkpoint with the reference
- * head initialisation of {@link dev.beit3.train.HeadInit}, train, save {@code .pth}/safetensors plus the
+ * head initialisation of {@link dev.beit3.train.HeadInit}, or from scratch with the reference's
+ * initialisation of {@link dev.beit3.train.ModelInit}; masked image modeling targets from the data or a
+ * {@link dev.beit3.train.TorchScriptVisualTokenizer}; train, save {@code .pth}/safetensors plus the
  * optimizer state, resume bit-identically), {@link dev.beit3.train.Evaluation} (task metrics through the
  * {@code Beit3} facade), {@link dev.beit3.train.ShapesWorld} (the demo's synthetic world) and
  * {@link dev.beit3.train.TrainBench} (training throughput vs the GEMM rate).
