@@ -94,6 +94,11 @@ final class TrainingOptions {
             description = "probability of CutMix when both are on (default: ${DEFAULT-VALUE})")
     double switchProb;
 
+    @Option(names = "--randaug",
+            description = "the reference's --randaug for the task: timm RandAugment rand-m9-mstd0.5-inc1 (image"
+                    + " classification) or BLIP's RandomAugment(2, 7) (retrieval, VQA, NLVR2, captioning)")
+    boolean randaug;
+
     @Option(names = "--rand-augment", paramLabel = "SPEC",
             description = "image classification: timm RandAugment on the cropped picture, e.g. rand-m9-mstd0.5-inc1"
                     + " (the ImageNet recipe; fill = the ImageNet mean); default: none")
@@ -147,6 +152,14 @@ final class TrainingOptions {
                     ? "give the starting model: --checkpoint FILE, or --scratch SPEC to train from scratch"
                     : "--checkpoint and --scratch exclude each other: start from a checkpoint or from scratch");
         }
+        if (randaug && randAugment != null) {
+            throw new InvalidInputException("--randaug (the reference's setting) and --rand-augment SPEC exclude each"
+                    + " other");
+        }
+        if (randaug && !java.util.List.of("imageclassification", "vqa", "nlvr2", "retrieval", "captioning",
+                "mlm_image_text").contains(task)) {
+            throw new InvalidInputException("--randaug augments pictures; the " + task + " task has none to augment");
+        }
         if (!task.equals("imageclassification") && (randAugment != null || erasing > 0 || mixup > 0 || cutmix > 0)) {
             throw new InvalidInputException("--rand-augment, --random-erasing, --mixup and --cutmix belong to the image"
                     + " classification recipe; the " + task + " task cannot use them");
@@ -175,8 +188,10 @@ final class TrainingOptions {
         FineTune.Options o = new FineTune.Options(task, data, checkpoint, fresh, spm, output, resume, steps, batch,
                 accumulation, lr, minLr, warm, weightDecay, beta2, layerDecay, headLrWeight, labelSmoothing, clipGrad,
                 freezeEncoder, augment ? Augmentation.forTask(task, flip) : Augmentation.none(),
-                new FineTune.Regularization(randAugment == null ? null
-                        : dev.beit3.train.RandAugment.parse(randAugment, dev.beit3.train.RandAugment.IMAGENET_FILL),
+                new FineTune.Regularization(randAugment != null
+                        ? dev.beit3.train.RandAugment.parse(randAugment, dev.beit3.train.RandAugment.IMAGENET_FILL)
+                        : !randaug ? null : task.equals("imageclassification") ? dev.beit3.train.RandAugment.imagenet()
+                        : dev.beit3.train.VlRandomAugment.reference(),
                         mixup, cutmix, switchProb, erasing), h, textLen, mp, 0,
                 visualVocab, visualTokenizer, saveEvery, seed);
         PrintStream bar = new PrintStream(new java.io.OutputStream() {

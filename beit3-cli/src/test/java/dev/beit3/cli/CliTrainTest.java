@@ -99,6 +99,20 @@ class CliTrainTest {
                 dir.resolve("odd.pth").toString());
         assertThat(odd.code()).isEqualTo(2);
         assertThat(odd.err()).contains("even batch size");
+        CliCheckpointCommandsTest.Run both = CliCheckpointCommandsTest.run("train", "--task", "imageclassification",
+                "--data", data.toString(), "--checkpoint", Fixtures.demo().resolve("imageclassification.pth").toString(),
+                "--steps", "1", "--randaug", "--rand-augment", "rand-m9", "--output", dir.resolve("b.pth").toString());
+        assertThat(both.code()).isEqualTo(2);
+        assertThat(both.err()).contains("exclude each other");
+        Path vqaData = dir.resolve("vqa-randaug");
+        ShapesWorld.write(vqaData, "vqa", 4, 14);
+        CliCheckpointCommandsTest.Run vl = CliCheckpointCommandsTest.run("train", "--task", "vqa", "--data",
+                vqaData.toString(), "--checkpoint", Fixtures.demo().resolve("vqa.pth").toString(), "--spm",
+                Fixtures.demo().resolve("shapes.spm").toString(), "--heads", "4", "--max-text-length", "16",
+                "--steps", "2", "--batch", "2", "--augment", "--no-flip", "--randaug", "--output",
+                dir.resolve("vqa-ra.pth").toString(), "--threads", "1");
+        assertThat(vl.code()).as(vl.err()).isZero();
+        assertThat(vl.out()).contains("trained vqa: steps 0..2");
         CliCheckpointCommandsTest.Run vqa = CliCheckpointCommandsTest.run("train", "--task", "vqa", "--data",
                 data.toString(), "--checkpoint", Fixtures.demo().resolve("vqa.pth").toString(), "--steps", "1",
                 "--rand-augment", "rand-m9", "--output", dir.resolve("v.pth").toString());

@@ -11,10 +11,9 @@ import java.util.Random;
  * resized to S×S with Pillow bicubic, as {@code RandomResizedCropAndInterpolation(interpolation='bicubic')})
  * and {@code RandomHorizontalFlip(flipProbability)}.
  *
- * <p>The rest of the ImageNet recipe (RandAugment, random erasing, Mixup / CutMix) is set on the dataset
- * ({@link TrainingData#withRegularization}); not implemented: the {@code RandomAugment} of the
- * vision-language recipes (and the ImageNet recipe's colour jitter, which timm skips when RandAugment is
- * on). The random source is Java's, so crops are distributed as the reference's but not the same draws.
+ * <p>The rest of the recipes (RandAugment or the vision-language RandomAugment, random erasing, Mixup /
+ * CutMix) is set on the dataset ({@link TrainingData#withRegularization}); not implemented: the ImageNet
+ * recipe's colour jitter, which timm skips when RandAugment is on. The random source is Java's, so crops are distributed as the reference's but not the same draws.
  *
  * <p>Flips swap left and right: turn them off for data whose text names positions (the demo's shapes
  * world, referring expressions), as the demo's reference training did.

@@ -121,18 +121,20 @@ public final class FineTune {
     }
 
     /**
-     * The image classification recipe's extra regularisation: RandAugment (timm, on the cropped picture),
+     * The recipes' extra regularisation: picture augmentation ({@code --randaug}: timm's RandAugment for image
+     * classification, BLIP's RandomAugment for the vision-language tasks) and, image classification only,
      * random erasing (timm {@code RandomErasing}, pixel mode) and Mixup / CutMix (timm {@code Mixup}, batch
      * mode, with the run's label smoothing in the soft targets). The reference's ImageNet fine-tuning uses
      * {@code rand-m9-mstd0.5-inc1}, erasing probability 0.25, Mixup 0.8, CutMix 1.0, switch probability 0.5.
      *
-     * @param randAugment RandAugment, or null for none
+     * @param randAugment picture augmentation ({@link RandAugment} for classification, {@link VlRandomAugment}
+     *     for the vision-language tasks), or null for none
      * @param mixupAlpha Beta(α, α) of Mixup, 0 = off
      * @param cutmixAlpha Beta(α, α) of CutMix, 0 = off
      * @param switchProb probability of CutMix when both are on
      * @param erasingProb probability of erasing a box of an image, 0 = off
      */
-    public record Regularization(RandAugment randAugment, double mixupAlpha, double cutmixAlpha, double switchProb,
+    public record Regularization(PictureAugment randAugment, double mixupAlpha, double cutmixAlpha, double switchProb,
             double erasingProb) {
         /** Nothing augmented, mixed or erased. */
         public static final Regularization NONE = new Regularization(null, 0, 0, 0.5, 0);

@@ -27,7 +27,7 @@ import java.util.Random;
  * @param fill RGB of the area uncovered by rotations, shears and translations
  */
 public record RandAugment(int numOps, double magnitude, double magnitudeStd, double probability, boolean increasing,
-        int[] fill) {
+        int[] fill) implements PictureAugment {
     /** The operations, in timm's order. */
     public static final List<String> OPS = List.of("AutoContrast", "Equalize", "Invert", "Rotate", "Posterize",
             "Solarize", "SolarizeAdd", "Color", "Contrast", "Brightness", "Sharpness", "ShearX", "ShearY",
@@ -100,13 +100,7 @@ public record RandAugment(int numOps, double magnitude, double magnitudeStd, dou
                 + " (e.g. rand-m9-mstd0.5-inc1: magnitude 9, std 0.5, increasing ops)");
     }
 
-    /**
-     * Augments one picture.
-     *
-     * @param img the (cropped, flipped) picture
-     * @param rng the picture's random source
-     * @return the augmented picture (possibly {@code img} itself)
-     */
+    @Override
     public RgbImage apply(RgbImage img, Random rng) {
         int[] ops = new int[numOps];
         for (int k = 0; k < numOps; k++) {

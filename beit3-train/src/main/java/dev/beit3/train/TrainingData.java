@@ -78,12 +78,13 @@ public final class TrainingData {
      * @param seed seed of order, augmentation and masking
      * @param maskProbability captioning mask probability, or the MLM ratio (text tasks)
      * @param mimRatio fraction of patches masked for {@code mim_image}
-     * @param randAugment RandAugment of the (cropped, flipped) classification pictures, or null for none
+     * @param randAugment augmentation of the (cropped, flipped) pictures ({@link RandAugment} for image
+     *     classification, {@link VlRandomAugment} for the vision-language tasks), or null for none
      * @param erasing random erasing of the normalised classification images, or null for none
      * @param mixup Mixup / CutMix of classification batches (adds {@code soft_target}), or null for none
      */
     public record Config(String task, Path dir, int batchSize, int imageSize, int textMaxLen, Augmentation augmentation,
-            boolean shuffle, long seed, double maskProbability, double mimRatio, RandAugment randAugment,
+            boolean shuffle, long seed, double maskProbability, double mimRatio, PictureAugment randAugment,
             RandomErasing erasing, Mixup mixup) {
         /**
          * Settings without random erasing and Mixup.
@@ -107,7 +108,13 @@ public final class TrainingData {
 
         /** Validates. */
         public Config {
-            if ((randAugment != null || erasing != null || mixup != null) && !"imageclassification".equals(task)) {
+            boolean classification = "imageclassification".equals(task);
+            if (randAugment instanceof VlRandomAugment && (classification || "mim_image".equals(task)
+                    || "mlm_text".equals(task))) {
+                throw new InvalidInputException("the vision-language RandomAugment belongs to the vision-language"
+                        + " recipes (retrieval, VQA, NLVR2, captioning); the " + task + " task cannot use it");
+            }
+            if ((randAugment instanceof RandAugment || erasing != null || mixup != null) && !classification) {
                 throw new InvalidInputException("RandAugment, random erasing and Mixup/CutMix are part of the image"
                         + " classification"
                         + " recipe only; the " + task + " task cannot use them");
@@ -403,12 +410,12 @@ public final class TrainingData {
      * The same dataset (same index, no re-reading) with RandAugment, random erasing and Mixup / CutMix of
      * the classification batches; Mixup needs the class count, known once the dataset is open.
      *
-     * @param randAugment RandAugment, or null
+     * @param randAugment picture augmentation ({@link RandAugment}, {@link VlRandomAugment}), or null
      * @param erasing random erasing, or null
      * @param mixup Mixup / CutMix over {@link #numClasses()} classes, or null
      * @return the dataset with those settings
      */
-    public TrainingData withRegularization(RandAugment randAugment, RandomErasing erasing, Mixup mixup) {
+    public TrainingData withRegularization(PictureAugment randAugment, RandomErasing erasing, Mixup mixup) {
         Config c = config;
         return new TrainingData(new Config(c.task(), c.dir(), c.batchSize(), c.imageSize(), c.textMaxLen(),
                 c.augmentation(), c.shuffle(), c.seed(), c.maskProbability(), c.mimRatio(), randAugment, erasing,

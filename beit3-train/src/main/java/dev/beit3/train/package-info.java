@@ -23,8 +23,9 @@
  * {@code RandomHorizontalFlip}, both configurable, off by default because flips swap left and right), then
  * the task's official normalisation; for image classification the rest of the ImageNet recipe:
  * {@link dev.beit3.train.RandAugment} (Pillow-exact operations), {@link dev.beit3.train.RandomErasing} and
- * {@link dev.beit3.train.Mixup} / CutMix ({@link dev.beit3.train.TrainingData#withRegularization});
- * <em>not</em> implemented: the vision-language recipes' {@code RandomAugment}. Batches can be read ahead on a
+ * {@link dev.beit3.train.Mixup} / CutMix ({@link dev.beit3.train.TrainingData#withRegularization}); for the
+ * vision-language tasks the recipes' {@link dev.beit3.train.VlRandomAugment} (OpenCV-exact operations).
+ * Batches can be read ahead on a
  * background thread ({@link dev.beit3.train.TrainingData#readAhead}). Text: the official
  * segments of {@code Beit3Tokenizer}; captioning masking as the official {@code CaptioningDataset}
  * ({@code TokenMasking.captioning}: eos included, 80/10/10 replacement).

@@ -148,6 +148,29 @@ class RegularizationTest {
     }
 
     @Test
+    void theVisionLanguageRandomAugmentRunsInTheCaptioningDataPath() throws Exception {
+        Path cap = dir.resolve("cap");
+        ShapesWorld.write(cap, "captioning", 8, 9);
+        try (var tok = dev.beit3.expert.language.text.Beit3Tokenizer.load(
+                dev.beit3.core.testing.Fixtures.demo().resolve("shapes.spm"))) {
+            TrainingData plain = TrainingData.open(new TrainingData.Config("captioning", cap, 8, 64, 20,
+                    Augmentation.none(), true, 3, 0.6, 0.4), tok);
+            TrainingData ra = plain.withRegularization(VlRandomAugment.reference(), null, null);
+            try (NDManager m = NDManager.newBaseManager()) {
+                float[] x = plain.batch(1, m).require("image").toFloatArray();
+                float[] a = ra.batch(1, m).require("image").toFloatArray();
+                assertThat(ra.batch(1, m).require("image").toFloatArray()).isEqualTo(a);
+                assertThat(a).isNotEqualTo(x);
+                assertThat(ra.batch(1, m).require("language_tokens").contentEquals(plain.batch(1, m)
+                        .require("language_tokens"))).as("same captions").isTrue();
+            }
+        }
+        assertThatThrownBy(() -> new TrainingData.Config("imageclassification", dir, 4, 64, 20, null, true, 0, 0.6,
+                0.4, VlRandomAugment.reference(), null, null)).isInstanceOf(InvalidInputException.class)
+                .hasMessageContaining("vision-language recipes");
+    }
+
+    @Test
     void onlyForClassificationAndEvenBatches() throws Exception {
         assertThatThrownBy(() -> new TrainingData.Config("vqa", dir, 4, 64, 20, null, true, 0, 0.6, 0.4,
                 null, RandomErasing.of(0.25), null)).isInstanceOf(InvalidInputException.class)
