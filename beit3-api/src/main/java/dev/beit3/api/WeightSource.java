@@ -37,6 +37,24 @@ public interface WeightSource {
     Set<String> keys();
 
     /**
+     * The keys of a root source that lie under {@code prefix}, with the prefix removed, in their order:
+     * the usual way to implement {@link #keys()}.
+     *
+     * @param all every key of the root source
+     * @param prefix the source's prefix ("" for the root)
+     * @return the keys relative to {@code prefix}
+     */
+    static Set<String> keysUnder(java.util.Collection<String> all, String prefix) {
+        Set<String> out = new java.util.LinkedHashSet<>();
+        for (String k : all) {
+            if (k.startsWith(prefix)) {
+                out.add(k.substring(prefix.length()));
+            }
+        }
+        return out;
+    }
+
+    /**
      * Whether a tensor exists under {@code prefix() + key}.
      *
      * @param key relative key

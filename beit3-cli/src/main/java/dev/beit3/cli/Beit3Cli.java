@@ -5,8 +5,8 @@ import picocli.CommandLine.Command;
 
 /**
  * The {@code beit3} command line: {@code demo}, {@code classify}, {@code embed}, {@code search}, {@code vqa},
- * {@code nlvr2}, {@code caption}, {@code inspect}, {@code convert}, {@code train}, {@code pretrain},
- * {@code evaluate}.
+ * {@code nlvr2}, {@code caption}, {@code inspect}, {@code convert}, {@code bench}, {@code train},
+ * {@code pretrain}, {@code evaluate}.
  *
  * <p>Exit codes: 0 success, 2 bad input (unreadable or malformed checkpoint, invalid option or
  * argument, missing file), 1 internal error. Errors go to stderr as one line.

@@ -5,7 +5,6 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import dev.beit3.api.CheckpointException;
 import dev.beit3.api.WeightSource;
-import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -34,13 +33,7 @@ final class LeafWeights implements WeightSource {
 
     @Override
     public Set<String> keys() {
-        Set<String> out = new LinkedHashSet<>();
-        for (String k : leaves.keySet()) {
-            if (k.startsWith(prefix)) {
-                out.add(k.substring(prefix.length()));
-            }
-        }
-        return out;
+        return WeightSource.keysUnder(leaves.keySet(), prefix);
     }
 
     @Override

@@ -48,10 +48,7 @@ public interface TokenMasking {
                 int t = ids[r].length;
                 in[r] = ids[r].clone();
                 pos[r] = new long[t];
-                int n = 0;
-                while (n < t && pad[r][n] == 0) {
-                    n++;
-                }
+                int n = realTokens(pad[r]);
                 int content = n - 2; // between bos (0) and eos (n − 1)
                 if (content < 1) {
                     continue;
@@ -104,10 +101,7 @@ public interface TokenMasking {
                 int t = ids[r].length;
                 in[r] = ids[r].clone();
                 pos[r] = new long[t];
-                int n = 0;
-                while (n < t && pad[r][n] == 0) {
-                    n++;
-                }
+                int n = realTokens(pad[r]);
                 if (n < 2) {
                     continue;
                 }
@@ -134,5 +128,14 @@ public interface TokenMasking {
             }
             return new Masked(in, pos, targets.stream().mapToLong(Long::longValue).toArray());
         };
+    }
+
+    /** The number of real tokens of a row: the length of its leading run of padding-mask zeros. */
+    private static int realTokens(long[] paddingRow) {
+        int n = 0;
+        while (n < paddingRow.length && paddingRow[n] == 0) {
+            n++;
+        }
+        return n;
     }
 }

@@ -99,12 +99,8 @@ public final class TorchScriptVisualTokenizer implements VisualTokenizer, AutoCl
             throw new InvalidInputException(file + " returned " + t + " values; a visual tokenizer returns integer"
                     + " ids (e.g. argmin over the codebook)");
         }
-        long min = ids.min().toType(DataType.INT64, false).getLong();
-        long max = ids.max().toType(DataType.INT64, false).getLong();
-        if (min < 0 || max >= vocabularySize) {
-            throw new InvalidInputException(file + " returned ids in [" + min + ", " + max + "] but the codebook has "
-                    + vocabularySize + " entries (--visual-vocab)");
-        }
+        dev.beit3.core.nn.Ops.requireIdsBelow(ids, vocabularySize, bad -> file + " returned id " + bad
+                + " but the codebook has " + vocabularySize + " entries (--visual-vocab)");
     }
 
     /** Frees the native module. */

@@ -83,13 +83,7 @@ public final class CheckpointWeights implements WeightSource {
     /** {@inheritDoc} */
     @Override
     public Set<String> keys() {
-        Set<String> out = new LinkedHashSet<>();
-        for (String k : tensors.keySet()) {
-            if (k.startsWith(prefix)) {
-                out.add(k.substring(prefix.length()));
-            }
-        }
-        return out;
+        return WeightSource.keysUnder(tensors.keySet(), prefix);
     }
 
     /** {@inheritDoc} */

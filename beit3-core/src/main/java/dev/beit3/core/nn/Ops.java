@@ -18,6 +18,22 @@ public final class Ops {
     private Ops() {}
 
     /**
+     * Checks integer ids against a table of {@code size} rows (one min and one max reduction).
+     *
+     * @param ids integer ids, any shape
+     * @param size rows of the table they index
+     * @param message the error text for an id outside [0, size)
+     * @throws dev.beit3.api.InvalidInputException with {@code message(bad id)}
+     */
+    public static void requireIdsBelow(NDArray ids, long size, java.util.function.LongFunction<String> message) {
+        long min = ids.min().toType(ai.djl.ndarray.types.DataType.INT64, false).getLong();
+        long max = ids.max().toType(ai.djl.ndarray.types.DataType.INT64, false).getLong();
+        if (min < 0 || max >= size) {
+            throw new dev.beit3.api.InvalidInputException(message.apply(min < 0 ? min : max));
+        }
+    }
+
+    /**
      * y = x·Wᵀ + b (PyTorch {@code linear}).
      *
      * @param x (…, in)

@@ -1,9 +1,8 @@
 package dev.beit3.core.checkpoint;
 
+import dev.beit3.core.testing.fuzz.ZipCodec;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -53,10 +52,8 @@ final class ZipWriter {
     }
 
     byte[] bytes() {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream central = new ByteArrayOutputStream();
+        List<ZipCodec.Entry> out = new ArrayList<>();
         for (Entry e : entries) {
-            byte[] name = e.name.getBytes(StandardCharsets.UTF_8);
             byte[] payload = e.data;
             if (e.deflate) {
                 Deflater d = new Deflater(9, true);
@@ -71,34 +68,10 @@ final class ZipWriter {
             }
             CRC32 crc = new CRC32();
             crc.update(e.data);
-            int method = e.deflate ? 8 : 0;
-            long compressed = e.deflate ? payload.length : e.declaredSize;
-            long offset = out.size();
-            ByteBuffer lh = le(30 + name.length);
-            lh.putInt(0x04034b50).putShort((short) 20).putShort((short) 0).putShort((short) method)
-                    .putShort((short) 0).putShort((short) 0x21).putInt((int) crc.getValue())
-                    .putInt((int) compressed).putInt((int) e.declaredSize)
-                    .putShort((short) name.length).putShort((short) 0).put(name);
-            out.writeBytes(lh.array());
-            out.writeBytes(payload);
-            ByteBuffer ch = le(46 + name.length);
-            ch.putInt(0x02014b50).putShort((short) 20).putShort((short) 20).putShort((short) 0)
-                    .putShort((short) method).putShort((short) 0).putShort((short) 0x21)
-                    .putInt((int) crc.getValue()).putInt((int) compressed).putInt((int) e.declaredSize)
-                    .putShort((short) name.length).putShort((short) 0).putShort((short) 0).putShort((short) 0)
-                    .putShort((short) 0).putInt(0).putInt((int) offset).put(name);
-            central.writeBytes(ch.array());
+            // a STORED entry's compressed size is its declared size, so both can lie together
+            out.add(new ZipCodec.Entry(e.name, e.deflate ? 8 : 0, (int) crc.getValue(),
+                    e.deflate ? payload.length : e.declaredSize, e.declaredSize, payload));
         }
-        long cdOffset = out.size();
-        out.writeBytes(central.toByteArray());
-        ByteBuffer end = le(22);
-        end.putInt(0x06054b50).putShort((short) 0).putShort((short) 0).putShort((short) entries.size())
-                .putShort((short) entries.size()).putInt(central.size()).putInt((int) cdOffset).putShort((short) 0);
-        out.writeBytes(end.array());
-        return out.toByteArray();
-    }
-
-    private static ByteBuffer le(int n) {
-        return ByteBuffer.allocate(n).order(ByteOrder.LITTLE_ENDIAN);
+        return ZipCodec.write(out);
     }
 }

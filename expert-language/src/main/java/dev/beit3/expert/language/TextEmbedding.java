@@ -36,12 +36,8 @@ final class TextEmbedding implements TokenEmbedding {
     @Override
     public NDArray embed(EncoderInput input) {
         NDArray ids = input.textIds(); // (B, T) int64
-        long min = ids.min().toType(DataType.INT64, false).getLong();
-        long max = ids.max().toType(DataType.INT64, false).getLong();
-        if (min < 0 || max >= vocab) {
-            throw new InvalidInputException("text id " + (min < 0 ? min : max) + " is outside the vocabulary 0.."
-                    + (vocab - 1) + " of this model; was the text tokenized with another tokenizer?");
-        }
+        Ops.requireIdsBelow(ids, vocab, bad -> "text id " + bad + " is outside the vocabulary 0.." + (vocab - 1)
+                + " of this model; was the text tokenized with another tokenizer?");
         return Ops.lookup(ids, table); // (B, T, D)
     }
 

@@ -6,7 +6,6 @@ import ai.djl.ndarray.types.Shape;
 import dev.beit3.api.CheckpointException;
 import dev.beit3.api.EncoderConfig;
 import dev.beit3.api.EncoderInput;
-import dev.beit3.api.InvalidInputException;
 import dev.beit3.api.Modality;
 import dev.beit3.api.TokenEmbedding;
 import dev.beit3.api.WeightSource;
@@ -61,12 +60,8 @@ final class VlmoTextEmbedding implements TokenEmbedding {
     @Override
     public NDArray embed(EncoderInput input) {
         NDArray ids = input.textIds(); // (B, T) int64
-        long min = ids.min().toType(DataType.INT64, false).getLong();
-        long max = ids.max().toType(DataType.INT64, false).getLong();
-        if (min < 0 || max >= vocab) {
-            throw new InvalidInputException("text id " + (min < 0 ? min : max) + " is outside the vocabulary 0.."
-                    + (vocab - 1) + " of this VLMo model; tokenize with its WordPiece vocab.txt");
-        }
+        Ops.requireIdsBelow(ids, vocab, bad -> "text id " + bad + " is outside the vocabulary 0.." + (vocab - 1)
+                + " of this VLMo model; tokenize with its WordPiece vocab.txt");
         NDArray x = Ops.lookup(ids, words).add(bertType); // (B, T, D)
         if (positions != null) {
             long t = ids.getShape().get(1);
