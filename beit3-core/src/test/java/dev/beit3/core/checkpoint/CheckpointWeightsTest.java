@@ -7,6 +7,9 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
 import dev.beit3.api.CheckpointException;
 import dev.beit3.core.testing.Fixtures;
 import java.nio.ByteBuffer;
@@ -160,7 +163,7 @@ class CheckpointWeightsTest {
 
     @Test
     void fixtureCheckpointLoadsCompletely() throws Exception {
-        Checkpoint c = Checkpoint.read(Fixtures.root().resolve("models/encoder/encoder.pth"));
+        Checkpoint c = Checkpoint.read(Fixtures.checkpoint(Fixtures.root(), "encoder"));
         CheckpointWeights w = c.weights(manager);
         for (Map.Entry<String, TensorData> e : c.tensors().entrySet()) {
             NDArray a = w.require(e.getKey(), e.getValue().djlShape(), "all");
@@ -175,15 +178,31 @@ class CheckpointWeightsTest {
 
     @Test
     void vlmoCheckpointInBeit3ModelGetsAHint() throws Exception {
-        Checkpoint c = Checkpoint.read(Fixtures.root().resolve("models/vlmo_vqa/vlmo_vqa.pt"));
+        Checkpoint c = Checkpoint.read(Fixtures.checkpoint(Fixtures.root(), "vlmo_vqa"));
+        // the expected shapes and dtype come from the set's checkpoint.json
+        JsonObject info = Fixtures.json(Fixtures.checkpointJson(Fixtures.root(), "vlmo_vqa"));
+        JsonObject cfg = info.getAsJsonObject("config");
+        JsonArray positions = null;
+        for (JsonElement k : info.getAsJsonArray("state_dict_keys")) {
+            if (k.getAsJsonArray().get(0).getAsString().equals("text_embeddings.position_ids")) {
+                positions = k.getAsJsonArray();
+            }
+        }
+        assertThat(positions).as("text_embeddings.position_ids in the VLMo checkpoint.json").isNotNull();
+        long[] posShape = new long[positions.get(1).getAsJsonArray().size()];
+        for (int i = 0; i < posShape.length; i++) {
+            posShape[i] = positions.get(1).getAsJsonArray().get(i).getAsLong();
+        }
+        DataType posType = DataType.valueOf(positions.get(2).getAsString().toUpperCase(java.util.Locale.ROOT));
         CheckpointWeights w = c.weights(manager);
-        w.under("beit3.").require("text_embed.weight", new Shape(1000, 48), "text embedding");
+        w.under("beit3.").require("text_embed.weight",
+                new Shape(cfg.get("vocab_size").getAsLong(), cfg.get("embed_dim").getAsLong()), "text embedding");
         assertThatThrownBy(() -> w.report().throwIfIncomplete("building BEiT-3"))
                 .isInstanceOf(CheckpointException.class)
                 .hasMessageContaining("missing beit3.text_embed.weight (text embedding)")
                 .hasMessageContaining("VLMo checkpoint");
-        NDArray pos = w.require("text_embeddings.position_ids", new Shape(1, 24), "positions");
-        assertThat(pos.getDataType()).isEqualTo(DataType.INT64);
+        NDArray pos = w.require("text_embeddings.position_ids", new Shape(posShape), "positions");
+        assertThat(pos.getDataType()).isEqualTo(posType);
         long[] ids = pos.toLongArray();
         for (int i = 0; i < ids.length; i++) {
             assertThat(ids[i]).isEqualTo(i);

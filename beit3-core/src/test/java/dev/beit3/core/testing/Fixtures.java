@@ -7,7 +7,9 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
+import java.util.stream.Stream;
 
 /**
  * Locates the fixture directories for parity tests.
@@ -44,6 +46,83 @@ public final class Fixtures {
     }
 
     /**
+     * The project's own copy of the fixtures, {@code testdata/fixtures}, whatever {@code -Dbeit3.fixtures} says:
+     * for tests that need a particular file (a known image to truncate, a known tokenizer) rather than parity
+     * against the set under test.
+     *
+     * @return the directory
+     */
+    public static Path projectFixtures() {
+        return own("testdata/fixtures");
+    }
+
+    /**
+     * The project's own demo models, {@code models/demo}, whatever {@code -Dbeit3.demo} says: for tests that
+     * need particular demo files (a checkpoint to train from, a tokenizer) rather than parity against the demo set.
+     *
+     * @return the directory
+     */
+    public static Path projectDemo() {
+        return own("models/demo");
+    }
+
+    /**
+     * The {@code <name>.checkpoint.json} of {@code models/<model>} in a fixture set, found by listing the folder.
+     *
+     * @param root the fixture set
+     * @param model the model folder, e.g. {@code encoder}
+     * @return the file
+     */
+    public static Path checkpointJson(Path root, String model) {
+        Path dir = root.resolve("models").resolve(model);
+        try (Stream<Path> s = Files.list(dir)) {
+            List<Path> l = s.filter(p -> p.getFileName().toString().endsWith(".checkpoint.json")).sorted().toList();
+            if (l.size() != 1) {
+                throw new IllegalStateException("expected one *.checkpoint.json in " + dir + ", found " + l);
+            }
+            return l.get(0);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * The checkpoint of {@code models/<model>} in a fixture set: the {@code file} named by its checkpoint.json.
+     *
+     * @param root the fixture set
+     * @param model the model folder, e.g. {@code encoder}
+     * @return the checkpoint file
+     */
+    public static Path checkpoint(Path root, String model) {
+        Path json = checkpointJson(root, model);
+        return json.resolveSibling(json(json).get("file").getAsString());
+    }
+
+    /**
+     * The checkpoint with training state of a fixture set: the one checkpoint under {@code checkpoints/}.
+     *
+     * @param root the fixture set
+     * @return the file, if the set has one
+     */
+    public static Optional<Path> trainingStateCheckpoint(Path root) {
+        Path dir = root.resolve("checkpoints");
+        if (!Files.isDirectory(dir)) {
+            return Optional.empty();
+        }
+        try (Stream<Path> s = Files.list(dir)) {
+            List<Path> l = s.filter(p -> p.toString().endsWith(".pth") || p.toString().endsWith(".pt")).sorted()
+                    .toList();
+            if (l.size() > 1) {
+                throw new IllegalStateException("expected one checkpoint with training state in " + dir + ", found "
+                        + l);
+            }
+            return l.stream().findFirst();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
      * The real {@code beit3.spm}: first in the fixture set, then in the shared fixtures.
      *
      * @return the file, if present anywhere
@@ -66,6 +145,14 @@ public final class Fixtures {
         if (!Files.isDirectory(p)) {
             throw new IllegalStateException("fixture directory " + p.toAbsolutePath() + " (-D" + prop
                     + ") does not exist");
+        }
+        return p.toAbsolutePath().normalize();
+    }
+
+    private static Path own(String rel) {
+        Path p = findUp(rel);
+        if (!Files.isDirectory(p)) {
+            throw new IllegalStateException("the project's " + rel + " not found above " + Path.of("").toAbsolutePath());
         }
         return p.toAbsolutePath().normalize();
     }
