@@ -20,7 +20,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 class SpmFuzzRegressionTest {
     private static byte[] demo() throws IOException {
-        return Files.readAllBytes(Fixtures.demo().resolve("shapes.spm"));
+        return Files.readAllBytes(Fixtures.projectDemo().resolve("shapes.spm"));
     }
 
     private static byte[] field(int number, byte[] payload) {

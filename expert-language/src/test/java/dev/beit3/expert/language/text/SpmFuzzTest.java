@@ -164,8 +164,8 @@ class SpmFuzzTest {
     @Test
     void spmModels() throws IOException {
         List<byte[]> seeds = new ArrayList<>();
-        seeds.add(Files.readAllBytes(Fixtures.demo().resolve("shapes.spm")));
-        seeds.add(Files.readAllBytes(Fixtures.root().resolve("tokenizer/test_unigram_nfkc.spm")));
+        seeds.add(Files.readAllBytes(Fixtures.projectDemo().resolve("shapes.spm")));
+        seeds.add(Files.readAllBytes(Fixtures.projectFixtures().resolve("tokenizer/test_unigram_nfkc.spm")));
         seeds.addAll(FuzzSupport.files(Path.of("src/test/resources/fuzz-regressions/spm"), ".spm"));
         Fuzzer.Report r = Fuzzer.campaign("spm").seconds(15).seed(19)
                 .seeds(seeds)

@@ -19,7 +19,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** Bad model files, bad texts, literal special tokens, lifecycle. */
 class TokenizerBadInputTest {
-    static final Path NFKC = Fixtures.root().resolve("tokenizer/test_unigram_nfkc.spm");
+    /** The project's own NFKC test tokenizer (not the set under test's): the ids below are its ids. */
+    static final Path NFKC = Fixtures.projectFixtures().resolve("tokenizer/test_unigram_nfkc.spm");
 
     @TempDir
     Path tmp;
@@ -64,7 +65,7 @@ class TokenizerBadInputTest {
 
     @Test
     void imageFileIsNotAModel() throws Exception {
-        Path png = Fixtures.root().resolve("preprocess/images/small_gray_40x56.png");
+        Path png = Fixtures.projectFixtures().resolve("preprocess/images/small_gray_40x56.png");
         assertThatThrownBy(() -> Beit3Tokenizer.load(png))
                 .isInstanceOf(InvalidInputException.class)
                 .hasMessageContaining("not a valid SentencePiece model");

@@ -22,7 +22,8 @@ class TokenizerGoldensTest {
     @Test
     void nfkcModelReproducesGoldens() throws Exception {
         Path dir = Fixtures.root().resolve("tokenizer");
-        runGoldens(dir.resolve("test_unigram_nfkc.spm"), dir.resolve("test_unigram_nfkc_goldens.json"));
+        Path goldens = dir.resolve("test_unigram_nfkc_goldens.json");
+        runGoldens(dir.resolve(Fixtures.json(goldens).get("spm_file").getAsString()), goldens);
     }
 
     @Test

@@ -19,7 +19,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** Inputs that must be refused with a typed exception and a clear message. */
 class ImageBadInputTest {
-    static final Path IMAGES = Fixtures.root().resolve("preprocess/images");
+    /** Particular images of the project's own fixtures (not of the set under test): known sizes and formats. */
+    static final Path IMAGES = Fixtures.projectFixtures().resolve("preprocess/images");
 
     @TempDir
     Path tmp;

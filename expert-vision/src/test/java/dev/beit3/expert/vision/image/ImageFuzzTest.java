@@ -75,7 +75,7 @@ class ImageFuzzTest {
 
     @Test
     void images() throws IOException {
-        List<byte[]> seeds = new ArrayList<>(FuzzSupport.files(Fixtures.root().resolve("preprocess/images"), ".png",
+        List<byte[]> seeds = new ArrayList<>(FuzzSupport.files(Fixtures.projectFixtures().resolve("preprocess/images"), ".png",
                 ".jpg"));
         seeds.addAll(generated());
         seeds.addAll(FuzzSupport.files(Path.of("src/test/resources/fuzz-regressions/image"), ""));
