@@ -23,10 +23,7 @@ class CheckpointWriterTest {
     void pthAndSafetensorsRoundTripBitExactly(@TempDir Path tmp) throws Exception {
         List<Path> sources = new ArrayList<>();
         TrainingCase.all().stream().filter(TrainingCase::fineTuning).findFirst().ifPresent(c -> sources.add(c.checkpoint()));
-        Path withState = Fixtures.root().resolve("checkpoints/with_training_state.pth");
-        if (Files.isRegularFile(withState)) {
-            sources.add(withState);
-        }
+        Fixtures.trainingStateCheckpoint(Fixtures.root()).ifPresent(sources::add);
         assertThat(sources).isNotEmpty();
         for (Path src : sources) {
             Checkpoint in = Checkpoint.read(src);

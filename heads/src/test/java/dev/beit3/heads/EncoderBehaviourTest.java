@@ -127,8 +127,9 @@ class EncoderBehaviourTest {
 
     @Test
     void aVlmoCheckpointGivenToTheBeit3LoaderIsRefusedAtLoad() throws Exception {
-        Path vlmo = Fixtures.root().resolve("models/vlmo_vqa/vlmo_vqa.pt");
-        org.junit.jupiter.api.Assumptions.assumeTrue(java.nio.file.Files.exists(vlmo), "no vlmo_vqa fixture");
+        org.junit.jupiter.api.Assumptions.assumeTrue(
+                java.nio.file.Files.isDirectory(Fixtures.root().resolve("models/vlmo_vqa")), "no vlmo_vqa fixture");
+        Path vlmo = Fixtures.checkpoint(Fixtures.root(), "vlmo_vqa");
         assertThatThrownBy(() -> Beit3.builder().checkpoint(vlmo).build())
                 .isInstanceOf(CheckpointException.class).hasMessageContaining("VLMo");
     }

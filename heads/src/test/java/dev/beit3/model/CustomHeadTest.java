@@ -20,6 +20,13 @@ import org.junit.jupiter.api.io.TempDir;
 /** A head the library has never heard of, found through the SPI and put over already-loaded encoder weights. */
 class CustomHeadTest {
 
+    /** The first picture of the demo set's {@code samples/images}, whatever it is called. */
+    private static Path firstSample() throws java.io.IOException {
+        try (java.util.stream.Stream<Path> s = java.nio.file.Files.list(Fixtures.demo().resolve("samples/images"))) {
+            return s.sorted().findFirst().orElseThrow(() -> new AssertionError("no samples/images in the demo set"));
+        }
+    }
+
     @Test
     void aUserLinearProbeRunsOnTheSameLoadedEncoder(@TempDir Path tmp) throws Exception {
         ModelPackage pkg = ModelPackage.open(Fixtures.demo());
@@ -35,7 +42,7 @@ class CustomHeadTest {
         SafeTensors.write(probeFile, probe, Map.of());
         try (Beit3 model = pkg.builder("retrieval").build();
                 Beit3 probed = model.withHead("linear-probe", probeFile, Map.of())) {
-            RgbImage img = model.readImage(Fixtures.demo().resolve("samples/images/sample_03.png"));
+            RgbImage img = model.readImage(firstSample());
             float[] embedding = model.embedImages(List.of(img))[0];
             float[] logits = probed.run(scope -> new dev.beit3.api.HeadInput(
                     probed.imageTransform().batch(List.of(img), scope), null, null, null, Map.of())).get("logits");
