@@ -16,6 +16,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
+import java.util.stream.StreamSupport;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -134,16 +135,25 @@ class CliCheckpointCommandsTest {
 
     @Test
     void inspectTextShowsLayoutAndSummary() {
-        Path f = Fixtures.root().resolve("checkpoints/with_training_state.pth");
+        Path f = Fixtures.trainingStateCheckpoint(Fixtures.root()).orElseThrow(
+                () -> new AssertionError("no checkpoint with training state under " + Fixtures.root()));
+        // it holds the encoder's state dict (fixtures README): the counts and sizes of the encoder's checkpoint.json
+        JsonObject enc = Fixtures.json(Fixtures.checkpointJson(Fixtures.root(), "encoder"));
+        JsonArray keys = enc.getAsJsonArray("state_dict_keys");
+        long floats = StreamSupport.stream(keys.spliterator(), false)
+                .filter(k -> k.getAsJsonArray().get(2).getAsString().equals("float32")).count();
+        JsonObject cfg = enc.getAsJsonObject("config");
         Run r = run("inspect", f.toString());
         assertThat(r.code()).isZero();
         assertThat(r.out()).contains("pth (torch.save zip archive)", "under 'model'",
-                "optimizer, epoch, scaler, args", "tensors:     131", "float32 131", "BEiT-3, dim 64, 3 layers");
+                "optimizer, epoch, scaler, args", "tensors:     " + keys.size(), "float32 " + floats,
+                "BEiT-3, dim " + cfg.get("encoder_embed_dim").getAsInt() + ", " + cfg.get("encoder_layers").getAsInt()
+                        + " layers");
     }
 
     @Test
     void convertRefusesToOverwriteWithoutForce() throws IOException {
-        Path in = Fixtures.root().resolve("models/encoder/encoder.pth");
+        Path in = Fixtures.checkpoint(Fixtures.root(), "encoder");
         Path out = Files.writeString(dir.resolve("exists.safetensors"), "keep me");
         Run r = run("convert", in.toString(), out.toString());
         assertThat(r.code()).isEqualTo(2);

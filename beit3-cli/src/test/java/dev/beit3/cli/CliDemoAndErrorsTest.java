@@ -5,6 +5,7 @@ import static dev.beit3.cli.CliTasksTest.run;
 import static dev.beit3.cli.CliTasksTest.withModels;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import dev.beit3.core.testing.Fixtures;
 import java.nio.file.Files;
@@ -27,6 +28,28 @@ class CliDemoAndErrorsTest {
         CliTasksTest.load();
         demo = Fixtures.demo();
         reference = Fixtures.json(demo.resolve("reference_predictions.json"));
+    }
+
+    /** The i-th picture of the demo set (order of its {@code samples/samples.json}), whatever it is called. */
+    private static String sample(int i) {
+        JsonArray images = Fixtures.json(demo.resolve("samples/samples.json")).getAsJsonArray("images");
+        return image(images.get(i % images.size()).getAsJsonObject().get("file").getAsString());
+    }
+
+    /** A task's entry in the demo set's {@code models.json}. */
+    private static JsonObject model(String task) {
+        return Fixtures.json(demo.resolve("models.json")).getAsJsonObject("models").getAsJsonObject(task);
+    }
+
+    /** The demo set's file named by {@code key} of a task's models.json entry. */
+    private static String file(String task, String key) {
+        return demo.resolve(model(task).get(key).getAsString()).toString();
+    }
+
+    /** The demo set's tokenizer, as named by its models.json. */
+    private static String spm() {
+        return demo.resolve(Fixtures.json(demo.resolve("models.json")).getAsJsonObject("tokenizer").get("file")
+                .getAsString()).toString();
     }
 
     private static int count(String task) {
@@ -89,8 +112,8 @@ class CliDemoAndErrorsTest {
     @Test
     void folderWithOneBadImageProcessesTheOthersAndReportsIt() throws Exception {
         Path dir = Files.createDirectory(tmp.resolve("imgs"));
-        Files.copy(Path.of(image("images/sample_00.png")), dir.resolve("a.png"));
-        Files.copy(Path.of(image("images/sample_01.png")), dir.resolve("c.png"));
+        Files.copy(Path.of(sample(0)), dir.resolve("a.png"));
+        Files.copy(Path.of(sample(1)), dir.resolve("c.png"));
         Files.write(dir.resolve("b.png"), new byte[] {(byte) 0x89, 'P', 'N', 'G', 13, 10, 26, 10, 0, 0});
         Files.writeString(dir.resolve("readme.txt"), "ignored: not an image extension");
         CliTasksTest.Run r = run(withModels("classify", "--json", "-k", "1", dir.toString()));
@@ -103,7 +126,7 @@ class CliDemoAndErrorsTest {
 
     @Test
     void nlvr2WithoutCheckpointSaysTheDemoHasNone() {
-        CliTasksTest.Run r = run(withModels("nlvr2", image("images/sample_00.png"), image("images/sample_01.png"),
+        CliTasksTest.Run r = run(withModels("nlvr2", sample(0), sample(1),
                 "the left image has a red circle"));
         assertThat(r.code()).isEqualTo(2);
         assertThat(r.err()).contains("no nlvr2 model", "--checkpoint", "nlvr2.pth");
@@ -111,27 +134,31 @@ class CliDemoAndErrorsTest {
 
     @Test
     void checkpointOfAnotherTaskIsBadInput() {
-        CliTasksTest.Run r = run("vqa", "--checkpoint", demo.resolve("retrieval.pth").toString(), "--spm",
-                demo.resolve("shapes.spm").toString(), "--heads", "4", image("images/sample_00.png"), "what?");
+        CliTasksTest.Run r = run("vqa", "--checkpoint", file("retrieval", "file"), "--spm", spm(), "--heads",
+                model("retrieval").get("heads").getAsString(), sample(0), "what?");
         assertThat(r.code()).isEqualTo(2);
         assertThat(r.err()).contains("is a retrieval checkpoint", "needs a vqa checkpoint");
     }
 
     @Test
     void officialCheckpointPathRunsWithExplicitSettings() {
-        // the demo's VQA file through the --checkpoint path: head detected from its keys, labels from a file
-        CliTasksTest.Run r = run("vqa", "--json", "--checkpoint", demo.resolve("vqa.pth").toString(), "--spm",
-                demo.resolve("shapes.spm").toString(), "--heads", "4", "--max-text-length", "16", "--labels",
-                demo.resolve("vqa_answers.json").toString(), image("images/sample_00.png"),
-                "what shape is in the center?");
+        // the demo's VQA file through the --checkpoint path: head detected from its keys, labels from a file;
+        // the question the reference answers with the largest margin
+        JsonObject best = CliTasksTest.predictions("vqa").stream()
+                .max(java.util.Comparator.comparingDouble(o -> o.get("top1_top2_logit_margin").getAsDouble()))
+                .orElseThrow();
+        CliTasksTest.Run r = run("vqa", "--json", "--checkpoint", file("vqa", "file"), "--spm", spm(), "--heads",
+                model("vqa").get("heads").getAsString(), "--max-text-length",
+                model("vqa").get("text_max_len").getAsString(), "--labels", file("vqa", "labels_file"),
+                image(best.get("image").getAsString()), best.get("question").getAsString());
         assertThat(r.code()).as(r.err()).isZero();
         assertThat(new CliTasksTest.Run(0, r.out(), "").jsonLines().get(0).get("answer").getAsString())
-                .isEqualTo("circle");
+                .isEqualTo(best.get("answer").getAsString());
     }
 
     @Test
     void missingDemoModelsFolderIsBadInput() {
-        CliTasksTest.Run r = run("caption", "--models", tmp.resolve("nowhere").toString(), image("images/sample_00.png"));
+        CliTasksTest.Run r = run("caption", "--models", tmp.resolve("nowhere").toString(), sample(0));
         assertThat(r.code()).isEqualTo(2);
         assertThat(r.err()).contains("no models at", "--models DIR");
     }

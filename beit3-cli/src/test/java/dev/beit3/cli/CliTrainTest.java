@@ -19,7 +19,7 @@ class CliTrainTest {
     void trainTwoStepsResumeOneAndEvaluate() throws Exception {
         Path data = dir.resolve("cls");
         ShapesWorld.write(data, "imageclassification", 12, 11);
-        Path start = Fixtures.demo().resolve("captioning.pth");
+        Path start = Fixtures.projectDemo().resolve("captioning.pth");
         Path out = dir.resolve("cls.pth");
         CliCheckpointCommandsTest.Run r = CliCheckpointCommandsTest.run("train", "--task", "imageclassification",
                 "--data", data.toString(), "--checkpoint", start.toString(), "--heads", "4", "--steps", "3", "--batch",
@@ -48,12 +48,12 @@ class CliTrainTest {
         Path data = dir.resolve("cap");
         ShapesWorld.write(data, "captioning", 4, 5);
         CliCheckpointCommandsTest.Run ev = CliCheckpointCommandsTest.run("evaluate", "--task", "captioning", "--data",
-                data.toString(), "--models", Fixtures.demo().toString(), "--json", "--threads", "1");
+                data.toString(), "--models", Fixtures.projectDemo().toString(), "--json", "--threads", "1");
         assertThat(ev.code()).as(ev.err()).isZero();
         assertThat(ev.out()).contains("\"exact_match\"");
         CliCheckpointCommandsTest.Run pre = CliCheckpointCommandsTest.run("pretrain", "--task", "mlm_image_text",
                 "--data", data.toString(), "--checkpoint",
-                Fixtures.demo().resolve("captioning.pth").toString(), "--spm", Fixtures.demo().resolve("shapes.spm")
+                Fixtures.projectDemo().resolve("captioning.pth").toString(), "--spm", Fixtures.projectDemo().resolve("shapes.spm")
                         .toString(), "--heads", "4", "--steps", "1", "--batch", "2", "--max-text-length", "20",
                 "--output", dir.resolve("mlm.safetensors").toString(), "--threads", "1");
         assertThat(pre.code()).as(pre.err()).isZero();
@@ -67,7 +67,7 @@ class CliTrainTest {
         Path out = dir.resolve("scratch.pth");
         CliCheckpointCommandsTest.Run r = CliCheckpointCommandsTest.run("train", "--task", "captioning", "--data",
                 data.toString(), "--scratch", "image=64,patch=16,dim=48,heads=2,layers=1,ffn=96", "--spm",
-                Fixtures.demo().resolve("shapes.spm").toString(), "--max-text-length", "20", "--steps", "2", "--batch",
+                Fixtures.projectDemo().resolve("shapes.spm").toString(), "--max-text-length", "20", "--steps", "2", "--batch",
                 "4", "--output", out.toString(), "--threads", "1");
         assertThat(r.code()).as(r.err()).isZero();
         assertThat(r.out()).contains("trained captioning: steps 0..2");
@@ -77,7 +77,7 @@ class CliTrainTest {
         assertThat(written).doesNotContainKey("beit3.encoder.layers.1.ffn.B.fc1.weight").containsKey("mlm_head.bias");
         CliCheckpointCommandsTest.Run ev = CliCheckpointCommandsTest.run("evaluate", "--task", "captioning", "--data",
                 data.toString(), "--checkpoint", out.toString(), "--heads", "2", "--spm",
-                Fixtures.demo().resolve("shapes.spm").toString(), "--threads", "1");
+                Fixtures.projectDemo().resolve("shapes.spm").toString(), "--threads", "1");
         assertThat(ev.code()).as(ev.err()).isZero();
         assertThat(ev.out()).contains("captioning  examples 8  exact_match ");
     }
@@ -87,34 +87,34 @@ class CliTrainTest {
         Path data = dir.resolve("cls-recipe");
         ShapesWorld.write(data, "imageclassification", 8, 12);
         CliCheckpointCommandsTest.Run r = CliCheckpointCommandsTest.run("train", "--task", "imageclassification",
-                "--data", data.toString(), "--checkpoint", Fixtures.demo().resolve("imageclassification.pth").toString(),
+                "--data", data.toString(), "--checkpoint", Fixtures.projectDemo().resolve("imageclassification.pth").toString(),
                 "--heads", "4", "--steps", "2", "--batch", "4", "--augment", "--rand-augment", "rand-m9-mstd0.5-inc1",
                 "--random-erasing", "0.25", "--mixup", "0.8", "--cutmix", "1.0", "--output",
                 dir.resolve("recipe.pth").toString(), "--threads", "1");
         assertThat(r.code()).as(r.err()).isZero();
         assertThat(r.out()).contains("trained imageclassification: steps 0..2");
         CliCheckpointCommandsTest.Run odd = CliCheckpointCommandsTest.run("train", "--task", "imageclassification",
-                "--data", data.toString(), "--checkpoint", Fixtures.demo().resolve("imageclassification.pth").toString(),
+                "--data", data.toString(), "--checkpoint", Fixtures.projectDemo().resolve("imageclassification.pth").toString(),
                 "--heads", "4", "--steps", "1", "--batch", "3", "--mixup", "0.8", "--output",
                 dir.resolve("odd.pth").toString());
         assertThat(odd.code()).isEqualTo(2);
         assertThat(odd.err()).contains("even batch size");
         CliCheckpointCommandsTest.Run both = CliCheckpointCommandsTest.run("train", "--task", "imageclassification",
-                "--data", data.toString(), "--checkpoint", Fixtures.demo().resolve("imageclassification.pth").toString(),
+                "--data", data.toString(), "--checkpoint", Fixtures.projectDemo().resolve("imageclassification.pth").toString(),
                 "--steps", "1", "--randaug", "--rand-augment", "rand-m9", "--output", dir.resolve("b.pth").toString());
         assertThat(both.code()).isEqualTo(2);
         assertThat(both.err()).contains("exclude each other");
         Path vqaData = dir.resolve("vqa-randaug");
         ShapesWorld.write(vqaData, "vqa", 4, 14);
         CliCheckpointCommandsTest.Run vl = CliCheckpointCommandsTest.run("train", "--task", "vqa", "--data",
-                vqaData.toString(), "--checkpoint", Fixtures.demo().resolve("vqa.pth").toString(), "--spm",
-                Fixtures.demo().resolve("shapes.spm").toString(), "--heads", "4", "--max-text-length", "16",
+                vqaData.toString(), "--checkpoint", Fixtures.projectDemo().resolve("vqa.pth").toString(), "--spm",
+                Fixtures.projectDemo().resolve("shapes.spm").toString(), "--heads", "4", "--max-text-length", "16",
                 "--steps", "2", "--batch", "2", "--augment", "--no-flip", "--randaug", "--output",
                 dir.resolve("vqa-ra.pth").toString(), "--threads", "1");
         assertThat(vl.code()).as(vl.err()).isZero();
         assertThat(vl.out()).contains("trained vqa: steps 0..2");
         CliCheckpointCommandsTest.Run vqa = CliCheckpointCommandsTest.run("train", "--task", "vqa", "--data",
-                data.toString(), "--checkpoint", Fixtures.demo().resolve("vqa.pth").toString(), "--steps", "1",
+                data.toString(), "--checkpoint", Fixtures.projectDemo().resolve("vqa.pth").toString(), "--steps", "1",
                 "--rand-augment", "rand-m9", "--output", dir.resolve("v.pth").toString());
         assertThat(vqa.code()).isEqualTo(2);
         assertThat(vqa.err()).contains("image classification");
@@ -140,7 +140,7 @@ class CliTrainTest {
         assertThat(noTargets.code()).isEqualTo(2);
         assertThat(noTargets.err()).contains("plug in a VisualTokenizer");
         CliCheckpointCommandsTest.Run wrongTask = CliCheckpointCommandsTest.run("train", "--task", "captioning",
-                "--data", data.toString(), "--checkpoint", Fixtures.demo().resolve("captioning.pth").toString(),
+                "--data", data.toString(), "--checkpoint", Fixtures.projectDemo().resolve("captioning.pth").toString(),
                 "--visual-tokenizer", tok.toString(), "--steps", "1", "--output", dir.resolve("y.pth").toString());
         assertThat(wrongTask.code()).isEqualTo(2);
         assertThat(wrongTask.err()).contains("does not use one");
@@ -154,7 +154,7 @@ class CliTrainTest {
         assertThat(neither.code()).isEqualTo(2);
         assertThat(neither.err()).contains("--checkpoint FILE, or --scratch SPEC");
         CliCheckpointCommandsTest.Run both = CliCheckpointCommandsTest.run(concat(new String[] {"train", "--scratch",
-            "base", "--checkpoint", Fixtures.demo().resolve("captioning.pth").toString()}, common));
+            "base", "--checkpoint", Fixtures.projectDemo().resolve("captioning.pth").toString()}, common));
         assertThat(both.code()).isEqualTo(2);
         assertThat(both.err()).contains("exclude each other");
         CliCheckpointCommandsTest.Run bad = CliCheckpointCommandsTest.run(concat(new String[] {"train", "--scratch",

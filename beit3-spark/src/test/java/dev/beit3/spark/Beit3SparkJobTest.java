@@ -35,23 +35,35 @@ class Beit3SparkJobTest {
         String imgs = tmp.resolve("images").toString();
         String txts = tmp.resolve("texts").toString();
         String hits = tmp.resolve("hits").toString();
+        long pictures;
+        try (java.util.stream.Stream<Path> s = Files.list(SparkTests.demo().resolve("samples/images"))) {
+            pictures = s.filter(p -> p.getFileName().toString().endsWith(".png")).count();
+        }
+        int queries = SparkTests.queries().size();
         assertThat(run(spark, "embed-images", "--package", pkg, "--input",
                 SparkTests.demo().resolve("samples/images").toString(), "--glob", "*.png", "--output", imgs,
-                "--partitions", "2", "--batch-size", "8")).contains("12 rows, 0 errors");
+                "--partitions", "2", "--batch-size", "8")).contains(pictures + " rows, 0 errors");
         assertThat(run(spark, "embed-texts", "--package", pkg, "--input", texts.toString(), "--output", txts))
-                .contains("20 rows, 0 errors");
+                .contains(queries + " rows, 0 errors");
         assertThat(run(spark, "search", "--queries", txts, "--query-id", "text", "--table", imgs, "--id", "path",
-                "--k", "1", "--output", hits)).contains("top 1 for 20 queries");
-        // each of the 12 captions retrieves its own image first (demo README: 12/12)
+                "--k", "1", "--output", hits)).contains("top 1 for " + queries + " queries");
+        // every query retrieves the reference's first image (on the public demo: each of the 12 captions its own
+        // image, demo README 12/12), except where the reference's first two are a float tie
         List<Row> rows = spark.read().parquet(hits).orderBy("query_index").collectAsList();
-        List<String> q = SparkTests.queries();
-        List<String> g = SparkTests.gallery();
-        for (int i = 0; i < g.size(); i++) {
-            String query = q.get(i);
+        int checked = 0;
+        for (var e : SparkTests.retrievalReference().getAsJsonArray("text_to_image")) {
+            String query = e.getAsJsonObject().get("text").getAsString();
+            var first = e.getAsJsonObject().getAsJsonArray("ranking").get(0).getAsJsonObject();
+            if (first.get("gap_to_next").getAsDouble() <= 1e-4) {
+                continue;
+            }
             Row r = rows.stream().filter(x -> x.getString(x.fieldIndex("query_id")).equals(query))
                     .findFirst().orElseThrow();
-            assertThat(r.getString(r.fieldIndex("id"))).endsWith(Path.of(g.get(i)).getFileName().toString());
+            assertThat(r.getString(r.fieldIndex("id"))).as(query)
+                    .endsWith(Path.of(first.get("image").getAsString()).getFileName().toString());
+            checked++;
         }
+        assertThat(checked).isGreaterThanOrEqualTo(SparkTests.gallery().size());
     }
 
     @Test

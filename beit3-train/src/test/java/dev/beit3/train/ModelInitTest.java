@@ -19,7 +19,7 @@ class ModelInitTest {
 
     @Test
     void freshCaptioningModelHasTheKeysShapesAndOrderOfTheReferenceCheckpoint() throws Exception {
-        Map<String, TensorData> reference = Checkpoint.read(Fixtures.demo().resolve("captioning.pth")).tensors();
+        Map<String, TensorData> reference = Checkpoint.read(Fixtures.projectDemo().resolve("captioning.pth")).tensors();
         Map<String, TensorData> fresh = HeadInit.forTask(ModelInit.scratch(DEMO, 1), "captioning", 0, 0, 1);
         assertThat(new ArrayList<>(fresh.keySet())).containsExactlyElementsOf(reference.keySet());
         for (String k : reference.keySet()) {
@@ -27,7 +27,7 @@ class ModelInitTest {
         }
         Map<String, TensorData> vqa = HeadInit.forTask(ModelInit.scratch(DEMO, 1), "vqa", 21, 0, 1);
         assertThat(vqa.keySet()).containsExactlyElementsOf(
-                Checkpoint.read(Fixtures.demo().resolve("vqa.pth")).tensors().keySet());
+                Checkpoint.read(Fixtures.projectDemo().resolve("vqa.pth")).tensors().keySet());
     }
 
     @Test

@@ -152,7 +152,7 @@ class RegularizationTest {
         Path cap = dir.resolve("cap");
         ShapesWorld.write(cap, "captioning", 8, 9);
         try (var tok = dev.beit3.expert.language.text.Beit3Tokenizer.load(
-                dev.beit3.core.testing.Fixtures.demo().resolve("shapes.spm"))) {
+                dev.beit3.core.testing.Fixtures.projectDemo().resolve("shapes.spm"))) {
             TrainingData plain = TrainingData.open(new TrainingData.Config("captioning", cap, 8, 64, 20,
                     Augmentation.none(), true, 3, 0.6, 0.4), tok);
             TrainingData ra = plain.withRegularization(VlRandomAugment.reference(), null, null);

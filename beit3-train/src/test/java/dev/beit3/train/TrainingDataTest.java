@@ -27,7 +27,7 @@ class TrainingDataTest {
         for (String t : List.of("imageclassification", "vqa", "retrieval", "captioning")) {
             ShapesWorld.write(dir.resolve(t), t, 10, 3);
         }
-        tok = Beit3Tokenizer.load(Fixtures.demo().resolve("shapes.spm"));
+        tok = Beit3Tokenizer.load(Fixtures.projectDemo().resolve("shapes.spm"));
     }
 
     private static TrainingData open(String task, Augmentation aug) throws Exception {
@@ -152,7 +152,7 @@ class TrainingDataTest {
 
     @Test
     void headInitFollowsTheReference() throws Exception {
-        var src = dev.beit3.core.checkpoint.Checkpoint.read(Fixtures.demo().resolve("captioning.pth")).tensors();
+        var src = dev.beit3.core.checkpoint.Checkpoint.read(Fixtures.projectDemo().resolve("captioning.pth")).tensors();
         var cls = HeadInit.forTask(src, "imageclassification", 18, 0, 1);
         assertThat(cls).doesNotContainKeys("mlm_head.weight", "beit3.encoder.layer_norm.A.weight");
         assertThat(cls.get("head.weight").shape()).containsExactly(18, 96);
