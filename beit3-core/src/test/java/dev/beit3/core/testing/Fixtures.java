@@ -87,7 +87,8 @@ public final class Fixtures {
     }
 
     /**
-     * The checkpoint of {@code models/<model>} in a fixture set: the {@code file} named by its checkpoint.json.
+     * The checkpoint of {@code models/<model>} in a fixture set: the {@code file} named by its checkpoint.json,
+     * else the one {@code .pth}/{@code .pt} in the folder.
      *
      * @param root the fixture set
      * @param model the model folder, e.g. {@code encoder}
@@ -95,7 +96,19 @@ public final class Fixtures {
      */
     public static Path checkpoint(Path root, String model) {
         Path json = checkpointJson(root, model);
-        return json.resolveSibling(json(json).get("file").getAsString());
+        JsonObject info = json(json);
+        if (info.has("file")) {
+            return json.resolveSibling(info.get("file").getAsString());
+        }
+        try (Stream<Path> s = Files.list(json.getParent())) {
+            List<Path> l = s.filter(p -> p.toString().endsWith(".pth") || p.toString().endsWith(".pt")).toList();
+            if (l.size() != 1) {
+                throw new IllegalStateException("expected one checkpoint in " + json.getParent() + ", found " + l);
+            }
+            return l.get(0);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /**
