@@ -45,6 +45,28 @@ public final class Beit3Cli implements Runnable {
         if (System.getProperty("ai.djl.offline") == null) {
             System.setProperty("ai.djl.offline", "true");
         }
-        System.exit(new CommandLine(new Beit3Cli()).execute(args));
+        System.exit(commandLine().execute(args));
+    }
+
+    /**
+     * The {@code beit3} command line as {@link #main} runs it. Arguments that match no command or option are
+     * refused (exit 2, with picocli's "did you mean" suggestions) even when {@code --help} or {@code --version}
+     * follows them: picocli alone would print the usage of the command before the unknown word and succeed, so
+     * {@code beit3 nosuch --help} would look like a valid call.
+     *
+     * @return a new command line
+     */
+    public static CommandLine commandLine() {
+        CommandLine cl = new CommandLine(new Beit3Cli());
+        CommandLine.IExecutionStrategy runLast = new CommandLine.RunLast();
+        cl.setExecutionStrategy(parsed -> {
+            for (CommandLine.ParseResult p = parsed; p != null; p = p.subcommand()) {
+                if (!p.unmatched().isEmpty()) {
+                    throw new CommandLine.UnmatchedArgumentException(p.commandSpec().commandLine(), p.unmatched());
+                }
+            }
+            return runLast.execute(parsed);
+        });
+        return cl;
     }
 }

@@ -11,12 +11,12 @@
  *       {@code embed-texts}, {@code search}).
  * </ul>
  *
- * <p><b>Spark and Scala line.</b> The module is built and tested against <b>Spark 3.5.9 with Scala 2.12</b>
- * ({@code spark-*_2.12}, {@code provided} scope: the cluster brings Spark, Scala, Jackson and Hadoop). Why this
- * line: Spark ML's {@code Transformer} lives in {@code spark-mllib}, which Maven Central serves for 3.5.9/2.12
- * but not for 4.1.x; 3.5 is the line most managed clusters run today, and it supports the Java 17 this library
- * needs on the executors. The code is Java only and uses no Scala collection in its signatures, but other lines
- * are not tested.
+ * <p><b>Spark and Scala lines.</b> The module is built and tested against two lines, both {@code provided} (the
+ * cluster brings Spark, Scala, Jackson and Hadoop): <b>Spark 3.5.9 with Scala 2.12</b> ({@code spark-*_2.12}, the
+ * default build; 3.5 is the line most managed clusters run today, with the Java 17 this library needs on the
+ * executors) and <b>Spark 4.2.0 with Scala 2.13</b> ({@code spark-*_2.13}, Maven profile {@code spark-4}). Maven
+ * Central serves Spark ML's {@code spark-mllib} for both ({@code spark-mllib_2.13} at 4.0.x, 4.1.0 and 4.2.0). The
+ * code is Java only and uses no Scala collection in its signatures, so the same sources compile against both.
  *
  * <p><b>On the executors.</b> One model per executor JVM, loaded lazily by the first task that needs it, shared by
  * the tasks of that JVM (the {@link dev.beit3.model.Beit3} facade is thread-safe) and closed by a shutdown hook;

@@ -12,17 +12,23 @@ import java.awt.geom.Rectangle2D;
 import java.awt.image.BufferedImage;
 import java.io.BufferedWriter;
 import java.io.IOException;
+import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
+import java.util.concurrent.Callable;
 import javax.imageio.ImageIO;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
 /**
  * The demo's "shapes world" (see {@code models/demo/README.md}), regenerated in Java: 64×64 pictures of one
@@ -442,33 +448,58 @@ public final class ShapesWorld {
     }
 
     /**
-     * {@code ShapesWorld --task T --count N --seed S --out DIR}: writes a dataset folder.
+     * {@code ShapesWorld --task T --count N --seed S --out DIR [--split test|train]}: writes a dataset folder
+     * ({@code --help} for the options). Exit codes: 0 done, 2 bad input, 1 internal error.
      *
      * @param args the arguments
-     * @throws IOException on I/O failure
      */
-    public static void main(String[] args) throws IOException {
-        Map<String, String> a = new LinkedHashMap<>();
-        for (int i = 0; i + 1 < args.length; i += 2) {
-            a.put(args[i], args[i + 1]);
-        }
-        if (!a.containsKey("--out")) {
-            System.err.println("usage: ShapesWorld --task imageclassification|vqa|retrieval|captioning --count N"
-                    + " --seed S --out DIR [--split test|train]");
-            System.exit(2);
-        }
-        String task = a.getOrDefault("--task", "imageclassification");
-        int count = Integer.parseInt(a.getOrDefault("--count", "1000"));
-        long seed = Long.parseLong(a.getOrDefault("--seed", "1"));
-        long t0 = System.nanoTime();
-        String split = a.getOrDefault("--split", "test");
-        if (!split.equals("test") && !split.equals("train")) {
-            System.err.println("--split must be test or train, got " + split);
-            System.exit(2);
-        }
-        write(Path.of(a.get("--out")), task, count, seed, split.equals("train"));
-        System.err.printf(Locale.ROOT, "wrote %d %s examples to %s in %.1f s%n", count, task, a.get("--out"),
-                (System.nanoTime() - t0) / 1e9);
+    public static void main(String[] args) {
+        System.exit(Mains.execute(new Main(), args, new PrintWriter(System.err, true, StandardCharsets.UTF_8)));
     }
 
+    /** The command line of {@link #main}. */
+    @Command(name = "ShapesWorld", mixinStandardHelpOptions = true, sortOptions = false,
+            description = "Writes a shapes-world dataset folder (data.jsonl and images) in the training data format.")
+    static final class Main implements Callable<Integer> {
+        @Option(names = "--task", paramLabel = "TASK", defaultValue = "imageclassification",
+                description = "imageclassification, vqa, retrieval or captioning (default: ${DEFAULT-VALUE})")
+        String task;
+
+        @Option(names = "--count", paramLabel = "N", defaultValue = "1000",
+                description = "number of examples (default: ${DEFAULT-VALUE})")
+        int count;
+
+        @Option(names = "--seed", paramLabel = "S", defaultValue = "1", description = "the seed (default: ${DEFAULT-VALUE})")
+        long seed;
+
+        @Option(names = "--out", paramLabel = "DIR", required = true, description = "the dataset folder (created)")
+        Path out;
+
+        @Option(names = "--split", paramLabel = "SPLIT", defaultValue = "test",
+                description = "test (the reference's test-set rules) or train (the training-text rules; default:"
+                        + " ${DEFAULT-VALUE})")
+        String split;
+
+        @Spec
+        CommandSpec spec;
+
+        @Override
+        public Integer call() throws IOException {
+            if (!List.of("imageclassification", "vqa", "retrieval", "captioning").contains(task)) {
+                throw new ParameterException(spec.commandLine(), "--task must be imageclassification, vqa,"
+                        + " retrieval or captioning, got '" + task + "'");
+            }
+            if (!split.equals("test") && !split.equals("train")) {
+                throw new ParameterException(spec.commandLine(), "--split must be test or train, got '" + split + "'");
+            }
+            if (count < 1) {
+                throw new ParameterException(spec.commandLine(), "--count must be at least 1, got " + count);
+            }
+            long t0 = System.nanoTime();
+            write(out, task, count, seed, split.equals("train"));
+            System.err.printf(Locale.ROOT, "wrote %d %s examples to %s in %.1f s%n", count, task, out,
+                    (System.nanoTime() - t0) / 1e9);
+            return 0;
+        }
+    }
 }

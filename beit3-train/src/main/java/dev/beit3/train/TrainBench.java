@@ -12,12 +12,20 @@ import dev.beit3.core.checkpoint.Checkpoint;
 import dev.beit3.core.checkpoint.TensorData;
 import dev.beit3.core.plugin.ProviderRegistry;
 import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
 /**
  * Training throughput: image classification at BEiT-3 base dimensions (224 px, random weights, 1000
@@ -29,33 +37,56 @@ import java.util.Map;
  * java -cp … dev.beit3.train.TrainBench [--batch 8] [--image 224] [--runs 3] [--warmup 1] [--large]
  * </pre>
  */
-public final class TrainBench {
-    private TrainBench() {}
+@Command(name = "TrainBench", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "Training throughput: one optimizer step of image classification at BEiT-3 base (or large)"
+                + " dimensions per batch, against the fp32 GEMM rate measured in the same run.")
+public final class TrainBench implements Callable<Integer> {
+    @Option(names = "--batch", paramLabel = "N", defaultValue = "8", description = "images per step (default: ${DEFAULT-VALUE})")
+    int batch;
+
+    @Option(names = "--image", paramLabel = "S", defaultValue = "224",
+            description = "image size; the trainable position table is differentiable at 224 px only (default: ${DEFAULT-VALUE})")
+    int image;
+
+    @Option(names = "--runs", paramLabel = "N", defaultValue = "3", description = "measured steps (default: ${DEFAULT-VALUE})")
+    int runs;
+
+    @Option(names = "--warmup", paramLabel = "N", defaultValue = "1", description = "unmeasured first steps (default: ${DEFAULT-VALUE})")
+    int warmup;
+
+    @Option(names = "--large", description = "BEiT-3 large dimensions instead of base")
+    boolean large;
+
+    @Spec
+    CommandSpec spec;
+
+    TrainBench() {}
 
     /**
-     * Runs the benchmark and prints one line per measurement.
+     * Runs the benchmark and prints one line per measurement ({@code --help} for the options). Exit codes: 0 done,
+     * 2 bad input, 1 internal error.
      *
      * @param args {@code --batch N}, {@code --image S}, {@code --runs N}, {@code --warmup N}, {@code --large}
+     */
+    public static void main(String[] args) {
+        System.exit(Mains.execute(new TrainBench(), args, new PrintWriter(System.err, true, StandardCharsets.UTF_8)));
+    }
+
+    /**
+     * Runs the benchmark with the parsed options.
+     *
+     * @return 0
      * @throws IOException when the synthetic checkpoint cannot be written
      */
-    public static void main(String[] args) throws IOException {
-        int batch = 8;
-        int image = 224;
-        int runs = 3;
-        int warmup = 1;
-        boolean large = false;
-        for (int i = 0; i < args.length; i++) {
-            switch (args[i]) {
-                case "--batch" -> batch = Integer.parseInt(args[++i]);
-                case "--image" -> image = Integer.parseInt(args[++i]);
-                case "--runs" -> runs = Integer.parseInt(args[++i]);
-                case "--warmup" -> warmup = Integer.parseInt(args[++i]);
-                case "--large" -> large = true;
-                default -> {
-                    System.err.println("usage: TrainBench [--batch N] [--image S] [--runs N] [--warmup N] [--large]");
-                    System.exit(2);
-                }
-            }
+    @Override
+    public Integer call() throws IOException {
+        if (batch < 1 || runs < 1 || warmup < 0) {
+            throw new ParameterException(spec.commandLine(), "--batch and --runs must be at least 1 and --warmup at"
+                    + " least 0, got --batch " + batch + " --runs " + runs + " --warmup " + warmup);
+        }
+        if (image != 224) {
+            throw new ParameterException(spec.commandLine(), "--image must be 224: the trainable position table is"
+                    + " differentiable at the checkpoint's size only, got " + image);
         }
         Path tmp = Path.of(System.getProperty("java.io.tmpdir"));
         Benchmark.Result gemm = new Benchmark(new Benchmark.Options(large, 5, 2, tmp, List.of("gemm")), System.err)
@@ -76,10 +107,6 @@ public final class TrainBench {
                             LrSchedule.constant(1e-4, runs + warmup), AdamW.Config.defaults(), 0.05,
                             ParameterGroups.LrScale.layerDecay(0.65, c.layers()), ParameterGroups.BEIT3_NO_WEIGHT_DECAY,
                             1, 0, false, 0))) {
-                if (image != c.imageSize()) {
-                    throw new IllegalArgumentException("the trainable position table is differentiable at the"
-                            + " checkpoint's size only (" + c.imageSize() + " px)");
-                }
                 NDArray img = root.randomNormal(new Shape(batch, 3, image, image)); // (B, 3, S, S)
                 NDArray labels = root.randomInteger(0, 1000, new Shape(batch), DataType.INT64); // (B)
                 Batch b = new Batch(Map.of("image", img, "label", labels));
@@ -105,5 +132,6 @@ public final class TrainBench {
         } finally {
             Files.deleteIfExists(file);
         }
+        return 0;
     }
 }

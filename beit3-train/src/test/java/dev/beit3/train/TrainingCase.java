@@ -117,7 +117,7 @@ final class TrainingCase {
 
     Map<String, Npy.Array> npz(String file) {
         try {
-            return Npz.read(dir.resolve(file));
+            return Npy.readNpz(dir.resolve(file));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

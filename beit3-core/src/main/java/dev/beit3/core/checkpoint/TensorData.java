@@ -3,6 +3,7 @@ package dev.beit3.core.checkpoint;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.util.Float16Utils;
 import dev.beit3.api.Api;
 import dev.beit3.api.CheckpointException;
 import java.nio.ByteBuffer;
@@ -96,7 +97,7 @@ public record TensorData(String name, DType dtype, long[] shape, ByteBuffer data
             case FLOAT32 -> b.asFloatBuffer().get(out);
             case FLOAT16 -> {
                 for (int i = 0; i < n; i++) {
-                    out[i] = halfToFloat(b.getShort(2 * i));
+                    out[i] = Float16Utils.halfToFloat(b.getShort(2 * i));
                 }
             }
             case BFLOAT16 -> {
@@ -303,21 +304,5 @@ public record TensorData(String name, DType dtype, long[] shape, ByteBuffer data
             }
         }
         return n;
-    }
-
-    /** IEEE half to float, exact for normal, subnormal, infinite and NaN values. */
-    static float halfToFloat(short h) {
-        int bits = h & 0xFFFF;
-        int sign = (bits & 0x8000) << 16;
-        int exp = (bits >>> 10) & 0x1F;
-        int mant = bits & 0x3FF;
-        if (exp == 0x1F) {
-            return Float.intBitsToFloat(sign | 0x7F800000 | (mant << 13));
-        }
-        if (exp == 0) {
-            float v = mant * 0x1.0p-24f;
-            return sign != 0 ? -v : v;
-        }
-        return Float.intBitsToFloat(sign | ((exp - 15 + 127) << 23) | (mant << 13));
     }
 }

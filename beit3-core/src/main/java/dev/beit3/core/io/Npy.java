@@ -1,13 +1,13 @@
 package dev.beit3.core.io;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.beit3.api.Api;
 import dev.beit3.api.InvalidInputException;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -15,12 +15,13 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /**
- * Reads and writes NumPy {@code .npy} files (format 1.0/2.0, C order, little-endian) for the dtypes
- * beit3-java exchanges: {@code <f4}, {@code <i8}, {@code <i4}, {@code |u1}, {@code |b1}.
+ * NumPy {@code .npy} and {@code .npz} files: read through DJL's decoder ({@link NDList#decode(NDManager, byte[])}),
+ * written here (format 1.0, C order, little-endian; DJL exposes no {@code .npy} writer) for the dtypes beit3-java
+ * exchanges: {@code <f4} and {@code <i8}.
  *
  * <p>An {@link Array} holds the raw little-endian bytes and the shape; convert with {@link
  * Array#toNDArray(NDManager)} or the typed accessors.
@@ -28,10 +29,6 @@ import java.util.regex.Pattern;
 @Api(status = Api.Status.STABLE)
 public final class Npy {
     private static final byte[] MAGIC = {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y'};
-    private static final Pattern DESCR = Pattern.compile("'descr'\\s*:\\s*'([^']+)'");
-    private static final Pattern FORTRAN = Pattern.compile("'fortran_order'\\s*:\\s*(True|False)");
-    private static final Pattern SHAPE = Pattern.compile("'shape'\\s*:\\s*\\(([^)]*)\\)");
-    private static final long MAX_HEADER = 1 << 16;
 
     private Npy() {}
 
@@ -136,92 +133,56 @@ public final class Npy {
     }
 
     /**
-     * Reads a file.
+     * Reads a {@code .npy} file through DJL's decoder ({@link NDList#decode(NDManager, byte[])}), in a native
+     * memory scope of its own that is closed before returning.
      *
      * @param file the {@code .npy} file
-     * @return the array
+     * @return the array (any dtype DJL reads; the typed accessors name the ones they accept)
      * @throws IOException on I/O failure
-     * @throws InvalidInputException when the file is not a supported npy file
+     * @throws InvalidInputException when the file is not an npy file DJL can read
      */
     public static Array read(Path file) throws IOException {
-        try (InputStream in = Files.newInputStream(file)) {
-            return read(in, Files.size(file), file.toString());
+        Map<String, Array> all = decode(file);
+        if (all.size() != 1) {
+            throw new InvalidInputException(file + " holds " + all.size() + " arrays, not one: read it with readNpz");
         }
+        return all.values().iterator().next();
     }
 
     /**
-     * Reads from a stream.
+     * Reads every array of a NumPy {@code .npz} archive through DJL's decoder, keyed by its name in the archive
+     * (without the {@code .npy} suffix), in archive order.
      *
-     * @param in the stream, positioned at the magic string
-     * @param available the number of bytes the stream holds (bounds every allocation), or −1 if unknown
-     * @param name name for error messages
-     * @return the array
+     * @param file the {@code .npz} file
+     * @return the arrays by name
      * @throws IOException on I/O failure
+     * @throws InvalidInputException when the file is not an npz file DJL can read
      */
-    public static Array read(InputStream in, long available, String name) throws IOException {
-        byte[] pre = in.readNBytes(8);
-        if (pre.length < 8 || !Arrays.equals(Arrays.copyOf(pre, 6), MAGIC)) {
-            throw new InvalidInputException(name + " is not a .npy file (missing \\x93NUMPY magic)");
-        }
-        int major = pre[6];
-        long hlen;
-        int preamble;
-        if (major == 1) {
-            byte[] b = in.readNBytes(2);
-            hlen = (b[0] & 0xff) | ((b[1] & 0xff) << 8);
-            preamble = 10;
-        } else if (major == 2 || major == 3) {
-            byte[] b = in.readNBytes(4);
-            hlen = ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).getInt() & 0xffffffffL;
-            preamble = 12;
-        } else {
-            throw new InvalidInputException(name + ": unsupported npy format version " + major);
-        }
-        if (hlen > MAX_HEADER) {
-            throw new InvalidInputException(name + ": npy header length " + hlen + " is implausible");
-        }
-        String header = new String(in.readNBytes((int) hlen), StandardCharsets.ISO_8859_1);
-        Matcher d = DESCR.matcher(header);
-        Matcher f = FORTRAN.matcher(header);
-        Matcher s = SHAPE.matcher(header);
-        if (!d.find() || !s.find()) {
-            throw new InvalidInputException(name + ": npy header lacks descr or shape: " + header.trim());
-        }
-        if (f.find() && f.group(1).equals("True")) {
-            throw new InvalidInputException(name + ": Fortran-order npy arrays are not supported");
-        }
-        String descr = d.group(1);
-        int itemSize = switch (descr) {
-            case "<f4", "<i4" -> 4;
-            case "<i8" -> 8;
-            case "|u1", "|b1" -> 1;
-            default -> throw new InvalidInputException(name + ": npy dtype " + descr
-                    + " is not supported (use <f4, <i8, <i4, |u1 or |b1)");
-        };
-        long[] shape = Arrays.stream(s.group(1).split(","))
-                .map(String::trim)
-                .filter(t -> !t.isEmpty())
-                .mapToLong(Long::parseLong)
-                .toArray();
-        long count = 1;
-        for (long dim : shape) {
-            if (dim < 0) {
-                throw new InvalidInputException(name + ": negative npy dimension in " + Arrays.toString(shape));
+    public static Map<String, Array> readNpz(Path file) throws IOException {
+        return decode(file);
+    }
+
+    private static Map<String, Array> decode(Path file) throws IOException {
+        byte[] bytes = Files.readAllBytes(file);
+        Map<String, Array> out = new LinkedHashMap<>();
+        try (NDManager m = NDManager.newBaseManager()) {
+            NDList list;
+            try {
+                list = NDList.decode(m, bytes);
+            } catch (IllegalArgumentException | IllegalStateException e) {
+                throw new InvalidInputException(file + " is not a .npy/.npz file DJL can read (" + e.getMessage()
+                        + "): write it with numpy.save or numpy.savez, C order", e);
             }
-            count = Math.multiplyExact(count, dim);
+            for (NDArray a : list) {
+                ByteBuffer data = a.toByteBuffer(); // native order: little-endian on the platforms DJL ships for
+                ByteBuffer copy = ByteBuffer.allocate(data.remaining()).put(data);
+                copy.flip();
+                String name = a.getName() == null ? String.valueOf(out.size()) : a.getName();
+                out.put(name, new Array(a.getDataType().asNumpy(), a.getShape().getShape(),
+                        copy.order(ByteOrder.LITTLE_ENDIAN).asReadOnlyBuffer()));
+            }
         }
-        long bytes = Math.multiplyExact(count, itemSize);
-        if (bytes > Integer.MAX_VALUE - 64
-                || (available >= 0 && bytes > available - preamble - hlen)) {
-            throw new InvalidInputException(name + ": npy declares " + bytes + " data bytes but the file holds "
-                    + (available < 0 ? "fewer" : String.valueOf(available - preamble - hlen)));
-        }
-        byte[] payload = in.readNBytes((int) bytes);
-        if (payload.length != bytes) {
-            throw new InvalidInputException(name + ": npy data truncated: " + payload.length + " of " + bytes
-                    + " bytes");
-        }
-        return new Array(descr, shape, ByteBuffer.wrap(payload).order(ByteOrder.LITTLE_ENDIAN).asReadOnlyBuffer());
+        return out;
     }
 
     /**
