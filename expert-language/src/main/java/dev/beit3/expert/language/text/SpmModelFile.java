@@ -26,6 +26,14 @@ final class SpmModelFile {
     static final int USER_DEFINED = 4;
     static final int UNUSED = 5;
     static final int BYTE = 6;
+    /**
+     * Longest piece accepted, in UTF-8 bytes. The native trie builder (darts-clone, used for the unigram model and
+     * for user-defined symbols) recurses once per byte of a key, so a piece of about 10,000 bytes overflows a 1 MB
+     * thread stack and kills the JVM with SIGSEGV. SentencePiece's own trainer caps pieces at 512 characters
+     * ({@code max_sentencepiece_length}); 2,048 bytes holds that many characters of any script but CJK/emoji
+     * (512 three-byte characters are 1,536 bytes) and keeps the native recursion below ~200 KB of stack.
+     */
+    static final int MAX_PIECE_BYTES = 2048;
 
     private final List<String> pieces;
     private final int[] types;
@@ -113,6 +121,12 @@ final class SpmModelFile {
                         int w = (int) (t & 7);
                         if (f == 1 && w == 2) {
                             int l = p.length();
+                            if (l > MAX_PIECE_BYTES) {
+                                // checked before the native trie recurses over it (one stack frame per byte)
+                                throw bad(name, "piece " + pieces.size() + " is " + l + " bytes long, more than the "
+                                        + MAX_PIECE_BYTES + " bytes SentencePiece's trie can safely hold (its trainer"
+                                        + " writes pieces of at most 512 characters)");
+                            }
                             piece = p.utf8(l);
                         } else if (f == 3 && w == 0) {
                             long v = p.varint();
