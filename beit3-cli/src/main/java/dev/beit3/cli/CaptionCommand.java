@@ -27,7 +27,7 @@ final class CaptionCommand implements Callable<Integer> {
     @Parameters(arity = "1..*", paramLabel = "IMAGES", description = "image files or folders of images")
     List<Path> images;
 
-    @Option(names = "--beams", paramLabel = "N", description = "beam size (default: 3, as the reference; 1 = greedy)")
+    @Option(names = "--beams", paramLabel = "N", description = "beam size (default: 3, as the reference; 1 = greedy; at most 64)")
     Integer beams;
 
     @Option(names = "--max-length", paramLabel = "N",
@@ -55,6 +55,10 @@ final class CaptionCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         return CliErrors.run(err, () -> {
+            if (beams != null && (beams < 1 || beams > CaptioningHead.Decoding.MAX_BEAMS)) {
+                throw new dev.beit3.api.InvalidInputException("--beams must be between 1 and "
+                        + CaptioningHead.Decoding.MAX_BEAMS + " (the reference uses 3), got " + beams);
+            }
             common.apply(model.checkpoint == null);
             List<Path> files = Inputs.images(images);
             try (Beit3 m = model.load("captioning", "caption", common);

@@ -74,7 +74,7 @@ final class StateDicts {
             String name = stripModule ? key.substring("module.".length()) : key;
             if (e.getValue() instanceof TensorRef t) {
                 if (tensors.containsKey(name)) {
-                    throw new CheckpointException(fileName + ": duplicate key " + name + " after stripping 'module.'");
+                    throw new CheckpointException(fileName + ": duplicate key " + dev.beit3.core.io.Printable.of(name) + " after stripping 'module.'");
                 }
                 tensors.put(name, resolve.apply(name, t));
             } else {
