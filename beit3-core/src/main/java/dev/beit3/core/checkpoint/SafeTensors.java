@@ -292,8 +292,9 @@ public final class SafeTensors {
             }
             return header;
         } catch (IOException | IllegalStateException | NumberFormatException e) {
-            throw new CheckpointException("safetensors header of " + file + " is not strict JSON: "
-                    + Printable.of(e.getMessage()) + " (the format's reader accepts RFC 8259 JSON only)", e);
+            throw new CheckpointException("safetensors header of " + file + " is not valid JSON: "
+                    + Printable.of(e.getMessage()) + " (read strictly, as the format's reference reader does: RFC 8259"
+                    + " only, no comments, unquoted keys, single quotes or other separators)", e);
         }
     }
 
@@ -331,7 +332,7 @@ public final class SafeTensors {
                 return new JsonPrimitive(checkedString(r.nextString(), file));
             }
             case NUMBER -> {
-                return new JsonPrimitive(new BigDecimal(r.nextString()));
+                return new JsonPrimitive(new RawNumber(r.nextString()));
             }
             case BOOLEAN -> {
                 return new JsonPrimitive(r.nextBoolean());
@@ -342,6 +343,45 @@ public final class SafeTensors {
             }
             default -> throw new CheckpointException("safetensors header of " + file + " is malformed at "
                     + r.getPath());
+        }
+    }
+
+    /**
+     * A JSON number kept as written: {@code 2e0} and {@code 2.0} stay distinct from {@code 2} (serde_json refuses them
+     * as a {@code usize}, and so must the shape and offset checks).
+     */
+    private static final class RawNumber extends Number {
+        private static final long serialVersionUID = 1L;
+        private final String text;
+
+        RawNumber(String text) {
+            this.text = text;
+            new BigDecimal(text); // a malformed number fails here, as a NumberFormatException
+        }
+
+        @Override
+        public int intValue() {
+            return new BigDecimal(text).intValue();
+        }
+
+        @Override
+        public long longValue() {
+            return new BigDecimal(text).longValue();
+        }
+
+        @Override
+        public float floatValue() {
+            return Float.parseFloat(text);
+        }
+
+        @Override
+        public double doubleValue() {
+            return Double.parseDouble(text);
+        }
+
+        @Override
+        public String toString() {
+            return text;
         }
     }
 
