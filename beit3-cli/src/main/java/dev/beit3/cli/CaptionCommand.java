@@ -1,5 +1,6 @@
 package dev.beit3.cli;
 
+import dev.beit3.core.io.Printable;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import dev.beit3.heads.CaptioningHead;
@@ -91,9 +92,9 @@ final class CaptionCommand implements Callable<Integer> {
                 ids.add(id);
             }
             o.add("decoded_ids", ids);
-            out.println(Json.GSON.toJson(o));
+            out.println(Json.line(o));
         } else {
-            out.printf(Locale.ROOT, "%s: %s%n", file, c.text());
+            out.printf(Locale.ROOT, "%s: %s%n", Printable.of(file.toString()), Printable.of(c.text()));
         }
     }
 }

@@ -51,7 +51,7 @@ public final class InspectCommand implements Callable<Integer> {
             Checkpoint c = Checkpoint.open(checkpoint);
             CheckpointSummary s = CheckpointSummary.of(c);
             if (json) {
-                out.println(new GsonBuilder().disableHtmlEscaping().serializeNulls().create().toJson(toJson(c, s)));
+                out.println(Json.terminalSafe(new GsonBuilder().disableHtmlEscaping().serializeNulls().create().toJson(toJson(c, s))));
             } else {
                 printText(out, c, s);
             }

@@ -44,7 +44,7 @@ class SpmLongPieceTest {
     }
 
     @ParameterizedTest(name = "{0} bytes, wide {1}, type {2}")
-    @CsvSource({"2049, false, 1", "6000, false, 1", "10000, false, 1", "10000, true, 1", "40000, false, 4",
+    @CsvSource({"1025, false, 1", "2048, true, 4", "6000, false, 1", "10000, false, 1", "10000, true, 1", "40000, false, 4",
         "200000, true, 4", "1000000, false, 1"})
     void aPieceLongerThanTheLimitIsRefusedBeforeNativeCode(int bytes, boolean wide, int type) throws IOException {
         byte[] model = withPiece(SpmFuzzTest.longPiece(bytes, wide), type);
@@ -56,7 +56,7 @@ class SpmLongPieceTest {
     }
 
     @ParameterizedTest(name = "{0} bytes, wide {1}, type {2}")
-    @CsvSource({"2048, false, 1", "2048, true, 4", "512, false, 4"})
+    @CsvSource({"1024, false, 1", "1024, true, 4", "16, false, 4"})
     void aPieceAtTheLimitStillLoadsAndTokenizes(int bytes, boolean wide, int type) throws IOException {
         byte[] piece = SpmFuzzTest.longPiece(bytes, wide);
         assertThat(piece).hasSize(bytes);
