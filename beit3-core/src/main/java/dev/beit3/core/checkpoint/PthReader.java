@@ -249,6 +249,14 @@ final class PthReader {
                     + " declares " + s.numel() + " × " + s.dtype().byteSize() + " = " + expected + " bytes of "
                     + s.dtype().pythonName() + " but the entry holds " + e.getSize() + " bytes in " + file);
         }
+        if (e.getMethod() != ZipEntry.STORED && e.getCompressedSize() >= 0
+                && expected > e.getCompressedSize() * DEFLATE_MAX_RATIO + 64) {
+            // checked before any budget: such a claim is not a view problem but a truncated file or a zip bomb
+            throw new CheckpointException("storage " + Printable.of(s.key()) + " (" + Printable.of(entryName)
+                    + ") of tensor " + Printable.of(tensorName) + " declares " + expected + " bytes, but its entry holds "
+                    + e.getCompressedSize() + " compressed bytes, which inflate to at most "
+                    + (e.getCompressedSize() * DEFLATE_MAX_RATIO + 64) + ": the file is truncated or a zip bomb");
+        }
         if (e.getMethod() == ZipEntry.STORED && expected > fileSize) {
             throw new CheckpointException("storage " + Printable.of(s.key()) + " (" + Printable.of(entryName) + ") of tensor " + Printable.of(tensorName)
                     + " declares " + expected + " bytes but " + file + " has only " + fileSize
