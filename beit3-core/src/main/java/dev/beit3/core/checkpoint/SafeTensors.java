@@ -293,9 +293,18 @@ public final class SafeTensors {
             return header;
         } catch (IOException | IllegalStateException | NumberFormatException e) {
             throw new CheckpointException("safetensors header of " + file + " is not valid JSON: "
-                    + Printable.of(e.getMessage()) + " (read strictly, as the format's reference reader does: RFC 8259"
+                    + Printable.of(gsonReason(e.getMessage())) + " (read strictly, as the format's reference reader does: RFC 8259"
                     + " only, no comments, unquoted keys, single quotes or other separators)", e);
         }
+    }
+
+    /** Gson's message without its advice to parse leniently and its troubleshooting link. */
+    private static String gsonReason(String m) {
+        if (m == null) {
+            return "malformed JSON";
+        }
+        return m.replace("Use JsonReader.setStrictness(Strictness.LENIENT) to accept malformed JSON", "malformed JSON")
+                .replaceAll("\\s*See https://\\S+", "").strip();
     }
 
     private static JsonElement strictValue(JsonReader r, int depth, Path file) throws IOException {
