@@ -60,6 +60,10 @@ final class CaptionCommand implements Callable<Integer> {
                 throw new dev.beit3.api.InvalidInputException("--beams must be between 1 and "
                         + CaptioningHead.Decoding.MAX_BEAMS + " (the reference uses 3), got " + beams);
             }
+            if (lengthPenalty != null && !Double.isFinite(lengthPenalty)) {
+                throw new dev.beit3.api.InvalidInputException("--length-penalty must be a finite number (the reference"
+                        + " uses 0.6), got " + lengthPenalty);
+            }
             common.apply(model.checkpoint == null);
             List<Path> files = Inputs.images(images);
             try (Beit3 m = model.load("captioning", "caption", common);

@@ -233,6 +233,9 @@ class CliReliabilityIITest {
         assertThat(b.err()).contains("--beams must be between 1 and 64");
         Run b0 = run("caption", "--beams", "65", image());
         assertThat(b0.code()).isEqualTo(2);
+        Run lp = run("caption", "--length-penalty", "NaN", image());
+        assertThat(lp.code()).isEqualTo(2);
+        assertThat(lp.err()).contains("--length-penalty must be a finite number");
     }
 
     // ------------------------------------------------------------------ defect 7: option values

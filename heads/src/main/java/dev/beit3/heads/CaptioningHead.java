@@ -43,6 +43,10 @@ public interface CaptioningHead extends TaskHead {
                 throw new dev.beit3.api.InvalidInputException("beam size " + beams + " is more than the " + MAX_BEAMS
                         + " supported (the reference uses 3; each beam is one more sequence decoded at every step)");
             }
+            if (!Double.isFinite(lengthPenalty)) {
+                throw new dev.beit3.api.InvalidInputException("length penalty must be a finite number (the reference"
+                        + " uses 0.6), got " + lengthPenalty);
+            }
             if (maxLength < 3) {
                 throw new dev.beit3.api.InvalidInputException("max caption length must be ≥ 3 text slots, got "
                         + maxLength);

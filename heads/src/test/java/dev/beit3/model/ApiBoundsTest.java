@@ -24,6 +24,8 @@ class ApiBoundsTest {
                 .isInstanceOf(InvalidInputException.class).hasMessageContaining("beam size 65 is more than the 64");
         assertThatThrownBy(() -> new CaptioningHead.Decoding(100_000, 32, 0.6, 4, 0, 1, 2))
                 .isInstanceOf(InvalidInputException.class);
+        assertThatThrownBy(() -> new CaptioningHead.Decoding(3, 32, Double.NaN, 4, 0, 1, 2))
+                .isInstanceOf(InvalidInputException.class).hasMessageContaining("finite");
     }
 
     @Test

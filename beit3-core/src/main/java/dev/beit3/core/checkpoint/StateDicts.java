@@ -58,7 +58,7 @@ final class StateDicts {
             } else {
                 List<String> keys = new ArrayList<>();
                 root.keySet().forEach(k -> keys.add(String.valueOf(k)));
-                throw new CheckpointException(fileName + " holds no state dict: top-level keys " + keys
+                throw new CheckpointException(fileName + " holds no state dict: top-level keys " + dev.beit3.core.io.Printable.of(String.valueOf(keys))
                         + " (looked for 'model', 'module', 'state_dict' holding tensors, or tensors at the top level)");
             }
         }
