@@ -45,6 +45,28 @@ public final class Beit3Cli implements Runnable {
         if (System.getProperty("ai.djl.offline") == null) {
             System.setProperty("ai.djl.offline", "true");
         }
-        System.exit(new CommandLine(new Beit3Cli()).execute(args));
+        System.exit(commandLine().execute(args));
+    }
+
+    /**
+     * The command line as {@link #main} runs it: picocli's messages about bad arguments quote what was typed, so
+     * their control characters are escaped like every other error line (a value pasted from a file cannot move the
+     * cursor or forge output).
+     *
+     * @return a new command line
+     */
+    public static CommandLine commandLine() {
+        CommandLine cl = new CommandLine(new Beit3Cli());
+        CommandLine.IParameterExceptionHandler plain = cl.getParameterExceptionHandler();
+        cl.setParameterExceptionHandler((ex, a) -> {
+            String m = String.valueOf(ex.getMessage());
+            String safe = dev.beit3.core.io.Printable.lines(m);
+            if (safe.equals(m)) {
+                return plain.handleParseException(ex, a);
+            }
+            return plain.handleParseException(new CommandLine.ParameterException(ex.getCommandLine(), safe, ex,
+                    ex.getArgSpec(), ex.getValue()), a);
+        });
+        return cl;
     }
 }

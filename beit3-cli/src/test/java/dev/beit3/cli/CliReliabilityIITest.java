@@ -192,6 +192,18 @@ class CliReliabilityIITest {
         assertThat(c.out()).contains("\\x1b[31m\\x07");
     }
 
+    @Test
+    void argumentErrorsFromPicocliAreEscapedToo() {
+        StringWriter err = new StringWriter();
+        CommandLine cl = Beit3Cli.commandLine();
+        cl.setOut(new PrintWriter(new StringWriter(), true));
+        cl.setErr(new PrintWriter(err, true));
+        int code = cl.execute("classify", "--threads", "1\u001b]0;owned\u0007", "x.png");
+        assertThat(code).isEqualTo(2);
+        assertPrintable(err.toString());
+        assertThat(err.toString()).contains("1\\x1b]0;owned\\x07");
+    }
+
     // ------------------------------------------------------------------ defect 2 on the command line
 
     @Test
