@@ -1,7 +1,7 @@
 package dev.beit3.cli;
 
-import dev.beit3.core.io.Printable;
 import com.google.gson.JsonObject;
+import dev.beit3.core.io.Printable;
 import dev.beit3.model.Beit3;
 import dev.beit3.model.Classification;
 import dev.beit3.model.Label;

@@ -1,16 +1,16 @@
 package dev.beit3.cli;
 
+import dev.beit3.api.InvalidInputException;
 import dev.beit3.core.checkpoint.Checkpoint;
 import dev.beit3.core.checkpoint.CheckpointSummary;
 import dev.beit3.core.checkpoint.SafeTensors;
-import java.io.PrintWriter;
-import dev.beit3.api.InvalidInputException;
 import dev.beit3.core.io.Printable;
 import java.io.IOException;
+import java.io.PrintWriter;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystemException;
-import java.nio.file.LinkOption;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;

@@ -1,9 +1,9 @@
 package dev.beit3.cli;
 
-import dev.beit3.core.io.Printable;
 import com.google.gson.JsonObject;
 import dev.beit3.api.InvalidInputException;
 import dev.beit3.core.io.Npy;
+import dev.beit3.core.io.Printable;
 import dev.beit3.model.Beit3;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
