@@ -40,6 +40,13 @@ public record EncoderConfig(
     public static final int BEIT3_VOCAB = 64010;
 
     /**
+     * Most image patches N = (S/P)² accepted: 4,096 (a 64 × 64 grid, e.g. 1024 px at patch 16; the released models use
+     * at most 48 × 48). Attention memory grows with N², and beyond this the position tables and attention sizes
+     * approach {@code int} range.
+     */
+    public static final int MAX_IMAGE_PATCHES = 4096;
+
+    /**
      * Validates the configuration.
      *
      * @throws IllegalArgumentException naming the inconsistent setting
@@ -57,11 +64,19 @@ public record EncoderConfig(
         positive("vocabSize", vocabSize);
         positive("maxTextPositions", maxTextPositions);
         if (dim % heads != 0) {
-            throw new IllegalArgumentException("dim " + dim + " is not divisible by heads " + heads);
+            throw new IllegalArgumentException("dim " + dim + " is not divisible by heads " + heads + " (divisors near "
+                    + heads + ": " + nearDivisors(dim, heads) + ")");
         }
         if (imageSize % patchSize != 0) {
-            throw new IllegalArgumentException(
-                    "imageSize " + imageSize + " is not a multiple of patchSize " + patchSize);
+            int below = imageSize / patchSize * patchSize;
+            throw new IllegalArgumentException("imageSize " + imageSize + " is not a multiple of patchSize " + patchSize
+                    + " (use " + (below > 0 ? below + " or " : "") + ((long) below + patchSize) + ")");
+        }
+        long grid = imageSize / patchSize; // long: the square of a large grid overflows int
+        if (grid * grid > MAX_IMAGE_PATCHES) {
+            throw new IllegalArgumentException("imageSize " + imageSize + " at patchSize " + patchSize + " makes "
+                    + grid + " × " + grid + " = " + grid * grid + " patches, more than the " + MAX_IMAGE_PATCHES
+                    + " supported (at most " + (long) Math.sqrt(MAX_IMAGE_PATCHES) * patchSize + " px at this patch size)");
         }
         if (!(layerNormEps > 0)) {
             throw new IllegalArgumentException("layerNormEps must be > 0, got " + layerNormEps);
@@ -70,6 +85,18 @@ public record EncoderConfig(
             throw new IllegalArgumentException(
                     "vlExpertStartLayer " + vlExpertStartLayer + " outside 0.." + layers);
         }
+    }
+
+    private static String nearDivisors(int dim, int heads) {
+        int lo = heads;
+        while (lo > 1 && dim % lo != 0) {
+            lo--;
+        }
+        int hi = heads;
+        while (hi < dim && dim % hi != 0) {
+            hi++;
+        }
+        return lo == hi ? String.valueOf(lo) : lo + ", " + hi;
     }
 
     private static void positive(String name, int v) {

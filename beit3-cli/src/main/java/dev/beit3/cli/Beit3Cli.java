@@ -52,7 +52,9 @@ public final class Beit3Cli implements Runnable {
      * The {@code beit3} command line as {@link #main} runs it. Arguments that match no command or option are
      * refused (exit 2, with picocli's "did you mean" suggestions) even when {@code --help} or {@code --version}
      * follows them: picocli alone would print the usage of the command before the unknown word and succeed, so
-     * {@code beit3 nosuch --help} would look like a valid call.
+     * {@code beit3 nosuch --help} would look like a valid call. picocli's messages about bad arguments quote what
+     * was typed, so their control characters are escaped like every other error line (a value pasted from a file
+     * cannot move the cursor or forge output).
      *
      * @return a new command line
      */
@@ -66,6 +68,16 @@ public final class Beit3Cli implements Runnable {
                 }
             }
             return runLast.execute(parsed);
+        });
+        CommandLine.IParameterExceptionHandler plain = cl.getParameterExceptionHandler();
+        cl.setParameterExceptionHandler((ex, a) -> {
+            String m = String.valueOf(ex.getMessage());
+            String safe = dev.beit3.core.io.Printable.lines(m);
+            if (safe.equals(m)) {
+                return plain.handleParseException(ex, a);
+            }
+            return plain.handleParseException(new CommandLine.ParameterException(ex.getCommandLine(), safe, ex,
+                    ex.getArgSpec(), ex.getValue()), a);
         });
         return cl;
     }

@@ -63,7 +63,7 @@ final class BenchCommand implements Callable<Integer> {
         return CliErrors.run(err, () -> {
             Checks.positive(runs, "--runs");
             if (threads != null) {
-                Checks.positive(threads, "--threads");
+                dev.beit3.model.EngineThreads.check(threads, "--threads");
                 System.setProperty("ai.djl.pytorch.num_threads", String.valueOf(threads));
             }
             if (soak != null) {

@@ -2,6 +2,7 @@ package dev.beit3.cli;
 
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
+import dev.beit3.core.io.Printable;
 import dev.beit3.heads.CaptioningHead;
 import dev.beit3.model.Beit3;
 import dev.beit3.model.Caption;
@@ -27,7 +28,7 @@ final class CaptionCommand implements Callable<Integer> {
     @Parameters(arity = "1..*", paramLabel = "IMAGES", description = "image files or folders of images")
     List<Path> images;
 
-    @Option(names = "--beams", paramLabel = "N", description = "beam size (default: 3, as the reference; 1 = greedy)")
+    @Option(names = "--beams", paramLabel = "N", description = "beam size (default: 3, as the reference; 1 = greedy; at most 64)")
     Integer beams;
 
     @Option(names = "--max-length", paramLabel = "N",
@@ -55,6 +56,14 @@ final class CaptionCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         return CliErrors.run(err, () -> {
+            if (beams != null && (beams < 1 || beams > CaptioningHead.Decoding.MAX_BEAMS)) {
+                throw new dev.beit3.api.InvalidInputException("--beams must be between 1 and "
+                        + CaptioningHead.Decoding.MAX_BEAMS + " (the reference uses 3), got " + beams);
+            }
+            if (lengthPenalty != null && !Double.isFinite(lengthPenalty)) {
+                throw new dev.beit3.api.InvalidInputException("--length-penalty must be a finite number (the reference"
+                        + " uses 0.6), got " + lengthPenalty);
+            }
             common.apply(model.checkpoint == null);
             List<Path> files = Inputs.images(images);
             try (Beit3 m = model.load("captioning", "caption", common);
@@ -87,9 +96,9 @@ final class CaptionCommand implements Callable<Integer> {
                 ids.add(id);
             }
             o.add("decoded_ids", ids);
-            out.println(Json.GSON.toJson(o));
+            out.println(Json.line(o));
         } else {
-            out.printf(Locale.ROOT, "%s: %s%n", file, c.text());
+            out.printf(Locale.ROOT, "%s: %s%n", Printable.of(file.toString()), Printable.of(c.text()));
         }
     }
 }

@@ -1,6 +1,7 @@
 package dev.beit3.cli;
 
 import com.google.gson.JsonObject;
+import dev.beit3.core.io.Printable;
 import dev.beit3.model.Beit3;
 import dev.beit3.model.Classification;
 import dev.beit3.model.Label;
@@ -75,13 +76,13 @@ final class ClassifyCommand implements Callable<Integer> {
             o.addProperty("image", file.toString());
             o.addProperty("label", c.best().label());
             o.add("top", Json.labels(c.top()));
-            out.println(Json.GSON.toJson(o));
+            out.println(Json.line(o));
             return;
         }
-        out.println(file);
+        out.println(Printable.of(file.toString()));
         int rank = 1;
         for (Label l : c.top()) {
-            out.printf(Locale.ROOT, "  %d. %-24s %6.4f  (logit %.4f)%n", rank++, l.label(), l.probability(), l.logit());
+            out.printf(Locale.ROOT, "  %d. %-24s %6.4f  (logit %.4f)%n", rank++, Printable.of(l.label()), l.probability(), l.logit());
         }
     }
 }

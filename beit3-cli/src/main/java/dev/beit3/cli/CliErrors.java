@@ -2,6 +2,7 @@ package dev.beit3.cli;
 
 import dev.beit3.api.CheckpointException;
 import dev.beit3.api.InvalidInputException;
+import dev.beit3.core.io.Printable;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.AccessDeniedException;
@@ -27,13 +28,13 @@ final class CliErrors {
             err.println("beit3: error: " + oneLine(e.getMessage()));
             return BAD_INPUT;
         } catch (NoSuchFileException e) {
-            err.println("beit3: error: file not found: " + e.getFile());
+            err.println("beit3: error: file not found: " + Printable.of(e.getFile()));
             return BAD_INPUT;
         } catch (FileAlreadyExistsException e) {
-            err.println("beit3: error: " + e.getFile() + " already exists (use --force to overwrite)");
+            err.println("beit3: error: " + Printable.of(e.getFile()) + " already exists (use --force to overwrite)");
             return BAD_INPUT;
         } catch (AccessDeniedException e) {
-            err.println("beit3: error: permission denied: " + e.getFile());
+            err.println("beit3: error: permission denied: " + Printable.of(e.getFile()));
             return BAD_INPUT;
         } catch (IOException e) {
             err.println("beit3: error: I/O failure: " + oneLine(String.valueOf(e.getMessage())));
@@ -47,8 +48,11 @@ final class CliErrors {
         }
     }
 
-    /** Multi-line messages (load reports) are kept, but indented onto one logical error. */
+    /**
+     * Multi-line messages (load reports) are kept, but indented onto one logical error. Every other control character
+     * (ESC, OSC, BEL, CR, NUL, C1, bidi overrides) is escaped: messages quote names and texts from input files.
+     */
     static String oneLine(String s) {
-        return s == null ? "" : s.strip();
+        return s == null ? "" : Printable.lines(s.strip());
     }
 }

@@ -2,6 +2,7 @@ package dev.beit3.cli;
 
 import dev.beit3.api.InvalidInputException;
 import dev.beit3.expert.vision.image.ImageLimits;
+import dev.beit3.model.EngineThreads;
 import java.io.PrintWriter;
 import picocli.CommandLine.Option;
 
@@ -20,7 +21,7 @@ final class CommonOptions {
 
     @Option(names = "--threads", paramLabel = "N",
             description = "PyTorch intra-op threads (default: 1 for the demo models, which are too small to gain from"
-                    + " more; all cores for --checkpoint); sets ai.djl.pytorch.num_threads")
+                    + " more; all cores for --checkpoint; at most 4 × the cores); sets ai.djl.pytorch.num_threads")
     Integer threads;
 
     @Option(names = "--progress", negatable = true,
@@ -44,10 +45,7 @@ final class CommonOptions {
     void apply(boolean demoModels) {
         // read by DJL's PyTorch engine when it starts, i.e. before the first model is built
         if (threads != null) {
-            if (threads < 1) {
-                throw new InvalidInputException("--threads must be at least 1, got " + threads);
-            }
-            System.setProperty(THREADS_PROPERTY, String.valueOf(threads));
+            System.setProperty(THREADS_PROPERTY, String.valueOf(EngineThreads.check(threads, "--threads")));
         } else if (demoModels && System.getProperty(THREADS_PROPERTY) == null) {
             System.setProperty(THREADS_PROPERTY, "1");
         }

@@ -1,17 +1,25 @@
 package dev.beit3.cli;
 
+import dev.beit3.api.InvalidInputException;
 import dev.beit3.core.checkpoint.Checkpoint;
 import dev.beit3.core.checkpoint.CheckpointSummary;
 import dev.beit3.core.checkpoint.SafeTensors;
+import dev.beit3.core.io.Printable;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.security.SecureRandom;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -21,11 +29,14 @@ import picocli.CommandLine.Spec;
 /**
  * {@code beit3 convert IN OUT.safetensors [--force]}: writes the state dict of a checkpoint as
  * safetensors (keys and order kept, bytes unchanged), through a temporary file in the target folder
- * that is atomically moved into place.
+ * that is moved into place atomically: without {@code --force} an existing OUT is never replaced, even by a
+ * concurrent run; outputs get the process's usual file mode.
  */
 @Command(name = "convert", mixinStandardHelpOptions = true,
         description = "Convert a checkpoint's state dict (.pth/.pt/.safetensors) to safetensors.")
 public final class ConvertCommand implements Callable<Integer> {
+
+    private static final SecureRandom RANDOM = new SecureRandom();
 
     @Spec
     CommandSpec spec;
@@ -43,6 +54,66 @@ public final class ConvertCommand implements Callable<Integer> {
     public ConvertCommand() {}
 
     /**
+     * A new empty file next to the target. {@code Files.createFile} without attributes gives it the process's usual
+     * mode (0666 less the umask, as {@code embed -o} and every other output get), unlike {@code createTempFile}'s
+     * 0600; the random name and {@code CREATE_NEW} semantics keep concurrent runs apart.
+     */
+    static Path newTempFile(Path dir, String name) throws IOException {
+        for (int attempt = 0; ; attempt++) {
+            Path tmp = dir.resolve("." + name + "." + Long.toUnsignedString(RANDOM.nextLong(), 36) + ".tmp");
+            try {
+                return Files.createFile(tmp);
+            } catch (FileAlreadyExistsException e) {
+                if (attempt > 100) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    /**
+     * Moves the finished file into place. With {@code replace}, an atomic rename over any existing file. Without it,
+     * the no-overwrite promise is made atomically: a hard link fails if the target exists at that moment (two
+     * concurrent runs: exactly one wins, the other gets {@code FileAlreadyExistsException}); where hard links are not
+     * supported, a copy that creates the target with {@code O_EXCL}.
+     */
+    static void publish(Path tmp, Path target, boolean replace) throws IOException {
+        if (replace) {
+            try {
+                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } catch (java.nio.file.AtomicMoveNotSupportedException e) {
+                Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
+            }
+            return;
+        }
+        try {
+            Files.createLink(target, tmp);
+        } catch (FileAlreadyExistsException e) {
+            throw e;
+        } catch (UnsupportedOperationException | FileSystemException e) {
+            Files.copy(tmp, target); // no REPLACE_EXISTING: the target is created exclusively
+        }
+    }
+
+    /** What a folder holds, for the message that refuses to write over it. */
+    private static String inTheWay(Path folder) {
+        try (Stream<Path> s = Files.list(folder)) {
+            List<String> names = s.map(p -> Printable.of(p.getFileName().toString())).sorted().limit(6).toList();
+            if (names.isEmpty()) {
+                return " (empty)";
+            }
+            long total;
+            try (Stream<Path> all = Files.list(folder)) {
+                total = all.count();
+            }
+            return " holding " + total + (total == 1 ? " entry: " : " entries: ") + String.join(", ", names)
+                    + (total > names.size() ? ", ..." : "");
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    /**
      * Runs the command.
      *
      * @return the exit code
@@ -54,14 +125,24 @@ public final class ConvertCommand implements Callable<Integer> {
             if (!Files.exists(input)) {
                 throw new NoSuchFileException(input.toString());
             }
-            Path target = output.toAbsolutePath();
-            if (Files.exists(target) && !force) {
+            Path target = output.toAbsolutePath().normalize();
+            Path dir = target.getParent();
+            if (dir == null || target.getFileName() == null) {
+                throw new InvalidInputException("OUT " + Printable.of(output.toString()) + " is the root folder, not a"
+                        + " file; give a file name such as model.safetensors");
+            }
+            if (Files.isDirectory(target)) {
+                throw new InvalidInputException("OUT " + Printable.of(output.toString()) + " is a folder"
+                        + inTheWay(target) + "; " + (force ? "--force replaces a file, never a folder; " : "")
+                        + "give a file name such as " + Printable.of(output.resolve("model.safetensors").toString()));
+            }
+            if (Files.exists(target, LinkOption.NOFOLLOW_LINKS) && !force) {
                 throw new FileAlreadyExistsException(output.toString());
             }
             if (Files.exists(target) && Files.isSameFile(target, input)) {
-                throw new dev.beit3.api.InvalidInputException("OUT " + output + " is the input file; choose another name");
+                throw new InvalidInputException("OUT " + Printable.of(output.toString())
+                        + " is the input file; choose another name");
             }
-            Path dir = target.getParent();
             if (!Files.isDirectory(dir)) {
                 throw new NoSuchFileException(dir.toString(), null, "output folder does not exist");
             }
@@ -75,18 +156,14 @@ public final class ConvertCommand implements Callable<Integer> {
                 meta.put("state_dict_location", c.stateDictLocation());
             }
             meta.put("model", s.describe());
-            Path tmp = Files.createTempFile(dir, "." + target.getFileName(), ".tmp");
+            Path tmp = newTempFile(dir, target.getFileName().toString());
             try {
                 SafeTensors.write(tmp, c.tensors(), meta);
-                try {
-                    Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-                } catch (java.nio.file.AtomicMoveNotSupportedException e) {
-                    Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
-                }
+                publish(tmp, target, force);
             } finally {
                 Files.deleteIfExists(tmp);
             }
-            out.printf("wrote %s: %d tensors, %d parameters (%s)%n", output, c.tensors().size(), c.parameterCount(),
+            out.printf("wrote %s: %d tensors, %d parameters (%s)%n", Printable.of(output.toString()), c.tensors().size(), c.parameterCount(),
                     s.describe());
             out.flush();
             return CliErrors.OK;

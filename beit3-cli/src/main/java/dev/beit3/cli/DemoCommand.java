@@ -143,7 +143,7 @@ final class DemoCommand implements Callable<Integer> {
                 JsonArray d = new JsonArray();
                 disagreements.forEach(d::add);
                 o.add("disagreements", d);
-                out.println(Json.GSON.toJson(o));
+                out.println(Json.line(o));
             } else {
                 out.println();
                 for (String d : disagreements) {

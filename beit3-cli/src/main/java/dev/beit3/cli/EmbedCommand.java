@@ -3,6 +3,7 @@ package dev.beit3.cli;
 import com.google.gson.JsonObject;
 import dev.beit3.api.InvalidInputException;
 import dev.beit3.core.io.Npy;
+import dev.beit3.core.io.Printable;
 import dev.beit3.model.Beit3;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
@@ -120,14 +121,14 @@ final class EmbedCommand implements Callable<Integer> {
             }
             if (format == Format.npy) {
                 writeNpy(rows);
-                out.println("wrote " + output + ": " + rows.size() + " x " + rows.get(0).length + " float32 " + kind
+                out.println("wrote " + Printable.of(output.toString()) + ": " + rows.size() + " x " + rows.get(0).length + " float32 " + kind
                         + " embeddings (rows in input order" + (code == CliErrors.OK ? "" : ", unreadable images left out")
                         + ")");
             } else if (output != null) {
                 try (Writer w = Files.newBufferedWriter(output, StandardCharsets.UTF_8)) {
                     writeLines(new PrintWriter(w), kind, names, rows);
                 }
-                out.println("wrote " + output + ": " + rows.size() + " " + kind + " embeddings of " + rows.get(0).length
+                out.println("wrote " + Printable.of(output.toString()) + ": " + rows.size() + " " + kind + " embeddings of " + rows.get(0).length
                         + " floats (JSON Lines)");
             } else {
                 writeLines(out, kind, names, rows);
@@ -142,7 +143,7 @@ final class EmbedCommand implements Callable<Integer> {
             JsonObject o = new JsonObject();
             o.addProperty(kind, names.get(i));
             o.add("embedding", Json.floats(rows.get(i)));
-            w.println(Json.GSON.toJson(o));
+            w.println(Json.line(o));
         }
         w.flush();
     }

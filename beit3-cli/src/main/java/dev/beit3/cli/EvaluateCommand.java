@@ -70,7 +70,7 @@ final class EvaluateCommand implements Callable<Integer> {
                     JsonObject o = new JsonObject();
                     o.addProperty("task", task);
                     r.forEach(o::addProperty);
-                    out.println(Json.GSON.toJson(o));
+                    out.println(Json.line(o));
                 } else {
                     out.println(task + "  " + Evaluation.format(r));
                 }

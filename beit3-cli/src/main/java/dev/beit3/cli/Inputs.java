@@ -1,6 +1,7 @@
 package dev.beit3.cli;
 
 import dev.beit3.api.InvalidInputException;
+import dev.beit3.core.io.Printable;
 import dev.beit3.expert.vision.image.RgbImage;
 import dev.beit3.model.Beit3;
 import java.io.IOException;
@@ -165,7 +166,7 @@ final class Inputs {
             return CliErrors.OK;
         }
         if (total == 1) {
-            err.println("beit3: error: " + failures.get(0));
+            err.println("beit3: error: " + Printable.of(String.valueOf(failures.get(0))));
             err.flush();
             return CliErrors.BAD_INPUT;
         }

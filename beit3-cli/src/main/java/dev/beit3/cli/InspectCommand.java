@@ -6,6 +6,7 @@ import com.google.gson.JsonObject;
 import dev.beit3.core.checkpoint.Checkpoint;
 import dev.beit3.core.checkpoint.CheckpointSummary;
 import dev.beit3.core.checkpoint.DType;
+import dev.beit3.core.io.Printable;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Locale;
@@ -46,10 +47,11 @@ public final class InspectCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         return CliErrors.run(spec.commandLine().getErr(), () -> {
-            Checkpoint c = Checkpoint.read(checkpoint);
+            // opened, not read: every size, shape and view is validated, but no tensor is materialised
+            Checkpoint c = Checkpoint.open(checkpoint);
             CheckpointSummary s = CheckpointSummary.of(c);
             if (json) {
-                out.println(new GsonBuilder().disableHtmlEscaping().serializeNulls().create().toJson(toJson(c, s)));
+                out.println(Json.terminalSafe(new GsonBuilder().disableHtmlEscaping().serializeNulls().create().toJson(toJson(c, s))));
             } else {
                 printText(out, c, s);
             }
@@ -59,10 +61,11 @@ public final class InspectCommand implements Callable<Integer> {
     }
 
     private void printText(PrintWriter out, Checkpoint c, CheckpointSummary s) {
-        out.println("file:        " + c.source());
+        out.println("file:        " + Printable.of(c.source().toString()));
         out.println("container:   " + (c.format() == Checkpoint.Format.PTH ? "pth (torch.save zip archive)" : "safetensors"));
-        out.println("state dict:  " + (c.stateDictLocation().isEmpty() ? "top level (bare)" : "under '" + c.stateDictLocation() + "'"));
-        out.println("extras:      " + (c.extras().isEmpty() ? "none" : String.join(", ", c.extras().keySet())));
+        out.println("state dict:  " + (c.stateDictLocation().isEmpty() ? "top level (bare)"
+                : "under '" + Printable.of(c.stateDictLocation()) + "'"));
+        out.println("extras:      " + (c.extras().isEmpty() ? "none" : Printable.of(String.join(", ", c.extras().keySet()))));
         out.println("tensors:     " + c.tensors().size());
         out.println("parameters:  " + String.format(Locale.ROOT, "%,d", c.parameterCount()));
         StringBuilder h = new StringBuilder();
@@ -76,13 +79,15 @@ public final class InspectCommand implements Callable<Integer> {
                     + (s.numClasses() > 0 ? ", classes " + s.numClasses() : "")
                     + (s.vlExpertStartLayer() >= 0 ? ", VL expert from layer " + s.vlExpertStartLayer() : ""));
             if (!s.headModules().isEmpty()) {
-                out.println("  head modules: " + String.join(", ", s.headModules()));
+                out.println("  head modules: " + Printable.of(String.join(", ", s.headModules())));
             }
         }
         out.println("sha256:      " + c.sha256());
         if (listTensors) {
-            c.tensors().forEach((k, t) -> out.println("  " + k + "  " + t.dtype().pythonName()
-                    + java.util.Arrays.toString(t.shape())));
+            for (String k : c.tensors().keySet()) {
+                out.println("  " + Printable.of(k) + "  " + c.dtype(k).orElseThrow().pythonName()
+                        + java.util.Arrays.toString(c.shape(k).orElseThrow()));
+            }
         }
     }
 
@@ -119,17 +124,17 @@ public final class InspectCommand implements Callable<Integer> {
         o.addProperty("sha256", c.sha256());
         if (listTensors) {
             JsonArray ts = new JsonArray();
-            c.tensors().forEach((k, t) -> {
+            for (String k : c.tensors().keySet()) {
                 JsonArray e = new JsonArray();
                 e.add(k);
                 JsonArray shape = new JsonArray();
-                for (long d : t.shape()) {
+                for (long d : c.shape(k).orElseThrow()) {
                     shape.add(d);
                 }
                 e.add(shape);
-                e.add(t.dtype().pythonName());
+                e.add(c.dtype(k).orElseThrow().pythonName());
                 ts.add(e);
-            });
+            }
             o.add("tensors", ts);
         }
         return o;

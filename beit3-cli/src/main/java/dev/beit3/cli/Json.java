@@ -15,6 +15,44 @@ final class Json {
     private Json() {}
 
     /**
+     * One JSON line: {@link #GSON}'s text with {@link #terminalSafe} applied.
+     *
+     * @param e the element
+     * @return the line, without a line feed
+     */
+    static String line(com.google.gson.JsonElement e) {
+        return terminalSafe(GSON.toJson(e));
+    }
+
+    /**
+     * Gson escapes C0 controls and U+2028/9 in strings but writes DEL, the C1 controls (U+0080–U+009F; U+009B is an
+     * 8-bit CSI) and the bidirectional overrides raw; a terminal showing the JSON would act on them. They can only
+     * occur inside JSON strings, where a backslash-u escape means the same character, so the JSON is unchanged
+     * for any parser.
+     *
+     * @param json JSON text
+     * @return the same JSON with those characters escaped
+     */
+    static String terminalSafe(String json) {
+        StringBuilder b = null;
+        for (int i = 0; i < json.length(); i++) {
+            char c = json.charAt(i);
+            boolean unsafe = c >= 0x7f && dev.beit3.core.io.Printable.isUnsafe(c);
+            if (unsafe && b == null) {
+                b = new StringBuilder(json.length() + 16).append(json, 0, i);
+            }
+            if (b != null) {
+                if (unsafe) {
+                    b.append(String.format("\\u%04x", (int) c));
+                } else {
+                    b.append(c);
+                }
+            }
+        }
+        return b == null ? json : b.toString();
+    }
+
+    /**
      * Scored labels as a JSON array of {@code {label, index, logit, probability}}.
      *
      * @param top the labels

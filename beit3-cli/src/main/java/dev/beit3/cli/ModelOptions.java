@@ -175,11 +175,14 @@ final class ModelOptions {
         Beit3 model;
         try {
             model = b.build();
-        } catch (CheckpointException e) {
+        } catch (CheckpointException | InvalidInputException e) {
             // the facade names its builder method; on the command line it is an option
             String msg = e.getMessage() == null ? "" : e.getMessage();
-            if (msg.contains("attentionHeads(h)")) {
-                throw new InvalidInputException(msg.replace("Beit3.builder().attentionHeads(h)", "--heads H"), e);
+            if (msg.contains("attentionHeads(h)") || msg.contains("imageSize(s)")) {
+                throw new InvalidInputException(msg.replace("Beit3.builder().attentionHeads(h)", "--heads H")
+                        .replace("Beit3.builder().imageSize(s)", "--image-size S")
+                        .replace("imageSize ", "--image-size ").replace("patchSize", "patch size")
+                        .replace("is not divisible by heads", "is not divisible by --heads"), e);
             }
             throw e;
         }

@@ -67,7 +67,7 @@ final class Nlvr2Command implements Callable<Integer> {
                     o.addProperty("true", v.holds());
                     o.addProperty("probability_true", v.probabilityTrue());
                     o.add("logits", Json.floats(v.logits()));
-                    out.println(Json.GSON.toJson(o));
+                    out.println(Json.line(o));
                 } else {
                     out.printf(Locale.ROOT, "%s  (p(true)=%.4f)%n", v.holds() ? "true" : "false", v.probabilityTrue());
                 }

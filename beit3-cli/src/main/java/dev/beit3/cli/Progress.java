@@ -36,7 +36,7 @@ final class Progress implements AutoCloseable {
      */
     void println(String line) {
         clear();
-        err.println(line);
+        err.println(dev.beit3.core.io.Printable.lines(line));
         err.flush();
         if (drawn) {
             draw();

@@ -3,6 +3,7 @@ package dev.beit3.cli;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import dev.beit3.api.InvalidInputException;
+import dev.beit3.core.io.Printable;
 import dev.beit3.model.Beit3;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -154,13 +155,13 @@ final class SearchCommand implements Callable<Integer> {
                 a.add(e);
             }
             o.add("ranking", a);
-            out.println(Json.GSON.toJson(o));
+            out.println(Json.line(o));
             return;
         }
-        out.println(keyKind.equals("query") ? "\"" + key + "\"" : key);
+        out.println(Printable.of(keyKind.equals("query") ? "\"" + key + "\"" : String.valueOf(key)));
         int rank = 1;
         for (int i : order) {
-            out.printf(Locale.ROOT, "  %d. %.4f  %s%n", rank++, scores[i], items.get(i));
+            out.printf(Locale.ROOT, "  %d. %.4f  %s%n", rank++, scores[i], Printable.of(String.valueOf(items.get(i))));
         }
     }
 }

@@ -144,7 +144,7 @@ final class TrainingOptions {
     /** Runs the training and prints a summary on {@code out}. */
     int run(String task, boolean freezeEncoder, PrintWriter out, PrintWriter err) throws Exception {
         if (threads != null) {
-            Checks.positive(threads, "--threads");
+            dev.beit3.model.EngineThreads.check(threads, "--threads");
             System.setProperty(CommonOptions.THREADS_PROPERTY, String.valueOf(threads));
         }
         if ((checkpoint == null) == (scratch == null)) {

@@ -2,6 +2,7 @@ package dev.beit3.cli;
 
 import com.google.gson.JsonObject;
 import dev.beit3.api.InvalidInputException;
+import dev.beit3.core.io.Printable;
 import dev.beit3.expert.vision.image.RgbImage;
 import dev.beit3.model.Answer;
 import dev.beit3.model.Beit3;
@@ -80,14 +81,14 @@ final class VqaCommand implements Callable<Integer> {
             o.addProperty("question", question);
             o.addProperty("answer", a.answer());
             o.add("top", Json.labels(a.top()));
-            out.println(Json.GSON.toJson(o));
+            out.println(Json.line(o));
             return;
         }
         StringBuilder rest = new StringBuilder();
         for (Label l : a.top().subList(1, a.top().size())) {
-            rest.append(rest.length() == 0 ? "; then " : ", ").append(l.label())
+            rest.append(rest.length() == 0 ? "; then " : ", ").append(Printable.of(l.label()))
                     .append(String.format(Locale.ROOT, " %.2f", l.probability()));
         }
-        out.printf(Locale.ROOT, "Q: %s%nA: %s  (p=%.2f%s)%n", question, a.answer(), a.top().get(0).probability(), rest);
+        out.printf(Locale.ROOT, "Q: %s%nA: %s  (p=%.2f%s)%n", Printable.of(question), Printable.of(a.answer()), a.top().get(0).probability(), rest);
     }
 }

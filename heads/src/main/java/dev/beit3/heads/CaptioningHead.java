@@ -31,10 +31,21 @@ public interface CaptioningHead extends TaskHead {
      */
     record Decoding(int beams, int maxLength, double lengthPenalty, int maskId, int clsId, int padId, int eosId,
             boolean useCache) {
+        /** Largest beam size accepted (the reference decodes with 3). */
+        public static final int MAX_BEAMS = 64;
+
         /** Validates. */
         public Decoding {
             if (beams < 1) {
                 throw new dev.beit3.api.InvalidInputException("beam size must be ≥ 1, got " + beams);
+            }
+            if (beams > MAX_BEAMS) {
+                throw new dev.beit3.api.InvalidInputException("beam size " + beams + " is more than the " + MAX_BEAMS
+                        + " supported (the reference uses 3; each beam is one more sequence decoded at every step)");
+            }
+            if (!Double.isFinite(lengthPenalty)) {
+                throw new dev.beit3.api.InvalidInputException("length penalty must be a finite number (the reference"
+                        + " uses 0.6), got " + lengthPenalty);
             }
             if (maxLength < 3) {
                 throw new dev.beit3.api.InvalidInputException("max caption length must be ≥ 3 text slots, got "

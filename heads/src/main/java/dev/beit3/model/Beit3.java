@@ -835,9 +835,18 @@ public final class Beit3 implements AutoCloseable {
             layout.requireHead(hp, reg);
             TaskPreset preset = hp.preset();
             int h = attentionHeads != null ? attentionHeads : layout.defaultHeads();
-            EncoderConfig cfg = new EncoderConfig(ModelFamily.BEIT3, layout.dim(), h, layout.layers(), layout.ffnDim(),
-                    layout.patchSize(), imageSize != null ? imageSize : layout.imageSize(), layout.vocabSize(), 1024,
-                    1e-5, layout.finalLayerNorm(), layout.layers());
+            EncoderConfig cfg;
+            try {
+                cfg = new EncoderConfig(ModelFamily.BEIT3, layout.dim(), h, layout.layers(), layout.ffnDim(),
+                        layout.patchSize(), imageSize != null ? imageSize : layout.imageSize(), layout.vocabSize(), 1024,
+                        1e-5, layout.finalLayerNorm(), layout.layers());
+            } catch (IllegalArgumentException e) {
+                // a setting the caller chose (or a checkpoint shape) that the encoder cannot use: bad input
+                String m = e.getMessage();
+                String setting = m.startsWith("imageSize") ? " (Beit3.builder().imageSize(s))"
+                        : m.startsWith("dim") ? " (Beit3.builder().attentionHeads(h))" : "";
+                throw new InvalidInputException(checkpoint.getFileName() + ": " + m + setting, e);
+            }
             Beit3Tokenizer tok = null;
             NDManager weights = NDManager.newBaseManager();
             try {

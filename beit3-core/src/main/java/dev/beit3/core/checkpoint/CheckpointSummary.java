@@ -89,10 +89,15 @@ public record CheckpointSummary(Family family, int dim, int layers, int ffnDim, 
      * @return the summary
      */
     public static CheckpointSummary of(Checkpoint c) {
-        return of(c.tensors(), c.dtypeHistogram(), c.parameterCount());
+        // shapes only: a checkpoint opened lazily is summarized without reading (materialising) any tensor
+        Map<String, long[]> shapes = new java.util.LinkedHashMap<>();
+        for (String k : c.tensors().keySet()) {
+            shapes.put(k, c.shape(k).orElseThrow());
+        }
+        return of(shapes, c.dtypeHistogram(), c.parameterCount());
     }
 
-    static CheckpointSummary of(Map<String, TensorData> t, Map<DType, Integer> dtypes, long params) {
+    static CheckpointSummary of(Map<String, long[]> t, Map<DType, Integer> dtypes, long params) {
         if (t.keySet().stream().anyMatch(k -> k.startsWith("beit3."))) {
             return beit3(t, dtypes, params);
         }
@@ -103,7 +108,7 @@ public record CheckpointSummary(Family family, int dim, int layers, int ffnDim, 
                 List.of(), t.size(), params, dtypes);
     }
 
-    private static CheckpointSummary beit3(Map<String, TensorData> t, Map<DType, Integer> dtypes, long params) {
+    private static CheckpointSummary beit3(Map<String, long[]> t, Map<DType, Integer> dtypes, long params) {
         int dim = (int) dimOf(t, "beit3.vision_embed.proj.weight", 0, dimOf(t, "beit3.text_embed.weight", 1, 0));
         int layers = countLayers(t, BEIT3_LAYER);
         int ffn = (int) dimOf(t, "beit3.encoder.layers.0.ffn.A.fc1.weight", 0,
@@ -136,7 +141,7 @@ public record CheckpointSummary(Family family, int dim, int layers, int ffnDim, 
                 classes, -1, headModules(t, "beit3."), t.size(), params, dtypes);
     }
 
-    private static CheckpointSummary vlmo(Map<String, TensorData> t, Map<DType, Integer> dtypes, long params) {
+    private static CheckpointSummary vlmo(Map<String, long[]> t, Map<DType, Integer> dtypes, long params) {
         int dim = (int) dimOf(t, "transformer.patch_embed.proj.weight", 0,
                 dimOf(t, "text_embeddings.word_embeddings.weight", 1, 0));
         int layers = countLayers(t, VLMO_LAYER);
@@ -179,7 +184,7 @@ public record CheckpointSummary(Family family, int dim, int layers, int ffnDim, 
                 t.size(), params, dtypes);
     }
 
-    private static List<String> headModules(Map<String, TensorData> t, String... backbone) {
+    private static List<String> headModules(Map<String, long[]> t, String... backbone) {
         Set<String> out = new LinkedHashSet<>();
         outer:
         for (String k : t.keySet()) {
@@ -194,16 +199,15 @@ public record CheckpointSummary(Family family, int dim, int layers, int ffnDim, 
         return new ArrayList<>(out);
     }
 
-    private static long dimOf(Map<String, TensorData> t, String key, int axis, long fallback) {
-        TensorData d = t.get(key);
-        if (d == null) {
+    private static long dimOf(Map<String, long[]> t, String key, int axis, long fallback) {
+        long[] s = t.get(key);
+        if (s == null) {
             return fallback;
         }
-        long[] s = d.shape();
         return axis < s.length ? s[axis] : fallback;
     }
 
-    private static int countLayers(Map<String, TensorData> t, Pattern p) {
+    private static int countLayers(Map<String, long[]> t, Pattern p) {
         int max = -1;
         for (String k : t.keySet()) {
             Matcher m = p.matcher(k);

@@ -56,7 +56,7 @@ final class LazyTensors extends AbstractMap<String, TensorData> {
         try {
             return loader.load(k);
         } catch (IOException e) {
-            throw new CheckpointException("cannot read tensor " + k + " from " + file + ": " + e.getMessage(), e);
+            throw new CheckpointException("cannot read tensor " + dev.beit3.core.io.Printable.of(k) + " from " + file + ": " + e.getMessage(), e);
         }
     }
 

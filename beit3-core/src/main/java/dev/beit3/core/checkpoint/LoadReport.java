@@ -118,20 +118,20 @@ public record LoadReport(List<String> missing, List<String> unexpected, List<Sha
                 .append(" missing key").append(missing.size() == 1 ? "" : "s").append(", ").append(mismatches.size())
                 .append(" shape mismatch").append(mismatches.size() == 1 ? "" : "es").append(")");
         for (String k : missing) {
-            sb.append("\n  missing ").append(k);
+            sb.append("\n  missing ").append(dev.beit3.core.io.Printable.of(k));
             String p = purposes.get(k);
             if (p != null && !p.isEmpty()) {
                 sb.append(" (").append(p).append(")");
             }
         }
         for (ShapeMismatch m : mismatches) {
-            sb.append("\n  shape mismatch ").append(m);
+            sb.append("\n  shape mismatch ").append(dev.beit3.core.io.Printable.of(String.valueOf(m)));
         }
         sb.append("\n  hint: ").append(hint());
         if (!unexpected.isEmpty()) {
             sb.append("\n  the checkpoint has ").append(unexpected.size()).append(" unused key")
                     .append(unexpected.size() == 1 ? "" : "s").append(", e.g. ")
-                    .append(String.join(", ", unexpected.subList(0, Math.min(5, unexpected.size()))));
+                    .append(dev.beit3.core.io.Printable.of(String.join(", ", unexpected.subList(0, Math.min(5, unexpected.size())))));
         }
         throw new CheckpointException(sb.toString());
     }

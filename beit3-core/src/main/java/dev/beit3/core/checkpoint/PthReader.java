@@ -1,6 +1,7 @@
 package dev.beit3.core.checkpoint;
 
 import dev.beit3.api.CheckpointException;
+import dev.beit3.core.io.Printable;
 import dev.beit3.core.checkpoint.Pickle.StorageRef;
 import dev.beit3.core.checkpoint.Pickle.TensorRef;
 import java.io.IOException;
@@ -32,6 +33,17 @@ final class PthReader {
     static final long MAX_STORAGE_BYTES = Integer.MAX_VALUE - 8;
     /** First buffer for a compressed entry; it doubles as data arrives. */
     static final int INITIAL_INFLATE_BUFFER = 1 << 16;
+    /**
+     * Materialisation budget: all tensors of a checkpoint together may hold at most this many times the bytes of
+     * the storages in the file, plus {@link #BUDGET_SLACK}. A state dict's views normally cover their storages
+     * once (tied weights twice); zero or overlapping strides repeat bytes, and a file of 1 KB could otherwise expand
+     * to gigabytes in memory and on disk.
+     */
+    static final int BUDGET_FACTOR = 4;
+    /** Fixed part of the materialisation budget (small files with many tiny views). */
+    static final long BUDGET_SLACK = 16L << 20;
+    /** Largest expansion of deflate (a bound on what a compressed entry can really hold). */
+    static final long DEFLATE_MAX_RATIO = 1032;
 
     private final Path file;
     private final ZipFile zip;
@@ -39,12 +51,30 @@ final class PthReader {
     private final String folder;
     private final Map<String, byte[]> storages = new HashMap<>();
     private final Map<String, Checkpoint.Origin> origins = new java.util.LinkedHashMap<>();
+    private final long budget;
+    private long materialised;
 
     private PthReader(Path file, ZipFile zip, long fileSize, String folder) {
         this.file = file;
         this.zip = zip;
         this.fileSize = fileSize;
         this.folder = folder;
+        this.budget = budget(zip, folder);
+    }
+
+    /** The materialisation budget of an archive: {@value #BUDGET_FACTOR} × its storage bytes + 16 MiB. */
+    private static long budget(ZipFile zip, String folder) {
+        long held = 0;
+        Enumeration<? extends ZipEntry> en = zip.entries();
+        while (en.hasMoreElements()) {
+            ZipEntry e = en.nextElement();
+            if (e.getName().startsWith(folder + "data/") && e.getSize() > 0) {
+                long real = e.getMethod() == ZipEntry.STORED ? e.getSize()
+                        : Math.min(e.getSize(), Math.max(e.getCompressedSize(), 0) * DEFLATE_MAX_RATIO);
+                held = Math.min(held + real, Long.MAX_VALUE / (2 * BUDGET_FACTOR));
+            }
+        }
+        return held * BUDGET_FACTOR + BUDGET_SLACK;
     }
 
     /** Reads the whole checkpoint. */
@@ -58,6 +88,7 @@ final class PthReader {
      */
     static Checkpoint.Parts read(Path file, boolean lazy) throws IOException {
         long fileSize = Files.size(file);
+        ZipDirectory.check(file); // duplicate names, central/local disagreements, overlapping entries
         ZipFile zip = open(file);
         try (zip) {
             String pkl = findPickle(file, zip);
@@ -107,7 +138,7 @@ final class PthReader {
             String n = e.getName();
             count++;
             if (n.startsWith("/") || n.contains("\\") || n.contains(":") || Arrays.asList(n.split("/")).contains("..")) {
-                throw new CheckpointException("unsafe zip entry name '" + n + "' in " + file
+                throw new CheckpointException("unsafe zip entry name '" + Printable.of(n) + "' in " + file
                         + ": a checkpoint never holds absolute or '..' paths; refusing the file");
             }
             if (n.equals("data.pkl") || (n.endsWith("/data.pkl") && n.indexOf('/') == n.length() - "/data.pkl".length())) {
@@ -119,7 +150,7 @@ final class PthReader {
                     + " entries but no <folder>/data.pkl: not a torch.save checkpoint");
         }
         if (pickles.size() > 1) {
-            throw new CheckpointException(file + " holds several pickles " + pickles + ": ambiguous torch.save archive");
+            throw new CheckpointException(file + " holds several pickles " + Printable.of(pickles.toString()) + ": ambiguous torch.save archive");
         }
         return pickles.get(0);
     }
@@ -139,14 +170,14 @@ final class PthReader {
     private byte[] readEntry(ZipEntry e, long max, String what) throws IOException {
         long size = e.getSize();
         if (size < 0) {
-            throw new CheckpointException(what + " (" + e.getName() + ") in " + file + " has no declared size");
+            throw new CheckpointException(what + " (" + Printable.of(e.getName()) + ") in " + file + " has no declared size");
         }
         if (size > max) {
-            throw new CheckpointException(what + " (" + e.getName() + ") in " + file + " declares " + size
+            throw new CheckpointException(what + " (" + Printable.of(e.getName()) + ") in " + file + " declares " + size
                     + " bytes, more than the limit of " + max);
         }
         if (e.getMethod() == ZipEntry.STORED && size > fileSize) {
-            throw new CheckpointException(what + " (" + e.getName() + ") declares " + size + " bytes but " + file
+            throw new CheckpointException(what + " (" + Printable.of(e.getName()) + ") declares " + size + " bytes but " + file
                     + " has only " + fileSize + ": truncated or corrupt file");
         }
         // A STORED entry was checked against the file size above, so its buffer is allocated at once. A compressed
@@ -167,17 +198,17 @@ final class PthReader {
                 n += r;
             }
             if (n != size) {
-                throw new CheckpointException(what + " (" + e.getName() + ") in " + file + " ends after " + n + " of "
+                throw new CheckpointException(what + " (" + Printable.of(e.getName()) + ") in " + file + " ends after " + n + " of "
                         + size + " bytes: truncated file");
             }
             if (in.read() != -1) {
-                throw new CheckpointException(what + " (" + e.getName() + ") in " + file
+                throw new CheckpointException(what + " (" + Printable.of(e.getName()) + ") in " + file
                         + " inflates beyond its declared size of " + size + " bytes (zip bomb or corrupt archive)");
             }
         } catch (ZipException ex) {
-            throw new CheckpointException(what + " (" + e.getName() + ") in " + file + " is corrupt: " + ex.getMessage(), ex);
+            throw new CheckpointException(what + " (" + Printable.of(e.getName()) + ") in " + file + " is corrupt: " + ex.getMessage(), ex);
         } catch (java.io.EOFException ex) {
-            throw new CheckpointException(what + " (" + e.getName() + ") in " + file + " is truncated", ex);
+            throw new CheckpointException(what + " (" + Printable.of(e.getName()) + ") in " + file + " is truncated", ex);
         }
         return buf;
     }
@@ -190,7 +221,7 @@ final class PthReader {
         ZipEntry e = storageEntry(s, tensorName);
         byte[] data;
         try {
-            data = readEntry(e, MAX_STORAGE_BYTES, "storage " + s.key());
+            data = readEntry(e, MAX_STORAGE_BYTES, "storage " + Printable.of(s.key()));
         } catch (IOException ex) {
             throw new CheckpointException("cannot read storage " + e.getName() + " of " + file + ": " + ex.getMessage(), ex);
         }
@@ -203,28 +234,36 @@ final class PthReader {
         String entryName = folder + "data/" + s.key();
         ZipEntry e = zip.getEntry(entryName);
         if (e == null) {
-            throw new CheckpointException("tensor " + tensorName + " refers to storage " + s.key() + " but " + file
-                    + " has no entry " + entryName);
+            throw new CheckpointException("tensor " + Printable.of(tensorName) + " refers to storage " + Printable.of(s.key()) + " but " + file
+                    + " has no entry " + Printable.of(entryName));
         }
         long expected;
         try {
             expected = Math.multiplyExact(s.numel(), s.dtype().byteSize());
         } catch (ArithmeticException ex) {
-            throw new CheckpointException("storage " + s.key() + " of " + tensorName + " declares an absurd size of "
+            throw new CheckpointException("storage " + Printable.of(s.key()) + " of " + Printable.of(tensorName) + " declares an absurd size of "
                     + s.numel() + " elements in " + file);
         }
         if (e.getSize() != expected) {
-            throw new CheckpointException("storage " + s.key() + " (" + entryName + ") of tensor " + tensorName
+            throw new CheckpointException("storage " + Printable.of(s.key()) + " (" + Printable.of(entryName) + ") of tensor " + Printable.of(tensorName)
                     + " declares " + s.numel() + " × " + s.dtype().byteSize() + " = " + expected + " bytes of "
                     + s.dtype().pythonName() + " but the entry holds " + e.getSize() + " bytes in " + file);
         }
+        if (e.getMethod() != ZipEntry.STORED && e.getCompressedSize() >= 0
+                && expected > e.getCompressedSize() * DEFLATE_MAX_RATIO + 64) {
+            // checked before any budget: such a claim is not a view problem but a truncated file or a zip bomb
+            throw new CheckpointException("storage " + Printable.of(s.key()) + " (" + Printable.of(entryName)
+                    + ") of tensor " + Printable.of(tensorName) + " declares " + expected + " bytes, but its entry holds "
+                    + e.getCompressedSize() + " compressed bytes, which inflate to at most "
+                    + (e.getCompressedSize() * DEFLATE_MAX_RATIO + 64) + ": the file is truncated or a zip bomb");
+        }
         if (e.getMethod() == ZipEntry.STORED && expected > fileSize) {
-            throw new CheckpointException("storage " + s.key() + " (" + entryName + ") of tensor " + tensorName
+            throw new CheckpointException("storage " + Printable.of(s.key()) + " (" + Printable.of(entryName) + ") of tensor " + Printable.of(tensorName)
                     + " declares " + expected + " bytes but " + file + " has only " + fileSize
                     + " bytes: truncated or corrupt file");
         }
         if (expected > MAX_STORAGE_BYTES) {
-            throw new CheckpointException("storage " + s.key() + " of tensor " + tensorName + " in " + file + " has "
+            throw new CheckpointException("storage " + Printable.of(s.key()) + " of tensor " + Printable.of(tensorName) + " in " + file + " has "
                     + expected + " bytes, more than the 2 GiB a single storage may have here");
         }
         return e;
@@ -262,7 +301,7 @@ final class PthReader {
         StorageRef s = t.storage();
         long[] size = t.size();
         long[] stride = t.stride();
-        String where = "tensor " + name + " in " + file.getFileName();
+        String where = "tensor " + Printable.of(name) + " in " + file.getFileName();
         if (size.length != stride.length) {
             throw new CheckpointException(where + ": size " + Arrays.toString(size) + " and stride "
                     + Arrays.toString(stride) + " have different ranks");
@@ -290,7 +329,7 @@ final class PthReader {
         }
         if (numel > 0 ? last >= s.numel() : t.offset() > s.numel()) {
             throw new CheckpointException(where + ": view (offset " + t.offset() + ", size " + Arrays.toString(size)
-                    + ", stride " + Arrays.toString(stride) + ") runs past its storage " + s.key() + " of "
+                    + ", stride " + Arrays.toString(stride) + ") runs past its storage " + Printable.of(s.key()) + " of "
                     + s.numel() + " elements");
         }
         storageEntry(s, name); // the storage's own sizes first: they name the storage
@@ -298,6 +337,16 @@ final class PthReader {
         if (numel > MAX_STORAGE_BYTES / item) {
             throw new CheckpointException(where + " is larger than 2 GiB (a view repeating its storage?)");
         }
+        long bytes = numel * item;
+        if (bytes > budget - materialised) {
+            throw new CheckpointException(where + ": its view (size " + Arrays.toString(size) + ", stride "
+                    + Arrays.toString(stride) + ") would bring the checkpoint's tensors to " + (materialised + bytes)
+                    + " bytes, over the budget of " + budget + " bytes (" + BUDGET_FACTOR + " × the "
+                    + (budget - BUDGET_SLACK) / BUDGET_FACTOR + " storage bytes the file holds + " + (BUDGET_SLACK >> 20)
+                    + " MiB); zero or overlapping strides repeat the same bytes, which a saved state dict does not do."
+                    + " Re-save the checkpoint with contiguous tensors (t.contiguous() / t.clone())");
+        }
+        materialised += bytes;
         return numel;
     }
 

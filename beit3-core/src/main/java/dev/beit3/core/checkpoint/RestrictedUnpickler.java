@@ -242,7 +242,7 @@ final class RestrictedUnpickler {
                 case 'i' -> { // INST module\nname\n: names the class in the message, never resolves it
                     String module = line();
                     String name = line();
-                    throw new CheckpointException("refusing INST " + module + "." + name + " (class instantiation) at byte "
+                    throw new CheckpointException("refusing INST " + dev.beit3.core.io.Printable.of(module + "." + name) + " (class instantiation) at byte "
                             + opPos + " of " + where + ": a state dict never instantiates classes");
                 }
                 case 'o' -> { // OBJ: the class is the first item after the topmost MARK
@@ -276,7 +276,7 @@ final class RestrictedUnpickler {
             default -> false;
         };
         if (!ok) {
-            throw new CheckpointException("refusing pickle global " + q + " in " + where + " (byte " + opPos
+            throw new CheckpointException("refusing pickle global " + dev.beit3.core.io.Printable.of(q) + " in " + where + " (byte " + opPos
                     + "): only state-dict globals are allowed (" + ALLOWED + "); this file is not a plain "
                     + "state dict and may run code when loaded in Python");
         }
@@ -420,7 +420,7 @@ final class RestrictedUnpickler {
         String location = t.get(3) instanceof String l ? l : String.valueOf(t.get(3));
         long numel = asLong(t.get(4), "storage numel");
         if (numel < 0) {
-            throw error("storage " + key + " declares a negative size " + numel);
+            throw error("storage " + dev.beit3.core.io.Printable.of(String.valueOf(key)) + " declares a negative size " + numel);
         }
         return new StorageRef(key, dtype, numel, location);
     }

@@ -5,15 +5,22 @@ import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParseException;
-import com.google.gson.JsonParser;
+import com.google.gson.JsonNull;
 import com.google.gson.JsonPrimitive;
+import com.google.gson.Strictness;
+import com.google.gson.stream.JsonReader;
+import com.google.gson.stream.JsonToken;
 import dev.beit3.api.Api;
 import dev.beit3.api.CheckpointException;
+import dev.beit3.core.io.Printable;
 import java.io.IOException;
+import java.io.StringReader;
+import java.math.BigDecimal;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -27,8 +34,9 @@ import java.util.Map;
 /**
  * Reads and writes the safetensors format: an 8-byte little-endian header length, a JSON header
  * ({@code {"name": {"dtype": "F32", "shape": [..], "data_offsets": [begin, end]}, "__metadata__": {..}}}),
- * then the raw little-endian tensor bytes. Offsets are validated on read (inside the data area,
- * non-overlapping, matching shape × itemsize).
+ * then the raw little-endian tensor bytes. A file is read by the reference implementation's rules: a strict UTF-8
+ * RFC 8259 JSON header with unique keys, and data offsets that match shape × itemsize and cover the data area
+ * exactly (no holes, overlaps or trailing bytes).
  */
 @Api(status = Api.Status.STABLE)
 public final class SafeTensors {
@@ -141,16 +149,7 @@ public final class SafeTensors {
             }
             ByteBuffer hb = ByteBuffer.allocate((int) n);
             readFully(ch, hb, 8, file);
-            JsonObject header;
-            try {
-                JsonElement el = JsonParser.parseString(new String(hb.array(), StandardCharsets.UTF_8));
-                if (!el.isJsonObject()) {
-                    throw new CheckpointException("safetensors header of " + file + " is not a JSON object");
-                }
-                header = el.getAsJsonObject();
-            } catch (JsonParseException | IllegalStateException e) {
-                throw new CheckpointException("safetensors header of " + file + " is not valid JSON: " + e.getMessage(), e);
-            }
+            JsonObject header = strictHeader(hb.array(), file);
             long dataStart = 8 + n;
             long dataSize = size - dataStart;
             record Entry(String name, DType dtype, long[] shape, long begin, long end) {}
@@ -158,14 +157,15 @@ public final class SafeTensors {
             Map<String, Object> metadata = new LinkedHashMap<>();
             for (Map.Entry<String, JsonElement> e : header.entrySet()) {
                 String name = e.getKey();
-                String where = "safetensors entry '" + name + "' of " + file;
+                String where = "safetensors entry '" + Printable.of(name) + "' of " + file;
                 if (name.equals(METADATA)) {
                     if (!e.getValue().isJsonObject()) {
                         throw new CheckpointException(METADATA + " of " + file + " is not an object of strings");
                     }
                     for (Map.Entry<String, JsonElement> m : e.getValue().getAsJsonObject().entrySet()) {
                         if (!m.getValue().isJsonPrimitive() || !m.getValue().getAsJsonPrimitive().isString()) {
-                            throw new CheckpointException(METADATA + "." + m.getKey() + " of " + file + " is not a string");
+                            throw new CheckpointException(METADATA + "." + Printable.of(m.getKey()) + " of " + file
+                                    + " is not a string");
                         }
                         metadata.put(m.getKey(), m.getValue().getAsString());
                     }
@@ -191,7 +191,7 @@ public final class SafeTensors {
                 } catch (ArithmeticException ex) {
                     throw new CheckpointException(where + ": shape overflows");
                 }
-                if (offs[0] > offs[1] || offs[1] > dataSize) {
+                if (offs[0] > offs[1] || offs[1] > dataSize) { // (the coverage check below finds this too)
                     throw new CheckpointException(where + ": data_offsets [" + offs[0] + ", " + offs[1]
                             + "] lie outside the data area of " + dataSize + " bytes");
                 }
@@ -204,13 +204,28 @@ public final class SafeTensors {
                 }
                 entries.add(new Entry(name, dtype, shape, offs[0], offs[1]));
             }
+            // As the reference implementation (safetensors' Metadata::validate): sorted by offsets, every tensor starts
+            // where the previous one ends, the first at 0, and the last ends at the end of the file: no holes (where
+            // bytes could hide), no overlaps (one byte read as two tensors), no trailing bytes.
             List<Entry> sorted = new ArrayList<>(entries);
             sorted.sort(Comparator.comparingLong(Entry::begin).thenComparingLong(Entry::end));
-            for (int i = 1; i < sorted.size(); i++) {
-                if (sorted.get(i).begin() < sorted.get(i - 1).end()) {
-                    throw new CheckpointException("safetensors entries '" + sorted.get(i - 1).name() + "' and '"
-                            + sorted.get(i).name() + "' of " + file + " overlap");
+            long expected = 0;
+            for (int i = 0; i < sorted.size(); i++) {
+                Entry en = sorted.get(i);
+                if (en.begin() != expected) {
+                    String prev = i == 0 ? "the start of the data area" : "the end of '" + Printable.of(sorted.get(i - 1).name())
+                            + "' at byte " + expected;
+                    throw new CheckpointException("safetensors entry '" + Printable.of(en.name()) + "' of " + file
+                            + " starts at data byte " + en.begin() + ", not at " + prev + ": the tensors must cover the"
+                            + " data area contiguously (" + (en.begin() > expected ? "a hole of " + (en.begin() - expected)
+                            + " bytes" : "they overlap") + ")");
                 }
+                expected = en.end();
+            }
+            if (expected != dataSize) {
+                throw new CheckpointException("safetensors file " + file + " has " + dataSize + " data bytes but its"
+                        + " tensors cover " + expected + ": " + (dataSize - expected) + " trailing bytes that no tensor"
+                        + " describes (the format requires the last tensor to end at the end of the file)");
             }
             Map<String, Checkpoint.Origin> origins = new LinkedHashMap<>();
             if (lazy) {
@@ -244,6 +259,153 @@ public final class SafeTensors {
             return new Checkpoint.Parts(Collections.unmodifiableMap(tensors), "", Collections.unmodifiableMap(metadata),
                     Collections.unmodifiableMap(origins));
         }
+    }
+
+    /** Deepest nesting accepted in a header (a valid one has three levels). */
+    static final int MAX_HEADER_DEPTH = 32;
+
+    /**
+     * Parses a header as the reference implementation does (Rust {@code std::str::from_utf8} + {@code serde_json}):
+     * valid UTF-8 only (no replacement characters), RFC 8259 JSON only (no comments, unquoted keys, single quotes,
+     * other separators, unescaped control characters, unpaired surrogate escapes, or anything after the object but
+     * whitespace), one top-level object, every key unique at every level (so one {@code __metadata__}).
+     */
+    static JsonObject strictHeader(byte[] bytes, Path file) {
+        String text;
+        try {
+            text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes)).toString();
+        } catch (CharacterCodingException e) {
+            throw new CheckpointException("safetensors header of " + file + " is not valid UTF-8 (" + e.getMessage()
+                    + "): the file is corrupt");
+        }
+        try {
+            JsonReader r = new JsonReader(new StringReader(text));
+            r.setStrictness(Strictness.STRICT);
+            if (r.peek() != JsonToken.BEGIN_OBJECT) {
+                throw new CheckpointException("safetensors header of " + file + " is not a JSON object");
+            }
+            JsonObject header = strictValue(r, 0, file).getAsJsonObject();
+            if (r.peek() != JsonToken.END_DOCUMENT) {
+                throw new CheckpointException("safetensors header of " + file + " has more after its JSON object"
+                        + " (only space padding may follow it)");
+            }
+            return header;
+        } catch (IOException | IllegalStateException | NumberFormatException e) {
+            throw new CheckpointException("safetensors header of " + file + " is not valid JSON: "
+                    + Printable.of(gsonReason(e.getMessage())) + " (read strictly, as the format's reference reader does: RFC 8259"
+                    + " only, no comments, unquoted keys, single quotes or other separators)", e);
+        }
+    }
+
+    /** Gson's message without its advice to parse leniently and its troubleshooting link. */
+    private static String gsonReason(String m) {
+        if (m == null) {
+            return "malformed JSON";
+        }
+        return m.replace("Use JsonReader.setStrictness(Strictness.LENIENT) to accept malformed JSON", "malformed JSON")
+                .replaceAll("\\s*See https://\\S+", "").strip();
+    }
+
+    private static JsonElement strictValue(JsonReader r, int depth, Path file) throws IOException {
+        if (depth > MAX_HEADER_DEPTH) {
+            throw new CheckpointException("safetensors header of " + file + " nests deeper than " + MAX_HEADER_DEPTH
+                    + " levels");
+        }
+        switch (r.peek()) {
+            case BEGIN_OBJECT -> {
+                JsonObject o = new JsonObject();
+                r.beginObject();
+                while (r.hasNext()) {
+                    String key = checkedString(r.nextName(), file);
+                    if (o.has(key)) {
+                        throw new CheckpointException("safetensors header of " + file + " has the key '"
+                                + Printable.of(key) + "' twice" + (key.equals(METADATA) ? "" : " in one object")
+                                + ": the reader would keep only one; refusing the ambiguous file");
+                    }
+                    o.add(key, strictValue(r, depth + 1, file));
+                }
+                r.endObject();
+                return o;
+            }
+            case BEGIN_ARRAY -> {
+                JsonArray a = new JsonArray();
+                r.beginArray();
+                while (r.hasNext()) {
+                    a.add(strictValue(r, depth + 1, file));
+                }
+                r.endArray();
+                return a;
+            }
+            case STRING -> {
+                return new JsonPrimitive(checkedString(r.nextString(), file));
+            }
+            case NUMBER -> {
+                return new JsonPrimitive(new RawNumber(r.nextString()));
+            }
+            case BOOLEAN -> {
+                return new JsonPrimitive(r.nextBoolean());
+            }
+            case NULL -> {
+                r.nextNull();
+                return JsonNull.INSTANCE;
+            }
+            default -> throw new CheckpointException("safetensors header of " + file + " is malformed at "
+                    + r.getPath());
+        }
+    }
+
+    /**
+     * A JSON number kept as written: {@code 2e0} and {@code 2.0} stay distinct from {@code 2} (serde_json refuses them
+     * as a {@code usize}, and so must the shape and offset checks).
+     */
+    private static final class RawNumber extends Number {
+        private static final long serialVersionUID = 1L;
+        private final String text;
+
+        RawNumber(String text) {
+            this.text = text;
+            new BigDecimal(text); // a malformed number fails here, as a NumberFormatException
+        }
+
+        @Override
+        public int intValue() {
+            return new BigDecimal(text).intValue();
+        }
+
+        @Override
+        public long longValue() {
+            return new BigDecimal(text).longValue();
+        }
+
+        @Override
+        public float floatValue() {
+            return Float.parseFloat(text);
+        }
+
+        @Override
+        public double doubleValue() {
+            return Double.parseDouble(text);
+        }
+
+        @Override
+        public String toString() {
+            return text;
+        }
+    }
+
+    /** serde_json refuses escapes of unpaired surrogates (a lone high or low surrogate); so does this reader. */
+    private static String checkedString(String s, Path file) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                throw new CheckpointException("safetensors header of " + file + " holds an unpaired surrogate \\u"
+                        + Integer.toHexString(c) + " in a string, which is not valid Unicode");
+            }
+        }
+        return s;
     }
 
     private static long[] naturals(JsonElement el, int expectedLength, String what) {

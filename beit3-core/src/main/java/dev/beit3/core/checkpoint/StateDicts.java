@@ -58,7 +58,7 @@ final class StateDicts {
             } else {
                 List<String> keys = new ArrayList<>();
                 root.keySet().forEach(k -> keys.add(String.valueOf(k)));
-                throw new CheckpointException(fileName + " holds no state dict: top-level keys " + keys
+                throw new CheckpointException(fileName + " holds no state dict: top-level keys " + dev.beit3.core.io.Printable.of(String.valueOf(keys))
                         + " (looked for 'model', 'module', 'state_dict' holding tensors, or tensors at the top level)");
             }
         }
@@ -74,7 +74,7 @@ final class StateDicts {
             String name = stripModule ? key.substring("module.".length()) : key;
             if (e.getValue() instanceof TensorRef t) {
                 if (tensors.containsKey(name)) {
-                    throw new CheckpointException(fileName + ": duplicate key " + name + " after stripping 'module.'");
+                    throw new CheckpointException(fileName + ": duplicate key " + dev.beit3.core.io.Printable.of(name) + " after stripping 'module.'");
                 }
                 tensors.put(name, resolve.apply(name, t));
             } else {

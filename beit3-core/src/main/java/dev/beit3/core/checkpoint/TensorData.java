@@ -38,7 +38,7 @@ public record TensorData(String name, DType dtype, long[] shape, ByteBuffer data
         long n = numel(shape, name);
         ByteBuffer frozen = data.slice().asReadOnlyBuffer().order(ByteOrder.LITTLE_ENDIAN);
         if (frozen.remaining() != n * dtype.byteSize()) {
-            throw new CheckpointException("tensor " + name + ": " + frozen.remaining() + " bytes do not match shape "
+            throw new CheckpointException("tensor " + dev.beit3.core.io.Printable.of(name) + ": " + frozen.remaining() + " bytes do not match shape "
                     + Arrays.toString(shape) + " of " + dtype.pythonName() + " (" + n * dtype.byteSize() + " bytes expected)");
         }
         data = frozen;
@@ -157,7 +157,7 @@ public record TensorData(String name, DType dtype, long[] shape, ByteBuffer data
                     out[i] = b.get(i) != 0 ? 1 : 0;
                 }
             }
-            default -> throw new CheckpointException("tensor " + name + " is " + dtype.pythonName()
+            default -> throw new CheckpointException("tensor " + dev.beit3.core.io.Printable.of(name) + " is " + dtype.pythonName()
                     + ", not an integer type: use toFloats()");
         }
         return out;
@@ -285,7 +285,7 @@ public record TensorData(String name, DType dtype, long[] shape, ByteBuffer data
     private int intNumel() {
         long n = numel();
         if (n > Integer.MAX_VALUE - 8) {
-            throw new CheckpointException("tensor " + name + " has " + n
+            throw new CheckpointException("tensor " + dev.beit3.core.io.Printable.of(name) + " has " + n
                     + " elements, more than a Java array holds; split it before converting");
         }
         return (int) n;
@@ -295,12 +295,12 @@ public record TensorData(String name, DType dtype, long[] shape, ByteBuffer data
         long n = 1;
         for (long d : shape) {
             if (d < 0) {
-                throw new CheckpointException("tensor " + name + " has a negative dimension in shape " + Arrays.toString(shape));
+                throw new CheckpointException("tensor " + dev.beit3.core.io.Printable.of(name) + " has a negative dimension in shape " + Arrays.toString(shape));
             }
             try {
                 n = Math.multiplyExact(n, d);
             } catch (ArithmeticException e) {
-                throw new CheckpointException("tensor " + name + ": shape " + Arrays.toString(shape) + " overflows 64 bits");
+                throw new CheckpointException("tensor " + dev.beit3.core.io.Printable.of(name) + ": shape " + Arrays.toString(shape) + " overflows 64 bits");
             }
         }
         return n;

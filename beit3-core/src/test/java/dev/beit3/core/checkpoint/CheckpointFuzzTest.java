@@ -126,8 +126,144 @@ class CheckpointFuzzTest {
 
     // ------------------------------------------------------------------ targets
 
+    // ------------------------------------------------------------------ Reliability II mutations
+
+    /** Strides that repeat or overlap storage bytes, and sizes from small to past the budget. */
+    private static final long[] STRIDES = {0, 0, 1, 1, 2, 3, -1, 1L << 20, Long.MAX_VALUE / 2};
+    private static final long[] SIZES = {0, 1, 2, 3, 16, 1000, 1 << 14, 1 << 20, 1 << 24, (1L << 29) - 1, 1L << 31};
+
+    /**
+     * A fresh archive of 1–64 views over one small storage with random sizes and strides (zero, overlapping,
+     * transposed, huge), so the per-tensor cap, the total materialisation budget and the bounds checks are all
+     * reached. The input is ignored: this is a generator.
+     */
+    static byte[] stridedViews(byte[] in, java.util.SplittableRandom r) {
+        int numel = 1 + r.nextInt(64);
+        int views = 1 + r.nextInt(64);
+        PickleWriter p = new PickleWriter().proto(2).emptyDict().mark();
+        for (int i = 0; i < views; i++) {
+            int rank = r.nextInt(4);
+            long[] size = new long[rank];
+            long[] stride = new long[rank];
+            for (int d = 0; d < rank; d++) {
+                size[d] = SIZES[r.nextInt(SIZES.length)];
+                stride[d] = STRIDES[r.nextInt(STRIDES.length)];
+            }
+            p.str("v" + i).tensor("FloatStorage", "0", numel, r.nextInt(3), size, stride);
+        }
+        return ZipWriter.torch(p.setitems().stop().bytes(), new byte[4 * numel]).bytes();
+    }
+
+    /**
+     * Duplicate names and central-directory / local-header disagreements: an entry copied under its own name with
+     * other bytes (before or after the original), or one byte of a local header's name, method, CRC or size changed.
+     */
+    static byte[] zipDisagreement(byte[] in, java.util.SplittableRandom r) {
+        List<ZipCodec.Entry> es;
+        try {
+            es = new ArrayList<>(ZipCodec.parse(in));
+        } catch (RuntimeException e) {
+            return null;
+        }
+        if (es.isEmpty()) {
+            return null;
+        }
+        if (r.nextBoolean()) {
+            ZipCodec.Entry e = es.get(r.nextInt(es.size()));
+            byte[] other = e.payload().clone();
+            if (other.length > 0) {
+                other[r.nextInt(other.length)] ^= (byte) (1 + r.nextInt(255));
+            }
+            es.add(r.nextBoolean() ? es.indexOf(e) : es.size(), e.withStoredPayload(other));
+            return ZipCodec.write(es);
+        }
+        byte[] out = in.clone();
+        List<Integer> locals = new ArrayList<>();
+        for (int i = 0; i + 30 <= out.length; i++) {
+            if (out[i] == 'P' && out[i + 1] == 'K' && out[i + 2] == 3 && out[i + 3] == 4) {
+                locals.add(i);
+            }
+        }
+        if (locals.isEmpty()) {
+            return null;
+        }
+        int h = locals.get(r.nextInt(locals.size()));
+        int[] fields = {8, 14, 18, 22, 30, 30, 31};
+        int at = h + fields[r.nextInt(fields.length)];
+        if (at < out.length) {
+            out[at] ^= (byte) (1 + r.nextInt(255));
+        }
+        return out;
+    }
+
+    /**
+     * Strict-JSON mutations of a safetensors header: the leniencies of Gson's default mode (single quotes, unquoted
+     * keys, comments, {@code =}/{@code ;}/{@code =>} separators, trailing commas, NaN), invalid UTF-8, unpaired
+     * surrogate escapes, raw control characters, duplicate keys and {@code __metadata__}, and data-area changes
+     * (holes, overlaps, trailing bytes), with the header length fixed.
+     */
+    static byte[] strictJsonMutation(byte[] in, java.util.SplittableRandom r) {
+        if (in.length < 10) {
+            return null;
+        }
+        ByteBuffer b = ByteBuffer.wrap(in).order(ByteOrder.LITTLE_ENDIAN);
+        long n = b.getLong(0);
+        if (n < 2 || n > in.length - 8) {
+            return null;
+        }
+        String h = new String(in, 8, (int) n, StandardCharsets.UTF_8);
+        byte[] data = java.util.Arrays.copyOfRange(in, 8 + (int) n, in.length);
+        String m;
+        switch (r.nextInt(14)) {
+            case 0 -> m = h.replace('"', '\'');
+            case 1 -> m = h.replaceFirst("\"([A-Za-z_]+)\":", "$1:");
+            case 2 -> m = h.replaceFirst(",", ",/* c */");
+            case 3 -> m = h.replaceFirst(":", new String[] {"=", "=>", " : ", ";"}[r.nextInt(4)]);
+            case 4 -> m = h.replaceFirst(",", new String[] {";", ",,", " ,"}[r.nextInt(3)]);
+            case 5 -> m = h.strip().replaceFirst("}$", ",}");
+            case 6 -> m = h.replaceFirst("\\[(\\d+)", "[NaN");
+            case 7 -> m = h.replaceFirst("\"([A-Za-z_]+)\"", "\"$1\\\\ud800\"");
+            case 8 -> m = h.replaceFirst("\"([A-Za-z_]+)\"", "\"$1\u0001\"");
+            case 9 -> { // duplicate the first member (a tensor or __metadata__)
+                int colon = h.indexOf(':');
+                int end = h.indexOf("},", colon);
+                m = colon < 0 || end < 0 ? h : "{" + h.substring(1, end + 2) + h.substring(1);
+            }
+            case 10 -> m = h.replaceFirst("\\{", "{\"__metadata__\":{\"a\":\"b\"},\"__metadata__\":{},");
+            case 11 -> m = h + "\u0000\u0000";
+            case 12 -> { // holes, overlaps and trailing bytes in the data area
+                byte[] more = java.util.Arrays.copyOf(data, data.length + 1 + r.nextInt(16));
+                return withHeader(h.getBytes(StandardCharsets.UTF_8), r.nextBoolean() ? more : data,
+                        r.nextBoolean() ? 0 : 1);
+            }
+            default -> { // invalid UTF-8 inside a key
+                byte[] hb = h.getBytes(StandardCharsets.UTF_8);
+                int q = h.indexOf('"') + 1;
+                if (q > 0 && q < hb.length) {
+                    hb[q] = (byte) new int[] {0xff, 0xc0, 0x80, 0xed}[r.nextInt(4)];
+                }
+                return withHeader(hb, data, 0);
+            }
+        }
+        return withHeader(m.getBytes(StandardCharsets.UTF_8), data, 0);
+    }
+
+    private static byte[] withHeader(byte[] header, byte[] data, int shiftOffsets) {
+        String h = new String(header, StandardCharsets.ISO_8859_1);
+        if (shiftOffsets > 0) { // move the last offset pair's end: a hole or an overlap with what follows
+            h = h.replaceFirst("\\[(\\d+),(\\d+)\\]", "[$1,$2" + "0]");
+        }
+        byte[] hb = h.getBytes(StandardCharsets.ISO_8859_1);
+        ByteBuffer o = ByteBuffer.allocate(8 + hb.length + data.length).order(ByteOrder.LITTLE_ENDIAN);
+        return o.putLong(hb.length).put(hb).put(data).array();
+    }
+
     /** Reads a checkpoint file and touches everything a caller would. */
     private boolean readAll(Path f) throws IOException {
+        // inspect's path first: opened, summarized from shapes only, nothing materialised
+        Checkpoint lazy = Checkpoint.open(f);
+        CheckpointSummary.of(lazy);
+        lazy.parameterCount();
         Checkpoint c = Checkpoint.read(f);
         for (TensorData t : c.tensors().values()) {
             if (t.numel() < (1 << 22)) {
@@ -154,6 +290,8 @@ class CheckpointFuzzTest {
                 .mutator(ZipCodec.entryMutator())
                 .mutator(ZipCodec.payloadMutator("data.pkl", PickleMutator::mutate))
                 .mutator(ZipCodec.payloadMutator("data.pkl", PickleMutator::mutate))
+                .mutator((in, rnd, pool) -> stridedViews(in, rnd))
+                .mutator((in, rnd, pool) -> zipDisagreement(in, rnd))
                 .dictionary(FuzzSupport.ascii("PK\u0003\u0004"), FuzzSupport.ascii("PK\u0001\u0002"),
                         FuzzSupport.ascii("PK\u0005\u0006"), FuzzSupport.ascii("../"), FuzzSupport.ascii("data.pkl"))
                 .expected(CheckpointException.class).expected(IOException.class)
@@ -190,6 +328,8 @@ class CheckpointFuzzTest {
         Fuzzer.Report r = Fuzzer.campaign("safetensors").seconds(8).seed(17)
                 .seeds(safetensorsSeeds(dir))
                 .mutator(FuzzSupport.jsonNumberMutator())
+                .mutator((in, rnd, pool) -> strictJsonMutation(in, rnd))
+                .mutator((in, rnd, pool) -> strictJsonMutation(in, rnd))
                 .dictionary(FuzzSupport.ascii("\"dtype\""), FuzzSupport.ascii("\"F32\""), FuzzSupport.ascii("\"BF16\""),
                         FuzzSupport.ascii("\"shape\":[1e999]"), FuzzSupport.ascii("\"data_offsets\":[0,18446744073709551615]"),
                         FuzzSupport.ascii("[[[[[[[[[["), FuzzSupport.ascii("\"__metadata__\":{}"),

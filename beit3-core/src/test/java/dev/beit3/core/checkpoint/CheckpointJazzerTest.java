@@ -44,4 +44,28 @@ class CheckpointJazzerTest {
             Files.deleteIfExists(f);
         }
     }
+
+    /** Reliability II: the strict safetensors header parser (UTF-8, RFC 8259, unique keys) alone. */
+    @FuzzTest(maxDuration = "10s")
+    void safetensorsHeaderNeverEscapes(byte[] data) {
+        try {
+            SafeTensors.strictHeader(data, Path.of("fuzz.safetensors"));
+        } catch (CheckpointException expected) {
+            // a typed refusal is a correct answer
+        }
+    }
+
+    /** Reliability II: the zip cross-check (duplicate names, central/local disagreements, overlaps) alone. */
+    @FuzzTest(maxDuration = "10s")
+    void zipDirectoryNeverEscapes(byte[] data) throws IOException {
+        Path f = Files.createTempFile("jazzer", ".zip");
+        try {
+            Files.write(f, data);
+            ZipDirectory.check(f);
+        } catch (CheckpointException expected) {
+            // a typed refusal is a correct answer
+        } finally {
+            Files.deleteIfExists(f);
+        }
+    }
 }

@@ -452,7 +452,7 @@ public final class Beit3Tokenizer implements AutoCloseable {
 
     private static String quote(String text) {
         String t = text.length() > 60 ? text.substring(0, 57) + "..." : text;
-        return "\"" + t + "\"";
+        return "\"" + dev.beit3.core.io.Printable.of(t) + "\""; // the text is echoed: no raw NUL, ESC, CR or LF
     }
 
     private static String sha256(byte[] bytes) {

@@ -26,6 +26,14 @@ final class SpmModelFile {
     static final int USER_DEFINED = 4;
     static final int UNUSED = 5;
     static final int BYTE = 6;
+    /**
+     * Longest piece accepted, in UTF-8 bytes. The native trie builder (darts-clone, used for the unigram model and
+     * for user-defined symbols) recurses once per byte of a key, at about 130–250 bytes of stack per level: measured
+     * here, a piece of 8,000 bytes kills the JVM with SIGSEGV on a 1 MB thread stack (the default), 2,048 bytes needs
+     * 512 KB and 1,024 bytes loads on 256 KB. Real models' pieces are short (the trainer's
+     * {@code max_sentencepiece_length} defaults to 16 characters), so 1,024 bytes refuses nothing real.
+     */
+    static final int MAX_PIECE_BYTES = 1024;
 
     private final List<String> pieces;
     private final int[] types;
@@ -113,6 +121,12 @@ final class SpmModelFile {
                         int w = (int) (t & 7);
                         if (f == 1 && w == 2) {
                             int l = p.length();
+                            if (l > MAX_PIECE_BYTES) {
+                                // checked before the native trie recurses over it (one stack frame per byte)
+                                throw bad(name, "piece " + pieces.size() + " is " + l + " bytes long, more than the "
+                                        + MAX_PIECE_BYTES + " bytes SentencePiece's native trie can build without"
+                                        + " overflowing the thread stack (real pieces are a few characters long)");
+                            }
                             piece = p.utf8(l);
                         } else if (f == 3 && w == 0) {
                             long v = p.varint();

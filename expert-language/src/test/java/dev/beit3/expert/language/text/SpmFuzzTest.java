@@ -92,6 +92,25 @@ class SpmFuzzTest {
         o.write((int) v);
     }
 
+    /** Piece lengths in bytes for the long-piece mutation: below, at and above the limit, and the crashing sizes. */
+    static final int[] LONG_PIECE_BYTES = {SpmModelFile.MAX_PIECE_BYTES - 1, SpmModelFile.MAX_PIECE_BYTES,
+        SpmModelFile.MAX_PIECE_BYTES + 1, 6_000, 10_000, 40_000, 200_000};
+
+    /** A piece string of exactly {@code bytes} UTF-8 bytes, ASCII or mostly three-byte characters. */
+    static byte[] longPiece(int bytes, boolean wide) {
+        StringBuilder b = new StringBuilder(bytes);
+        int n = 0;
+        while (wide && n + 3 <= bytes) {
+            b.append('一');
+            n += 3;
+        }
+        while (n < bytes) {
+            b.append('a');
+            n++;
+        }
+        return b.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    }
+
     /** Field-level mutations of a ModelProto. */
     static byte[] protoMutate(byte[] in, SplittableRandom r) {
         List<int[]> fs = fields(in);
@@ -100,7 +119,7 @@ class SpmFuzzTest {
         }
         int[] f = fs.get(r.nextInt(fs.size()));
         ByteArrayOutputStream o = new ByteArrayOutputStream();
-        switch (r.nextInt(5)) {
+        switch (r.nextInt(6)) {
             case 0 -> { // drop a field
                 o.write(in, 0, f[0]);
                 o.write(in, f[1], in.length - f[1]);
@@ -143,6 +162,16 @@ class SpmFuzzTest {
                 }
                 o.writeBytes(in);
                 o.writeBytes(field(2, t.toByteArray()));
+            }
+            case 4 -> { // a long piece, around the length limit and far beyond it (native trie recursion)
+                byte[] piece = longPiece(LONG_PIECE_BYTES[r.nextInt(LONG_PIECE_BYTES.length)], r.nextBoolean());
+                ByteArrayOutputStream p = new ByteArrayOutputStream();
+                p.writeBytes(field(1, piece));
+                p.write(0x18);
+                p.write(r.nextBoolean() ? SpmModelFile.NORMAL : SpmModelFile.USER_DEFINED);
+                o.write(in, 0, f[0]);
+                o.writeBytes(field(1, p.toByteArray()));
+                o.write(in, f[0], in.length - f[0]);
             }
             default -> { // swap two fields
                 int[] g = fs.get(r.nextInt(fs.size()));

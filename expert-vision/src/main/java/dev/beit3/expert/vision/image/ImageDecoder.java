@@ -129,6 +129,9 @@ public final class ImageDecoder {
                             + "decompression bomb); refused before decoding. Raise ImageLimits.maxPixels if the image "
                             + "is trusted.");
                 }
+                if (format.equals("JPEG") || format.equals("JPG")) {
+                    checkJpegScans(bytes, name, w, h);
+                }
                 checkSampleLayout(reader, name, format);
                 WarningCollector warnings = new WarningCollector();
                 reader.addIIOReadWarningListener(warnings);
@@ -195,6 +198,79 @@ public final class ImageDecoder {
      * conversion tables from bits-per-sample and samples-per-pixel, so a 500-byte file declaring 27-bit samples
      * exhausts the heap. Real images have at most 8 bands of at most 32 bits.
      */
+    /**
+     * Most scans accepted in a JPEG. A baseline JPEG has one scan (or one per component), libjpeg's default
+     * progression 10 (6 for grey), a full spectral-selection script a few dozen; the decoder redoes work over the whole
+     * image at every scan, so thousands of tiny scans (an 18 MB file of 2048² pixels took 51 s) are a CPU bomb. This
+     * follows libjpeg-turbo's {@code -maxscans} / {@code TJPARAM_SCANLIMIT} guard, with a lower limit.
+     */
+    static final int MAX_JPEG_SCANS = 100;
+    /**
+     * Most decode work accepted, in pixels × scans: 2^28 (about 3.5 s at the 4–13 ns per pixel and scan measured for
+     * ImageIO's progressive decoder on a shared machine), e.g. 64 scans of 2048², or the default 10 scans of a
+     * 26-megapixel photograph.
+     */
+    static final long MAX_JPEG_SCAN_WORK = 1L << 28;
+
+    /** Counts the scans (SOS segments before the first EOI) and refuses CPU-bomb progressions. */
+    static void checkJpegScans(byte[] bytes, String name, int w, int h) {
+        int scans = countJpegScans(bytes);
+        long work = (long) w * h * scans;
+        if (scans > MAX_JPEG_SCANS || work > MAX_JPEG_SCAN_WORK) {
+            throw new InvalidInputException(name + ": the JPEG image (" + w + "x" + h + ") has " + scans + " scans"
+                    + (scans > MAX_JPEG_SCANS ? ", more than the " + MAX_JPEG_SCANS + " accepted"
+                    : ", which at this size is more decoding work than the limit of " + MAX_JPEG_SCAN_WORK
+                    + " pixels × scans") + " (normal progressive JPEGs have about 10; many scans are a CPU"
+                    + " decompression bomb); refused before decoding. Re-encode it, e.g. as a baseline JPEG or PNG.");
+        }
+    }
+
+    /** The number of start-of-scan segments of a JPEG, up to its first end-of-image marker. */
+    static int countJpegScans(byte[] b) {
+        int p = 2; // after SOI
+        int scans = 0;
+        while (p + 3 < b.length) {
+            if ((b[p] & 0xff) != 0xff) {
+                p++; // garbage between segments: the decoder skips it too
+                continue;
+            }
+            int m = b[p + 1] & 0xff;
+            if (m == 0xff) {
+                p++; // fill byte
+                continue;
+            }
+            if (m == 0xd9) {
+                break; // EOI
+            }
+            if (m == 0x01 || m == 0x00 || (m >= 0xd0 && m <= 0xd7)) {
+                p += 2; // markers without a length
+                continue;
+            }
+            int len = (b[p + 2] & 0xff) << 8 | (b[p + 3] & 0xff);
+            if (len < 2) {
+                break;
+            }
+            p += 2 + len;
+            if (m == 0xda) {
+                scans++;
+                while (p + 1 < b.length) { // entropy-coded data: up to the next marker other than RSTn / stuffing
+                    if ((b[p] & 0xff) == 0xff) {
+                        int n = b[p + 1] & 0xff;
+                        if (n == 0 || (n >= 0xd0 && n <= 0xd7)) {
+                            p += 2;
+                            continue;
+                        }
+                        if (n != 0xff) {
+                            break;
+                        }
+                    }
+                    p++;
+                }
+            }
+        }
+        return scans;
+    }
+
     private static void checkSampleLayout(ImageReader reader, String name, String format) {
         javax.imageio.ImageTypeSpecifier raw;
         try {

@@ -59,6 +59,16 @@ class ImageFuzzTest {
         return out;
     }
 
+    /** Reliability II: a JPEG's last scan repeated up to a few hundred times (the scan-count CPU bomb). */
+    static byte[] manyScans(byte[] in, java.util.SplittableRandom r) {
+        if (in.length < 4 || (in[0] & 0xff) != 0xff || (in[1] & 0xff) != 0xd8
+                || JpegScanLimitTest.scanStarts(in).isEmpty() || (in[in.length - 1] & 0xff) != 0xd9) {
+            return null;
+        }
+        int[] counts = {2, 11, 64, ImageDecoder.MAX_JPEG_SCANS, ImageDecoder.MAX_JPEG_SCANS + 1, 300};
+        return JpegScanLimitTest.withScans(in, counts[r.nextInt(counts.length)]);
+    }
+
     private static BufferedImage convert(BufferedImage src, int type) {
         BufferedImage b = new BufferedImage(src.getWidth(), src.getHeight(), type);
         b.getGraphics().drawImage(src, 0, 0, null);
@@ -78,10 +88,12 @@ class ImageFuzzTest {
         List<byte[]> seeds = new ArrayList<>(FuzzSupport.files(Fixtures.projectFixtures().resolve("preprocess/images"), ".png",
                 ".jpg"));
         seeds.addAll(generated());
+        seeds.add(JpegScanLimitTest.progressive(24, 16)); // progressive: several scans
         seeds.addAll(FuzzSupport.files(Path.of("src/test/resources/fuzz-regressions/image"), ""));
         Fuzzer.Report r = Fuzzer.campaign("image").seconds(15).seed(23)
                 .seeds(seeds)
                 .maxInputBytes(1 << 19)
+                .mutator((in, rnd, pool) -> manyScans(in, rnd))
                 .dictionary(FuzzSupport.ascii("IHDR"), FuzzSupport.ascii("IDAT"), FuzzSupport.ascii("IEND"),
                         FuzzSupport.ascii("PLTE"), FuzzSupport.ascii("tRNS"), FuzzSupport.ascii("\u00ff\u00d8\u00ff"),
                         FuzzSupport.ascii("\u00ff\u00c0"), FuzzSupport.ascii("\u00ff\u00c4"), FuzzSupport.ascii("\u00ff\u00da"),
