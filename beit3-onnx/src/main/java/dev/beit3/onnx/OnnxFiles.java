@@ -19,6 +19,8 @@ import java.util.Map;
 final class OnnxFiles {
     /** External tensors start at multiples of this (the page size the ONNX spec recommends for mmap). */
     static final int ALIGNMENT = 4096;
+    /** Tensors smaller than this stay inside the graph (shape constants must be readable by shape inference). */
+    static final int INLINE_BELOW = 1024;
 
     private OnnxFiles() {}
 
@@ -39,6 +41,9 @@ final class OnnxFiles {
                 long offset = 0;
                 for (int i = 0; i < gb.getInitializerCount(); i++) {
                     TensorProto t = gb.getInitializer(i);
+                    if (t.getRawData().size() < INLINE_BELOW) {
+                        continue;
+                    }
                     long pad = (ALIGNMENT - offset % ALIGNMENT) % ALIGNMENT;
                     out.write(new byte[(int) pad]);
                     offset += pad;
