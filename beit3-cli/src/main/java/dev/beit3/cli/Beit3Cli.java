@@ -20,7 +20,7 @@ import picocli.CommandLine.Command;
             "Exit codes: 0 success, 2 bad input, 1 internal error."},
         subcommands = {DemoCommand.class, ClassifyCommand.class, EmbedCommand.class, SearchCommand.class,
             VqaCommand.class, Nlvr2Command.class, CaptionCommand.class, InspectCommand.class, ConvertCommand.class, ExportCommand.class,
-            BenchCommand.class, TrainCommand.class, PretrainCommand.class, EvaluateCommand.class,
+            BenchCommand.class, OnnxBenchCommand.class, TrainCommand.class, PretrainCommand.class, EvaluateCommand.class,
             CommandLine.HelpCommand.class})
 public final class Beit3Cli implements Runnable {
 

@@ -158,6 +158,10 @@ public final class HfLayout {
         for (String k : t.keySet()) {
             Matcher m = LAYER.matcher(k);
             if (m.find()) {
+                if (m.group(1).length() > 4) {
+                    throw new CheckpointException(source + ": key " + k + " names layer " + m.group(1)
+                            + "; BEiT-3 models have at most a few dozen layers");
+                }
                 layers = Math.max(layers, Integer.parseInt(m.group(1)) + 1);
             }
         }
