@@ -64,4 +64,43 @@ class CliExportTest {
             assertThat(m.runImages(new float[3 * 64 * 64], 1)[0]).hasSize(18);
         }
     }
+
+    @Test
+    void embedWithTheOnnxEngineGivesTheSameVectorsAsOurEngine() {
+        String models = Fixtures.demo().toString();
+        CliCheckpointCommandsTest.Run ex = CliCheckpointCommandsTest.run("export", "--onnx", "--task", "retrieval",
+                "-o", dir.toString(), "--models", models);
+        assertThat(ex.code()).as(ex.err()).isZero();
+        String image = Fixtures.demo().resolve("samples/images/sample_03.png").toString();
+        String[][] runs = {
+            {"--images", image}, {"--texts", "a small yellow circle at the top", "two squares"}};
+        for (String[] what : runs) {
+            String onnx = dir.resolve(what[0].equals("--images") ? "retrieval_image.onnx" : "retrieval_text.onnx").toString();
+            java.util.List<String> a = new java.util.ArrayList<>(java.util.List.of("embed", "--models", models));
+            a.addAll(java.util.List.of(what));
+            CliCheckpointCommandsTest.Run ours = CliCheckpointCommandsTest.run(a.toArray(String[]::new));
+            a.addAll(java.util.List.of("--engine", "onnx", "--onnx", onnx));
+            CliCheckpointCommandsTest.Run ort = CliCheckpointCommandsTest.run(a.toArray(String[]::new));
+            assertThat(ours.code()).as(ours.err()).isZero();
+            assertThat(ort.code()).as(ort.err()).isZero();
+            String[] l1 = ours.out().strip().split("\n");
+            String[] l2 = ort.out().strip().split("\n");
+            assertThat(l2).hasSameSizeAs(l1).hasSize(what.length - 1);
+            double max = 0;
+            for (int i = 0; i < l1.length; i++) {
+                var e1 = com.google.gson.JsonParser.parseString(l1[i]).getAsJsonObject().getAsJsonArray("embedding");
+                var e2 = com.google.gson.JsonParser.parseString(l2[i]).getAsJsonObject().getAsJsonArray("embedding");
+                assertThat(e2.size()).isEqualTo(e1.size());
+                for (int j = 0; j < e1.size(); j++) {
+                    max = Math.max(max, Math.abs(e1.get(j).getAsDouble() - e2.get(j).getAsDouble()));
+                }
+            }
+            System.out.printf("embed --engine onnx %s: max|diff| to --engine djl %.3e%n", what[0], max);
+            assertThat(max).isLessThan(1e-4);
+        }
+        CliCheckpointCommandsTest.Run wrong = CliCheckpointCommandsTest.run("embed", "--models", models, "--texts", "x",
+                "--engine", "onnx", "--onnx", dir.resolve("retrieval_image.onnx").toString());
+        assertThat(wrong.code()).isEqualTo(2);
+        assertThat(wrong.err()).contains("text_tower");
+    }
 }
