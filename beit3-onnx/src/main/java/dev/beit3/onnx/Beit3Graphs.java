@@ -104,21 +104,55 @@ final class Beit3Graphs {
     }
 
     /**
-     * One Multiway layer for tokens of one branch (c.5).
+     * Which branch serves which tokens (c.3): one branch for all, or A for the first {@code split} tokens (the image)
+     * and B for the rest (the text).
+     */
+    record Route(String only, int split) {
+        static Route of(String branch) {
+            return new Route(branch, -1);
+        }
+
+        static Route fused(int split) {
+            return new Route(null, split);
+        }
+    }
+
+    /** A token-wise Multiway module: applied per branch and concatenated back in order. */
+    interface Module {
+        String apply(String x, String branch);
+    }
+
+    String multiway(GraphBuilder g, String x, Route r, String name, Module m) {
+        if (r.only() != null) {
+            return m.apply(x, r.only());
+        }
+        String a = g.op("Slice", name + ".tokens_A", List.of(x, g.ints("zero1", 0), g.ints("split", r.split()),
+                g.ints("axis1", 1)));
+        String b = g.op("Slice", name + ".tokens_B", List.of(x, g.ints("split", r.split()),
+                g.ints("to_end", Long.MAX_VALUE), g.ints("axis1", 1)));
+        return g.op("Concat", name + ".routed", List.of(m.apply(a, "A"), m.apply(b, "B")), attr("axis", 1L));
+    }
+
+    /**
+     * One Multiway layer (c.5).
      *
      * @param x (B, T, D)
      * @param bias additive key mask (B, 1, 1, T), or null
      */
-    String layer(GraphBuilder g, String x, int i, String branch, String bias) {
+    String layer(GraphBuilder g, String x, int i, Route route, String bias) {
         int d = cfg.dim();
         int heads = cfg.heads();
         int hd = d / heads;
         String p = "beit3.encoder.layers." + i + ".";
-        String h = layerNorm(g, x, p + "self_attn_layer_norm." + branch, d);
-        String q = linear(g, h, p + "self_attn.q_proj." + branch, true, true);
+        String h = multiway(g, x, route, p + "self_attn_layer_norm",
+                (t, br) -> layerNorm(g, t, p + "self_attn_layer_norm." + br, d));
+        String q = multiway(g, h, route, p + "self_attn.q_proj",
+                (t, br) -> linear(g, t, p + "self_attn.q_proj." + br, true, true));
         q = g.op("Mul", p + "self_attn.q_scaled", List.of(q, g.scalar("scaling", (float) Math.pow(hd, -0.5))));
-        String k = linear(g, h, p + "self_attn.k_proj." + branch, true, true);
-        String v = linear(g, h, p + "self_attn.v_proj." + branch, true, true);
+        String k = multiway(g, h, route, p + "self_attn.k_proj",
+                (t, br) -> linear(g, t, p + "self_attn.k_proj." + br, true, true));
+        String v = multiway(g, h, route, p + "self_attn.v_proj",
+                (t, br) -> linear(g, t, p + "self_attn.v_proj." + br, true, true));
         String headsShape = g.ints("heads_shape", 0, 0, heads, hd);
         q = g.op("Transpose", p + "q_heads", List.of(g.op("Reshape", p + "q_split", List.of(q, headsShape))),
                 attrInts("perm", 0, 2, 1, 3));                                                  // (B, H, T, d)
@@ -134,23 +168,26 @@ final class Beit3Graphs {
         String o = g.op("MatMul", p + "attn_heads", List.of(w, v));                             // (B, H, T, d)
         o = g.op("Transpose", p + "attn_tokens", List.of(o), attrInts("perm", 0, 2, 1, 3));    // (B, T, H, d)
         o = g.op("Reshape", p + "attn_concat", List.of(o, g.ints("concat_shape", 0, 0, d)));    // (B, T, D)
-        o = layerNorm(g, o, p + "self_attn.inner_attn_ln." + branch, d);
-        o = linear(g, o, p + "self_attn.out_proj." + branch, true, true);
+        o = multiway(g, o, route, p + "self_attn.out", (t, br) -> linear(g,
+                layerNorm(g, t, p + "self_attn.inner_attn_ln." + br, d), p + "self_attn.out_proj." + br, true, true));
         x = g.op("Add", p + "attn_residual", List.of(x, o));
-        h = layerNorm(g, x, p + "final_layer_norm." + branch, d);
-        String f = linear(g, h, p + "ffn." + branch + ".fc1", true, true);
-        f = g.gelu(f, p + "ffn." + branch + ".gelu");
-        f = layerNorm(g, f, p + "ffn." + branch + ".ffn_layernorm", cfg.ffnDim());
-        f = linear(g, f, p + "ffn." + branch + ".fc2", true, true);
+        String f = multiway(g, x, route, p + "ffn", (t, br) -> {
+            String y = layerNorm(g, t, p + "final_layer_norm." + br, d);
+            y = linear(g, y, p + "ffn." + br + ".fc1", true, true);
+            y = g.gelu(y, p + "ffn." + br + ".gelu");
+            y = layerNorm(g, y, p + "ffn." + br + ".ffn_layernorm", cfg.ffnDim());
+            return linear(g, y, p + "ffn." + br + ".fc2", true, true);
+        });
         return g.op("Add", p + "ffn_residual", List.of(x, f));
     }
 
-    /** Layers 0…L−1 and, when the model keeps it, the final LayerNorm of the branch. */
-    String encoder(GraphBuilder g, String x, String branch, String bias) {
+    /** Layers 0…L−1 and, when the model keeps it, the final LayerNorm per branch. */
+    String encoder(GraphBuilder g, String x, Route route, String bias) {
         for (int i = 0; i < cfg.layers(); i++) {
-            x = layer(g, x, i, branch, bias);
+            x = layer(g, x, i, route, bias);
         }
-        return cfg.finalLayerNorm() ? layerNorm(g, x, "beit3.encoder.layer_norm." + branch, cfg.dim()) : x;
+        return cfg.finalLayerNorm() ? multiway(g, x, route, "beit3.encoder.layer_norm",
+                (t, br) -> layerNorm(g, t, "beit3.encoder.layer_norm." + br, cfg.dim())) : x;
     }
 
     /** The vision positions for the configured image size: rows 2 … N+2 (c.3), bicubic-interpolated if needed (d.6). */
@@ -175,6 +212,11 @@ final class Beit3Graphs {
 
     /** pixel_values (B, 3, S, S) → encoder output (B, N+1, D) through branch A. */
     String visionEncoder(GraphBuilder g, String pixels) {
+        return encoder(g, visionEmbedding(g, pixels), Route.of("A"), null);
+    }
+
+    /** pixel_values (B, 3, S, S) → vision tokens with positions (B, N+1, D) (c.1, c.3). */
+    String visionEmbedding(GraphBuilder g, String pixels) {
         int d = cfg.dim();
         int p = cfg.patchSize();
         String w = g.floats("beit3.vision_embed.proj.weight", floats("beit3.vision_embed.proj.weight", d, 3, p, p),
@@ -191,12 +233,18 @@ final class Beit3Graphs {
         String x = g.op("Concat", "vision_tokens", List.of(clsB, patches), attr("axis", 1L)); // (B, N+1, D)
         float[] pos = visionPositions();
         String posT = g.floats("vision_positions", pos, pos.length / d, d);
-        x = g.op("Add", "vision_embedded", List.of(x, posT));
-        return encoder(g, x, "A", null);
+        return g.op("Add", "vision_embedded", List.of(x, posT));
     }
 
     /** input_ids, padding_mask (B, T) → encoder output (B, T, D) through branch B, padding zeroed and masked. */
     String textEncoder(GraphBuilder g, String ids, String mask) {
+        String[] e = textEmbedding(g, ids, mask);
+        String bias = g.op("Unsqueeze", "key_bias", List.of(e[1], g.ints("axes12", 1, 2)));   // (B, 1, 1, T)
+        return encoder(g, e[0], Route.of("B"), bias);
+    }
+
+    /** input_ids, padding_mask (B, T) → {text tokens with positions, padding zeroed (B, T, D); key bias (B, T)}. */
+    String[] textEmbedding(GraphBuilder g, String ids, String mask) {
         int d = cfg.dim();
         String table = g.floats("beit3.text_embed.weight", floats("beit3.text_embed.weight", cfg.vocabSize(), d),
                 cfg.vocabSize(), d);
@@ -214,8 +262,68 @@ final class Beit3Graphs {
         String isPad = g.op("Equal", "is_pad", List.of(mask, g.longs("one_i64", new long[] {1})));
         String minus = g.op("Where", "key_bias_2d", List.of(isPad, g.scalar("minus_inf", Float.NEGATIVE_INFINITY),
                 g.scalar("zero", 0f)));                                                         // (B, T)
-        String bias = g.op("Unsqueeze", "key_bias", List.of(minus, g.ints("axes12", 1, 2)));   // (B, 1, 1, T)
-        return encoder(g, x, "B", bias);
+        return new String[] {x, minus};
+    }
+
+    /** Image + text through the fused encoder (image tokens first, split at N+1): (B, N+1+T, D). */
+    String fusedEncoder(GraphBuilder g, String pixels, String ids, String mask) {
+        String v = visionEmbedding(g, pixels);                                                  // (B, Nv, D)
+        String[] t = textEmbedding(g, ids, mask);
+        int nv = cfg.gridSize() * cfg.gridSize() + 1;
+        String x = g.op("Concat", "fused_tokens", List.of(v, t[0]), attr("axis", 1L));
+        String batch = g.op("Shape", "fused_batch", List.of(ids), attr("start", 0L), attr("end", 1L));
+        String zerosShape = g.op("Concat", "image_bias_shape", List.of(batch, g.ints("nv", nv)), attr("axis", 0L));
+        String zeros = g.op("ConstantOfShape", "image_bias", List.of(zerosShape),
+                GraphBuilder.attrTensor("value", 0f));                                         // (B, Nv)
+        String bias2 = g.op("Concat", "fused_bias_2d", List.of(zeros, t[1]), attr("axis", 1L)); // (B, Nv+T)
+        String bias = g.op("Unsqueeze", "fused_bias", List.of(bias2, g.ints("axes12", 1, 2)));
+        return encoder(g, x, Route.fused(nv), bias);
+    }
+
+    /** VQA: head.3(GELU(LN_head.1(head.0(tanh(pooler.dense(LN_pooler(out_0))))))) (d.2). */
+    void vqa(GraphBuilder g) {
+        int s = cfg.imageSize();
+        int d = cfg.dim();
+        g.input("pixel_values", GraphBuilder.FLOAT, "batch", 3L, (long) s, (long) s);
+        g.input("input_ids", GraphBuilder.INT64, "batch", "sequence");
+        g.input("padding_mask", GraphBuilder.INT64, "batch", "sequence");
+        String out = fusedEncoder(g, "pixel_values", "input_ids", "padding_mask");
+        String c = layerNorm(g, firstToken(g, out), "pooler.norm", d);
+        String pooled = g.op("Tanh", "pooled", List.of(linear(g, c, "pooler.dense", true, false)));
+        String h = linear(g, pooled, "head.0", true, false);
+        h = g.gelu(layerNorm(g, h, "head.1", 2 * d), "head.2");
+        String logits = linear(g, h, "head.3", true, false);
+        g.op("Identity", "logits", List.of(logits));
+        g.output("logits", GraphBuilder.FLOAT, "batch", tensor("head.3.weight").shape()[0]);
+    }
+
+    /** NLVR2: both pairs through the fused encoder as one 2B batch, then the MLP of d.3. */
+    void nlvr2(GraphBuilder g) {
+        int s = cfg.imageSize();
+        int d = cfg.dim();
+        g.input("pixel_values_a", GraphBuilder.FLOAT, "batch", 3L, (long) s, (long) s);
+        g.input("pixel_values_b", GraphBuilder.FLOAT, "batch", 3L, (long) s, (long) s);
+        g.input("input_ids", GraphBuilder.INT64, "batch", "sequence");
+        g.input("padding_mask", GraphBuilder.INT64, "batch", "sequence");
+        String px = g.op("Concat", "pixel_values_ab", List.of("pixel_values_a", "pixel_values_b"), attr("axis", 0L));
+        String ids = g.op("Concat", "input_ids_ab", List.of("input_ids", "input_ids"), attr("axis", 0L));
+        String mask = g.op("Concat", "padding_mask_ab", List.of("padding_mask", "padding_mask"), attr("axis", 0L));
+        String out = fusedEncoder(g, px, ids, mask);                                            // (2B, Nv+T, D)
+        int nv = cfg.gridSize() * cfg.gridSize() + 1;
+        String vis = firstToken(g, out);
+        String txt = g.op("Gather", "text_cls_out", List.of(out, g.longs("index_split", new long[] {nv})),
+                attr("axis", 1L));
+        String rows = g.op("Concat", "pair_rows", List.of(vis, txt), attr("axis", 1L));        // (2B, 2D)
+        String[] halves = g.ops("Split", new String[] {"rows_a", "rows_b"}, List.of(rows, g.op("Concat", "halves",
+                List.of(g.op("Shape", "batch_a", List.of("input_ids"), attr("start", 0L), attr("end", 1L)),
+                        g.op("Shape", "batch_b", List.of("input_ids"), attr("start", 0L), attr("end", 1L))),
+                attr("axis", 0L))), attr("axis", 0L));
+        String rep = g.op("Concat", "cls_rep", List.of(halves[0], halves[1]), attr("axis", 1L)); // (B, 4D)
+        String h = linear(g, layerNorm(g, rep, "head.norm1", 4 * d), "head.dense1", true, false);
+        h = g.gelu(layerNorm(g, h, "head.norm2", 2 * d), "head.gelu");
+        String logits = linear(g, h, "head.dense2", true, false);
+        g.op("Identity", "logits", List.of(logits));
+        g.output("logits", GraphBuilder.FLOAT, "batch", tensor("head.dense2.weight").shape()[0]);
     }
 
     /** The first token of (B, T, D): (B, D) (a 0-d index drops the axis). */

@@ -146,6 +146,14 @@ final class GraphBuilder {
         return AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.FLOAT).setF(value).build();
     }
 
+    /** A one-element float tensor attribute (ConstantOfShape's value). */
+    static AttributeProto attrTensor(String name, float value) {
+        ByteBuffer b = ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putFloat(0, value);
+        return AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.TENSOR)
+                .setT(TensorProto.newBuilder().setDataType(FLOAT).addDims(1).setRawData(ByteString.copyFrom(b.array())))
+                .build();
+    }
+
     static AttributeProto attrInts(String name, long... values) {
         AttributeProto.Builder a = AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.INTS);
         for (long v : values) {

@@ -43,7 +43,7 @@ public final class OnnxExport {
     /** The ONNX IR version matching {@link #OPSET}. */
     public static final int IR_VERSION = 8;
     /** The heads that can be exported. */
-    public static final List<String> HEADS = List.of("retrieval", "imageclassification");
+    public static final List<String> HEADS = List.of("retrieval", "imageclassification", "vqa", "nlvr2");
 
     private OnnxExport() {}
 
@@ -124,10 +124,18 @@ public final class OnnxExport {
                 GraphBuilder txt = new GraphBuilder("beit3_retrieval_text_tower");
                 graphs.textTower(txt);
                 out.add(write(txt, "text_tower", int8, model, dir.resolve("retrieval_text" + suffix), options));
-            } else {
+            } else if (head.equals("imageclassification")) {
                 GraphBuilder cls = new GraphBuilder("beit3_imageclassification");
                 graphs.classifier(cls);
                 out.add(write(cls, "classification", int8, model, dir.resolve("imageclassification" + suffix), options));
+            } else if (head.equals("vqa")) {
+                GraphBuilder vqa = new GraphBuilder("beit3_vqa");
+                graphs.vqa(vqa);
+                out.add(write(vqa, "vqa", int8, model, dir.resolve("vqa" + suffix), options));
+            } else {
+                GraphBuilder nlvr2 = new GraphBuilder("beit3_nlvr2");
+                graphs.nlvr2(nlvr2);
+                out.add(write(nlvr2, "nlvr2", int8, model, dir.resolve("nlvr2" + suffix), options));
             }
         }
         return out;
@@ -153,7 +161,9 @@ public final class OnnxExport {
         m.put("beit3.checkpoint", Path.of(model.provenance().checkpoint()).getFileName().toString());
         m.put("beit3.checkpoint_sha256", model.provenance().checkpointSha256());
         m.put("beit3.library_version", model.provenance().libraryVersion());
-        if (!graph.equals("text_tower")) {
+        boolean images = !graph.equals("text_tower");
+        boolean texts = !graph.equals("image_tower") && !graph.equals("classification");
+        if (images) {
             ImageTransform t = model.imageTransform();
             m.put("beit3.image_size", Integer.toString(cfg.imageSize()));
             m.put("beit3.patch_size", Integer.toString(cfg.patchSize()));
@@ -164,7 +174,7 @@ public final class OnnxExport {
             m.put("beit3.image_std", join(t.std()));
             m.put("beit3.pixel_values", "float32 (batch, 3, S, S), RGB channel-first, (uint8/255 - mean) / std");
         }
-        if (graph.equals("text_tower")) {
+        if (texts) {
             m.put("beit3.max_text_length", Integer.toString(model.maxTextLength()));
             m.put("beit3.vocab_size", Integer.toString(cfg.vocabSize()));
             m.put("beit3.tokenizer", "SentencePiece with XLM-R ids: <s>=" + Beit3Tokenizer.BOS_ID + " <pad>="
@@ -174,12 +184,12 @@ public final class OnnxExport {
                     + " 0 = real token (BOS/EOS included); the length may vary per call");
             Beit3Tokenizer tok = model.tokenizer();
             if (tok != null) {
-                m.put("beit3.tokenizer_file", tok.name());
+                m.put("beit3.tokenizer_file", Path.of(tok.name()).getFileName().toString());
                 m.put("beit3.tokenizer_sha256", tok.sha256());
                 m.put("beit3.mask_id", Integer.toString(tok.maskId()));
             }
         }
-        if (graph.equals("classification") && !model.labels().isEmpty()) {
+        if (!graph.endsWith("_tower") && !model.labels().isEmpty()) {
             m.put("beit3.labels", model.labels().stream().map(l -> "\"" + l.replace("\\", "\\\\").replace("\"", "\\\"")
                     + "\"").collect(Collectors.joining(",", "[", "]")));
         }

@@ -132,6 +132,49 @@ public final class OnnxModel implements AutoCloseable {
         }
     }
 
+    /**
+     * Runs a fused graph: VQA ({@code pixels} only) or NLVR2 ({@code pixels} and {@code secondPixels}).
+     *
+     * @param pixels (batch, 3, S, S)
+     * @param secondPixels the second images of NLVR2's pairs, or null
+     * @param ids (batch, T) token ids
+     * @param paddingMask (batch, T), 1 = padding
+     * @return (batch, classes) logits
+     */
+    public float[][] runImageText(float[] pixels, float[] secondPixels, long[][] ids, long[][] paddingMask) {
+        int b = ids.length;
+        int t = b == 0 ? 0 : ids[0].length;
+        int s = Integer.parseInt(metadata.getOrDefault("beit3.image_size", "0"));
+        long[] shape = {b, 3, s, s};
+        try (OnnxTensor x = OnnxTensor.createTensor(env, FloatBuffer.wrap(pixels), shape);
+                OnnxTensor x2 = secondPixels == null ? null
+                        : OnnxTensor.createTensor(env, FloatBuffer.wrap(secondPixels), shape);
+                OnnxTensor i = OnnxTensor.createTensor(env, LongBuffer.wrap(flat(ids, t)), new long[] {b, t});
+                OnnxTensor m = OnnxTensor.createTensor(env, LongBuffer.wrap(flat(paddingMask, t)), new long[] {b, t})) {
+            Map<String, OnnxTensor> in = new java.util.HashMap<>(Map.of("input_ids", i, "padding_mask", m));
+            if (x2 == null) {
+                in.put("pixel_values", x);
+            } else {
+                in.put("pixel_values_a", x);
+                in.put("pixel_values_b", x2);
+            }
+            return run(in);
+        } catch (OrtException e) {
+            throw new IllegalStateException("ONNX Runtime failed on " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static long[] flat(long[][] rows, int t) {
+        long[] f = new long[rows.length * t];
+        for (int i = 0; i < rows.length; i++) {
+            if (rows[i].length != t) {
+                throw new InvalidInputException("every row of ids and padding mask must have length " + t);
+            }
+            System.arraycopy(rows[i], 0, f, i * t, t);
+        }
+        return f;
+    }
+
     private float[][] run(Map<String, OnnxTensor> inputs) throws OrtException {
         try (OrtSession.Result r = session.run(inputs)) {
             return (float[][]) r.get(0).getValue();

@@ -112,8 +112,12 @@ class OnnxParityTest {
         if (head.equals("retrieval")) {
             checks.add(new String[] {"retrieval_image", "image", "vision_cls"});
             checks.add(new String[] {"retrieval_text", "text_description", "language_cls"});
-        } else {
+        } else if (head.equals("imageclassification")) {
             checks.add(new String[] {"imageclassification", "image", "logits"});
+        } else if (head.equals("vqa")) {
+            checks.add(new String[] {"vqa", "image+question", "logits"});
+        } else {
+            checks.add(new String[] {"nlvr2", "image_a+image_b+text_description", "logits"});
         }
         for (String[] c : checks) {
             float[][] fp32 = runGraph(dir.resolve(c[0] + ".onnx"), caseDir, m, c[1]);
@@ -132,6 +136,13 @@ class OnnxParityTest {
 
     private static float[][] runGraph(Path file, Path caseDir, JsonObject m, String input) throws Exception {
         try (OnnxModel g = OnnxModel.open(file, 1)) {
+            if (input.contains("+")) {
+                String[] n = input.split("\\+");
+                Npy.Array img = array(caseDir, m, n[0]);
+                float[] second = n.length == 3 ? array(caseDir, m, n[1]).floats() : null;
+                return g.runImageText(img.floats(), second, rows(array(caseDir, m, n[n.length - 1])),
+                        rows(array(caseDir, m, "padding_mask")));
+            }
             if (input.equals("text_description")) {
                 return g.runTexts(rows(array(caseDir, m, input)), rows(array(caseDir, m, "padding_mask")));
             }
