@@ -25,8 +25,9 @@ import picocli.CommandLine.Model.CommandSpec;
         description = {"Export a model to an exchange format: ONNX graphs (opset 17, dynamic batch) written from the"
                 + " loaded weights.",
             "retrieval: retrieval_image.onnx (pixel_values -> image_embedding) and retrieval_text.onnx (input_ids,"
-                + " padding_mask -> text_embedding); imageclassification: imageclassification.onnx (pixel_values ->"
-                + " logits). --int8 adds *.int8.onnx with int8 linear layers."})
+                + " padding_mask -> text_embedding); imageclassification.onnx (pixel_values -> logits); vqa.onnx"
+                + " (pixel_values, input_ids, padding_mask -> logits); nlvr2.onnx (pixel_values_a, pixel_values_b,"
+                + " input_ids, padding_mask -> logits). --int8 adds *.int8.onnx with int8 linear layers."})
 final class ExportCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -41,7 +42,7 @@ final class ExportCommand implements Callable<Integer> {
     boolean int8;
 
     @Option(names = "--task", paramLabel = "T", split = ",",
-            description = "demo models to export without --checkpoint (default: retrieval,imageclassification)")
+            description = "demo models to export without --checkpoint (default: every exportable one)")
     List<String> tasks;
 
     @Option(names = "--external-data-above", paramLabel = "BYTES", defaultValue = "1800000000",
@@ -74,7 +75,12 @@ final class ExportCommand implements Callable<Integer> {
                     }
                     models.add(load());
                 } else {
-                    for (String t : tasks == null ? OnnxExport.HEADS : tasks) {
+                    List<String> chosen = tasks;
+                    if (chosen == null) {
+                        var pkg = ModelOptions.openPackage(model.models);
+                        chosen = OnnxExport.HEADS.stream().filter(pkg.tasks()::contains).toList();
+                    }
+                    for (String t : chosen) {
                         if (!OnnxExport.HEADS.contains(t)) {
                             throw new InvalidInputException("--task " + t + " cannot be exported to ONNX yet; tasks: "
                                     + OnnxExport.HEADS);

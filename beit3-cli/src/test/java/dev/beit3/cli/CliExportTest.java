@@ -2,7 +2,6 @@ package dev.beit3.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.google.gson.JsonObject;
 import dev.beit3.core.testing.Fixtures;
 import dev.beit3.onnx.OnnxModel;
 import java.nio.file.Path;
@@ -13,6 +12,23 @@ import org.junit.jupiter.api.io.TempDir;
 class CliExportTest {
     @TempDir
     Path dir;
+
+    /** The first case of a fixture model (any fixture set laid out like the public one). */
+    static Path firstCase(String model) throws java.io.IOException {
+        try (var s = java.nio.file.Files.list(Fixtures.root().resolve("models").resolve(model))) {
+            return s.filter(p -> java.nio.file.Files.isRegularFile(p.resolve("manifest.json"))).sorted().findFirst()
+                    .orElseThrow();
+        }
+    }
+
+    static Path checkpointOf(Path caseDir) {
+        return caseDir.resolve(Fixtures.json(caseDir.resolve("manifest.json")).get("checkpoint").getAsString()).normalize();
+    }
+
+    static String headsOf(Path caseDir) {
+        return Fixtures.json(caseDir.resolve("manifest.json")).getAsJsonObject("config").get("encoder_attention_heads")
+                .getAsString();
+    }
 
     @Test
     void exportsTheDemoClassifierWithItsMetadata() throws Exception {
@@ -28,12 +44,10 @@ class CliExportTest {
     }
 
     @Test
-    void exportsBothTowersOfARetrievalCheckpointInt8Too() {
-        Path c = Fixtures.root().resolve("models/retrieval/retrieval.pth");
-        JsonObject cfg = Fixtures.json(Fixtures.root().resolve("models/retrieval/base/manifest.json"))
-                .getAsJsonObject("config");
+    void exportsBothTowersOfARetrievalCheckpointInt8Too() throws Exception {
+        Path caseDir = firstCase("retrieval");
         CliCheckpointCommandsTest.Run r = CliCheckpointCommandsTest.run("export", "--onnx", "--int8", "--checkpoint",
-                c.toString(), "--heads", cfg.get("encoder_attention_heads").getAsString(), "-o", dir.toString());
+                checkpointOf(caseDir).toString(), "--heads", headsOf(caseDir), "-o", dir.toString());
         assertThat(r.code()).as(r.err()).isZero();
         for (String f : new String[] {"retrieval_image.onnx", "retrieval_text.onnx", "retrieval_image.int8.onnx",
             "retrieval_text.int8.onnx"}) {
@@ -43,13 +57,13 @@ class CliExportTest {
     }
 
     @Test
-    void refusesAHeadThatIsNotExportedNamingTheExportableOnes() {
-        Path c = Fixtures.root().resolve("models/vqa/vqa.pth");
-        JsonObject cfg = Fixtures.json(Fixtures.root().resolve("models/vqa/base/manifest.json")).getAsJsonObject("config");
-        CliCheckpointCommandsTest.Run r = CliCheckpointCommandsTest.run("export", "--onnx", "--checkpoint", c.toString(),
-                "--heads", cfg.get("encoder_attention_heads").getAsString(), "-o", dir.toString());
+    void refusesAHeadThatIsNotExportedNamingTheExportableOnes() throws Exception {
+        Path caseDir = firstCase("captioning");
+        CliCheckpointCommandsTest.Run r = CliCheckpointCommandsTest.run("export", "--onnx", "--checkpoint",
+                checkpointOf(caseDir).toString(), "--heads", headsOf(caseDir), "-o", dir.toString());
         assertThat(r.code()).isEqualTo(2);
-        assertThat(r.err()).contains("vqa").contains("retrieval").contains("imageclassification");
+        assertThat(r.err()).contains("captioning").contains("retrieval").contains("imageclassification")
+                .contains("vqa");
     }
 
     @Test

@@ -35,7 +35,8 @@ class CliHfLayoutTest {
 
     @Test
     void aCheckpointConvertedToHfLoadsBackBitIdenticalWithTheSameOutputs() throws Exception {
-        Path original = Fixtures.root().resolve("models/retrieval/retrieval.pth");
+        Path caseDir = CliExportTest.firstCase("retrieval");
+        Path original = CliExportTest.checkpointOf(caseDir);
         Path hf = dir.resolve("model.safetensors");
         CliCheckpointCommandsTest.Run r = CliCheckpointCommandsTest.run("convert", "--to", "hf", original.toString(),
                 hf.toString());
@@ -50,7 +51,6 @@ class CliHfLayoutTest {
         CheckpointWriter.writePth(bin, HfLayout.toHf(a.tensors()));
         assertThat(Checkpoint.read(bin).tensors()).isEqualTo(a.tensors());
 
-        Path caseDir = Fixtures.root().resolve("models/retrieval/base");
         Map<String, float[]> expected = outputs(original, caseDir);
         for (Path f : new Path[] {hf, bin}) {
             Map<String, float[]> actual = outputs(f, caseDir);
@@ -66,8 +66,8 @@ class CliHfLayoutTest {
     }
 
     @Test
-    void refusesToRenameAVlmoCheckpoint() {
-        Path vlmo = Fixtures.root().resolve("models/vlmo_pretrain/vlmo_pretrain.pt");
+    void refusesToRenameAVlmoCheckpoint() throws Exception {
+        Path vlmo = CliExportTest.checkpointOf(CliExportTest.firstCase("vlmo_pretrain"));
         CliCheckpointCommandsTest.Run r = CliCheckpointCommandsTest.run("convert", "--to", "hf", vlmo.toString(),
                 dir.resolve("x.safetensors").toString());
         assertThat(r.code()).isEqualTo(2);
