@@ -178,9 +178,10 @@ public final class HfLayout {
                     + "; is the file truncated or of another model?");
         }
         Map<String, String> rename = new LinkedHashMap<>();
+        java.util.Set<String> seen = new java.util.HashSet<>();
         for (String k : t.keySet()) {
             String u = fromHf(k);
-            if (rename.containsValue(u)) {
+            if (!seen.add(u)) {
                 throw new CheckpointException(source + ": the keys " + k + " and another map to " + u
                         + "; the file mixes the Hugging Face and unilm layouts");
             }
