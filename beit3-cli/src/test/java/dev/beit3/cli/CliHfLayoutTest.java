@@ -46,7 +46,8 @@ class CliHfLayoutTest {
         Checkpoint b = Checkpoint.read(hf);
         assertThat(b.keyLayout()).isEqualTo(HfLayout.NAME);
         assertThat(b.tensors()).isEqualTo(a.tensors());
-        // the same tensors as a transformers-style pytorch_model.bin (torch.save zip, the port's keys)
+        // the same tensors in a torch.save zip named pytorch_model.bin (our writer nests them under 'model'; the
+        // reader takes a bare state dict, as transformers writes it, the same way)
         Path bin = dir.resolve("pytorch_model.bin");
         CheckpointWriter.writePth(bin, HfLayout.toHf(a.tensors()));
         assertThat(Checkpoint.read(bin).tensors()).isEqualTo(a.tensors());
