@@ -19,8 +19,8 @@ import picocli.CommandLine.Command;
         footer = {"", "Without --checkpoint the task commands run the embedded demo models (start with: beit3 demo).",
             "Exit codes: 0 success, 2 bad input, 1 internal error."},
         subcommands = {DemoCommand.class, ClassifyCommand.class, EmbedCommand.class, SearchCommand.class,
-            VqaCommand.class, Nlvr2Command.class, CaptionCommand.class, InspectCommand.class, ConvertCommand.class,
-            BenchCommand.class, TrainCommand.class, PretrainCommand.class, EvaluateCommand.class,
+            VqaCommand.class, Nlvr2Command.class, CaptionCommand.class, InspectCommand.class, ConvertCommand.class, ExportCommand.class,
+            BenchCommand.class, OnnxBenchCommand.class, TrainCommand.class, PretrainCommand.class, EvaluateCommand.class,
             CommandLine.HelpCommand.class})
 public final class Beit3Cli implements Runnable {
 

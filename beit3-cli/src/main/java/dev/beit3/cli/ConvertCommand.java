@@ -50,6 +50,11 @@ public final class ConvertCommand implements Callable<Integer> {
     @Option(names = "--force", description = "overwrite OUT if it exists")
     boolean force;
 
+    @Option(names = "--to", paramLabel = "LAYOUT", defaultValue = "unilm",
+            description = "key layout of OUT: unilm (the released checkpoints', default) or hf (the Hugging Face"
+                    + " BEiT-3 port, transformers PR #22289)")
+    String to;
+
     /** Creates the command (picocli instantiates it). */
     public ConvertCommand() {}
 
@@ -146,7 +151,16 @@ public final class ConvertCommand implements Callable<Integer> {
             if (!Files.isDirectory(dir)) {
                 throw new NoSuchFileException(dir.toString(), null, "output folder does not exist");
             }
+            if (!to.equals("unilm") && !to.equals("hf")) {
+                throw new dev.beit3.api.InvalidInputException("--to " + to + ": choose unilm or hf");
+            }
             Checkpoint c = Checkpoint.read(input);
+            if (to.equals("hf") && !c.tensors().containsKey("beit3.text_embed.weight")) {
+                throw new dev.beit3.api.InvalidInputException(input + " is not a BEiT-3 checkpoint; --to hf renames"
+                        + " BEiT-3 keys only");
+            }
+            Map<String, dev.beit3.core.checkpoint.TensorData> tensors = to.equals("hf")
+                    ? dev.beit3.core.checkpoint.HfLayout.toHf(c.tensors()) : c.tensors();
             CheckpointSummary s = CheckpointSummary.of(c);
             Map<String, String> meta = new LinkedHashMap<>();
             meta.put("format", "pt");
@@ -156,15 +170,19 @@ public final class ConvertCommand implements Callable<Integer> {
                 meta.put("state_dict_location", c.stateDictLocation());
             }
             meta.put("model", s.describe());
+            if (to.equals("hf")) {
+                meta.put("key_layout", dev.beit3.core.checkpoint.HfLayout.NAME);
+            }
             Path tmp = newTempFile(dir, target.getFileName().toString());
             try {
-                SafeTensors.write(tmp, c.tensors(), meta);
+                SafeTensors.write(tmp, tensors, meta);
                 publish(tmp, target, force);
             } finally {
                 Files.deleteIfExists(tmp);
             }
-            out.printf("wrote %s: %d tensors, %d parameters (%s)%n", Printable.of(output.toString()), c.tensors().size(), c.parameterCount(),
-                    s.describe());
+            out.printf("wrote %s: %d tensors, %d parameters (%s)%s%n", Printable.of(output.toString()), c.tensors().size(),
+                    c.parameterCount(), s.describe(),
+                    to.equals("hf") ? ", keys in the " + dev.beit3.core.checkpoint.HfLayout.NAME + " layout" : "");
             out.flush();
             return CliErrors.OK;
         });

@@ -63,6 +63,17 @@ final class EmbedCommand implements Callable<Integer> {
     @Option(names = "--batch", paramLabel = "N", defaultValue = "8", description = "inputs per forward pass (default: ${DEFAULT-VALUE})")
     int batch;
 
+    /** Which engine computes the embeddings. */
+    enum Engine { djl, onnx }
+
+    @Option(names = "--engine", paramLabel = "E", defaultValue = "djl",
+            description = "djl (this library, default) or onnx (ONNX Runtime on the --onnx file)")
+    Engine engine;
+
+    @Option(names = "--onnx", paramLabel = "FILE",
+            description = "with --engine onnx: retrieval_image.onnx or retrieval_text.onnx from beit3 export --onnx")
+    Path onnx;
+
     @Mixin
     ModelOptions model;
 
@@ -94,7 +105,15 @@ final class EmbedCommand implements Callable<Integer> {
             List<float[]> rows = new ArrayList<>();
             int code = CliErrors.OK;
             String kind;
-            if (what.images != null) {
+            if (engine == Engine.onnx) {
+                kind = what.images != null ? "image" : "text";
+                OnnxEmbedding.Result r = OnnxEmbedding.run(onnx, what.images,
+                        what.images == null ? Inputs.texts(what.texts, what.textsFile) : null, model, common, err, batch,
+                        common.threads == null ? 0 : common.threads);
+                names = r.names();
+                rows = r.rows();
+                code = r.code();
+            } else if (what.images != null) {
                 kind = "image";
                 List<Path> files = Inputs.images(what.images);
                 try (Beit3 m = model.load("retrieval", "embed", common);

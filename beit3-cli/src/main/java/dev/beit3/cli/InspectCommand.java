@@ -65,6 +65,7 @@ public final class InspectCommand implements Callable<Integer> {
         out.println("container:   " + (c.format() == Checkpoint.Format.PTH ? "pth (torch.save zip archive)" : "safetensors"));
         out.println("state dict:  " + (c.stateDictLocation().isEmpty() ? "top level (bare)"
                 : "under '" + Printable.of(c.stateDictLocation()) + "'"));
+        out.println("key layout:  " + c.keyLayout());
         out.println("extras:      " + (c.extras().isEmpty() ? "none" : Printable.of(String.join(", ", c.extras().keySet()))));
         out.println("tensors:     " + c.tensors().size());
         out.println("parameters:  " + String.format(Locale.ROOT, "%,d", c.parameterCount()));
@@ -96,6 +97,7 @@ public final class InspectCommand implements Callable<Integer> {
         o.addProperty("file", c.source().toString());
         o.addProperty("format", c.format().name().toLowerCase(Locale.ROOT));
         o.addProperty("state_dict_location", c.stateDictLocation());
+        o.addProperty("key_layout", c.keyLayout());
         JsonArray extras = new JsonArray();
         c.extras().keySet().forEach(extras::add);
         o.add("extras_keys", extras);

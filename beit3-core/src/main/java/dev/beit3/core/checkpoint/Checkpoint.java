@@ -50,12 +50,24 @@ public final class Checkpoint {
     private final Path source;
     private final Format format;
     private final Parts parts;
+    private final boolean hfLayout;
     private String sha256;
 
     private Checkpoint(Path source, Format format, Parts parts) {
         this.source = source;
         this.format = format;
-        this.parts = parts;
+        // the Hugging Face port's key layout is mapped to the unilm one here, strictly (see HfLayout)
+        this.hfLayout = HfLayout.recognises(parts.tensors().keySet());
+        this.parts = hfLayout ? HfLayout.fromHf(parts, source.toString()) : parts;
+    }
+
+    /**
+     * The key layout of the file; {@link #tensors()} always uses the unilm layout.
+     *
+     * @return {@link HfLayout#NAME} for a file of the Hugging Face port, else {@link HfLayout#UNILM}
+     */
+    public String keyLayout() {
+        return hfLayout ? HfLayout.NAME : HfLayout.UNILM;
     }
 
     /**
