@@ -37,6 +37,7 @@ public final class CheckpointWeights implements WeightSource {
     private final String prefix;
     private final Tracker tracker;
     private final boolean lowMemory;
+    private final dev.beit3.api.Kernels kernels;
 
     /** The shared report state of a root source and all its views. */
     private static final class Tracker {
@@ -56,6 +57,12 @@ public final class CheckpointWeights implements WeightSource {
 
     private CheckpointWeights(Map<String, TensorData> tensors, NDManager manager, String prefix, Tracker tracker,
             boolean lowMemory) {
+        this(tensors, manager, prefix, tracker, lowMemory, null);
+    }
+
+    private CheckpointWeights(Map<String, TensorData> tensors, NDManager manager, String prefix, Tracker tracker,
+            boolean lowMemory, dev.beit3.api.Kernels kernels) {
+        this.kernels = kernels;
         this.lowMemory = lowMemory;
         this.tensors = tensors;
         this.manager = Objects.requireNonNull(manager, "manager");
@@ -99,7 +106,22 @@ public final class CheckpointWeights implements WeightSource {
      * @return the view
      */
     public CheckpointWeights withLowMemory(boolean on) {
-        return new CheckpointWeights(tensors, manager, prefix, tracker, on);
+        return new CheckpointWeights(tensors, manager, prefix, tracker, on, kernels);
+    }
+
+    /**
+     * The same source (same load report) whose linear layers are prepared for a kernel backend.
+     *
+     * @param k the backend, or null for DJL's own operations
+     * @return the view
+     */
+    public CheckpointWeights withKernels(dev.beit3.api.Kernels k) {
+        return new CheckpointWeights(tensors, manager, prefix, tracker, lowMemory, k);
+    }
+
+    @Override
+    public Optional<dev.beit3.api.Kernels> kernels() {
+        return Optional.ofNullable(kernels);
     }
 
     @Override
@@ -197,7 +219,7 @@ public final class CheckpointWeights implements WeightSource {
     /** {@inheritDoc} */
     @Override
     public CheckpointWeights under(String subPrefix) {
-        return new CheckpointWeights(tensors, manager, prefix + subPrefix, tracker, lowMemory);
+        return new CheckpointWeights(tensors, manager, prefix + subPrefix, tracker, lowMemory, kernels);
     }
 
     /** {@inheritDoc} */
