@@ -495,7 +495,7 @@ public final class Beit3 implements AutoCloseable {
             }
             NDManager hw = shared.weights.newSubManager();
             try {
-                CheckpointWeights ws = source.weights(hw).withKernels(shared.kernels);
+                CheckpointWeights ws = source.weights(hw, shared.kernels);
                 HeadSpec spec = new HeadSpec(encoder.config(), hp.preset(), options);
                 TaskHead h = hp.create(spec, ws);
                 ws.report().throwIfIncomplete("head " + headId);
@@ -885,7 +885,7 @@ public final class Beit3 implements AutoCloseable {
                                 + e.getMessage(), e);
                     }
                 }
-                CheckpointWeights ws = ckpt.weights(weights).withLowMemory(lowMemory).withKernels(kc.kernels());
+                CheckpointWeights ws = ckpt.weights(weights, kc.kernels()).withLowMemory(lowMemory);
                 MultiwayEncoder enc = Beit3Encoders.build(cfg, ws, Beit3Encoders.plan(cfg), reg::expert,
                         reg::embedding);
                 HeadSpec spec = new HeadSpec(cfg, preset, headOptions);

@@ -258,13 +258,35 @@ public final class Checkpoint {
     }
 
     /**
-     * A {@link dev.beit3.api.WeightSource} over this checkpoint whose arrays are created in {@code manager}.
+     * A {@link dev.beit3.api.WeightSource} over this checkpoint whose arrays are created in {@code manager}. Its
+     * linear layers run on DJL, unless the system property {@code beit3.kernels} names another backend (e.g.
+     * {@code -Dbeit3.kernels=onednn}, with {@code beit3.precision}): then that backend is opened for the
+     * manager and closed with it, so an encoder built by hand follows the same switch as {@code Beit3.builder()}.
      *
      * @param manager the model's weight manager
      * @return a new weight source with an empty load report
      */
     public CheckpointWeights weights(NDManager manager) {
-        return new CheckpointWeights(this, manager);
+        CheckpointWeights ws = new CheckpointWeights(this, manager);
+        String id = System.getProperty(dev.beit3.core.kernels.KernelSelection.KERNELS_PROPERTY, "").strip();
+        if (id.isEmpty() || id.equals("auto") || id.equals(dev.beit3.core.kernels.DjlKernelProvider.ID)) {
+            return ws;
+        }
+        dev.beit3.api.Kernels k = dev.beit3.core.kernels.KernelSelection
+                .choose(dev.beit3.core.plugin.ProviderRegistry.discover(), id, null).kernels();
+        manager.attachInternal("beit3-kernels-" + java.util.UUID.randomUUID(), k);
+        return ws.withKernels(k);
+    }
+
+    /**
+     * A {@link dev.beit3.api.WeightSource} whose linear layers are prepared for a given kernel backend.
+     *
+     * @param manager the model's weight manager
+     * @param kernels the backend (the caller closes it), or null for DJL
+     * @return a new weight source with an empty load report
+     */
+    public CheckpointWeights weights(NDManager manager, dev.beit3.api.Kernels kernels) {
+        return new CheckpointWeights(this, manager).withKernels(kernels);
     }
 
     /** Where each tensor's bytes come from (package-private: for tests and inspection). */

@@ -11,6 +11,16 @@ import org.bytedeco.dnnl.primitive_attr;
 final class Matmuls {
     private Matmuls() {}
 
+    /**
+     * Attributes with a caller-provided scratchpad: the library's own scratchpad is shared by the primitives, so
+     * two threads executing at once would overwrite each other's temporary buffers.
+     */
+    static primitive_attr userScratchpad() {
+        primitive_attr attr = new primitive_attr();
+        attr.set_scratchpad_mode(dnnl.scratchpad_mode.user);
+        return attr;
+    }
+
     /** @return the data type the matrix product reads (src and weights) */
     static memory.data_type inputType(Precision p) {
         return switch (p) {
@@ -25,7 +35,7 @@ final class Matmuls {
      * the activations, one per output channel for the weights, both given at execution).
      */
     static primitive_attr attr(Precision p, Epilogue e) {
-        primitive_attr attr = new primitive_attr();
+        primitive_attr attr = userScratchpad();
         if (e == Epilogue.GELU) {
             try (post_ops ops = new post_ops()) {
                 ops.append_eltwise(dnnl.algorithm.eltwise_gelu_erf, 0f, 0f);

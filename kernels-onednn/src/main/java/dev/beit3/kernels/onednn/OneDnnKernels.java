@@ -32,6 +32,32 @@ final class OneDnnKernels implements Kernels {
         return streams.get();
     }
 
+    /** Per thread, two growing 64-byte-aligned scratch buffers (the matmul's and the activation reorder's). */
+    private final ThreadLocal<org.bytedeco.javacpp.BytePointer[]> scratch =
+            ThreadLocal.withInitial(() -> new org.bytedeco.javacpp.BytePointer[2]);
+
+    /**
+     * A memory object over this thread's scratch buffer {@code slot}, at least as large as {@code desc} wants.
+     *
+     * @param desc the primitive's scratchpad description
+     * @param slot 0 for the matmul, 1 for the activation reorder
+     * @return the memory (close it after the execution; the buffer stays with the thread)
+     */
+    org.bytedeco.dnnl.memory scratchpad(org.bytedeco.dnnl.memory.desc desc, int slot) {
+        long need = desc.get_size();
+        org.bytedeco.javacpp.BytePointer[] bufs = scratch.get();
+        if (bufs[slot] == null || bufs[slot].capacity() < need + 64) {
+            if (bufs[slot] != null) {
+                bufs[slot].close();
+            }
+            bufs[slot] = new org.bytedeco.javacpp.BytePointer(Math.max(need + 64, 4096));
+        }
+        org.bytedeco.javacpp.BytePointer b = bufs[slot];
+        long pad = (64 - (b.address() & 63)) & 63;
+        org.bytedeco.javacpp.Pointer aligned = new org.bytedeco.javacpp.BytePointer(b).position(pad);
+        return new org.bytedeco.dnnl.memory(desc, lib.cpu, aligned);
+    }
+
     void noteImplementation(String name) {
         implementations.add(name);
     }

@@ -46,7 +46,7 @@ final class OneDnnLinear implements LinearKernel, AutoCloseable {
 
     /** The primitives of one row count. */
     private record Prim(matmul mm, memory.desc src, memory.desc dst, memory.desc srcF32, reorder quantize,
-            memory.desc lowp) {}
+            memory.desc lowp, memory.desc scratch, memory.desc quantizeScratch) {}
 
     OneDnnLinear(OneDnnKernels owner, NDArray w, NDArray b, Epilogue epilogue) {
         this.owner = owner;
@@ -174,9 +174,11 @@ final class OneDnnLinear implements LinearKernel, AutoCloseable {
                 memory src = xm;
                 if (p.quantize != null) { // bf16 / int8: convert the activations first
                     lowp = new memory(p.lowp, lib.cpu);
-                    try (IntMemoryMap ra = new IntMemoryMap()) {
+                    try (IntMemoryMap ra = new IntMemoryMap();
+                            memory qs = owner.scratchpad(p.quantizeScratch, 1)) {
                         ra.put(dnnl.DNNL_ARG_FROM, xm);
                         ra.put(dnnl.DNNL_ARG_TO, lowp);
+                        ra.put(dnnl.DNNL_ARG_SCRATCHPAD, qs);
                         if (precision == Precision.INT8) {
                             float amax = xf.abs().max().getFloat();
                             srcScale = floats(new float[] {amax == 0f || !Float.isFinite(amax) ? 1f : amax / 127f},
@@ -197,8 +199,11 @@ final class OneDnnLinear implements LinearKernel, AutoCloseable {
                     args.put(dnnl.DNNL_ARG_ATTR_SCALES | dnnl.DNNL_ARG_SRC, srcScale);
                     args.put(dnnl.DNNL_ARG_ATTR_SCALES | dnnl.DNNL_ARG_WEIGHTS, weightScales);
                 }
-                p.mm.execute(st, args);
-                st._wait();
+                try (memory scratch = owner.scratchpad(p.scratch, 0)) {
+                    args.put(dnnl.DNNL_ARG_SCRATCHPAD, scratch);
+                    p.mm.execute(st, args);
+                    st._wait();
+                }
             } finally {
                 if (lowp != null) {
                     lowp.close();
@@ -223,16 +228,17 @@ final class OneDnnLinear implements LinearKernel, AutoCloseable {
                         : new matmul.primitive_desc(lib.cpu, src, weightsDesc, biasDesc, dst, attr, false)) {
             owner.noteImplementation(pd.impl_info_str().getString());
             matmul mm = new matmul(pd);
+            memory.desc scratch = pd.scratchpad_desc();
             if (precision == Precision.FP32) {
-                return new Prim(mm, src, dst, null, null, null);
+                return new Prim(mm, src, dst, null, null, null, scratch, null);
             }
             memory.desc f32 = new memory.desc(new long[] {m, in}, memory.data_type.f32, memory.format_tag.ab);
-            try (primitive_attr ra = new primitive_attr()) {
+            try (primitive_attr ra = Matmuls.userScratchpad()) {
                 if (precision == Precision.INT8) {
                     ra.set_scales_mask(dnnl.DNNL_ARG_DST, 0); // x_q = round(x / s_x)
                 }
                 try (reorder.primitive_desc rpd = new reorder.primitive_desc(lib.cpu, f32, lib.cpu, src, ra, false)) {
-                    return new Prim(mm, src, dst, f32, new reorder(rpd), src);
+                    return new Prim(mm, src, dst, f32, new reorder(rpd), src, scratch, rpd.scratchpad_desc());
                 }
             }
         }
