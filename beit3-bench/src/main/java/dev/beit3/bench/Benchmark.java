@@ -144,9 +144,7 @@ public final class Benchmark {
         EncoderConfig base = options.large() ? EncoderConfig.beit3Large(224, true) : EncoderConfig.beit3Base(224, true);
         List<Variant> variants = variants();
         try {
-            for (Variant v : variants) {
-                results.add(gemm(base, v));
-            }
+            results.addAll(gemm(base, variants));
             double bestFp32 = 0;
             for (int i = 0; i < variants.size(); i++) {
                 if (variants.get(i).precision() == Precision.FP32 && results.get(i).gflops() > bestFp32) {
@@ -233,30 +231,40 @@ public final class Benchmark {
     }
 
     private Result gemm(EncoderConfig c, Variant v) {
-        // the dominant GEMMs of a layer: tokens × D → 3D, D → F, F → D at batch 8 × 197 tokens, as the backend's
-        // prepared linear layers (weights in its layout and precision)
+        return gemm(c, List.of(v)).get(0);
+    }
+
+    private List<Result> gemm(EncoderConfig c, List<Variant> vs) {
+        // the dominant GEMMs of a layer: tokens × D → 3D, D → F, F → D at batch 8 × 197 tokens, as each backend's
+        // prepared linear layers (weights in its layout and precision), the backends alternating run by run
         long m = 8L * 197;
         long[][] shapes = {{m, c.dim(), 3L * c.dim()}, {m, c.dim(), c.ffnDim()}, {m, c.ffnDim(), c.dim()}};
-        try (NDManager mgr = NDManager.newBaseManager(); Kernels k = v.open()) {
-            List<LinearKernel> layers = new ArrayList<>();
+        List<Kernels> opened = new ArrayList<>();
+        try (NDManager mgr = NDManager.newBaseManager()) {
             List<NDArray> inputs = new ArrayList<>();
             double flop = 0;
             for (long[] s : shapes) {
-                NDArray w = mgr.randomNormal(new Shape(s[2], s[1]));
-                layers.add(k.linear(w, null, Kernels.Epilogue.NONE));
                 inputs.add(mgr.randomNormal(new Shape(s[0], s[1])));
                 flop += 2.0 * s[0] * s[1] * s[2];
             }
-            return time("gemm", v, flop, m, () -> {
-                try (NDManager sub = mgr.newSubManager()) {
-                    for (int i = 0; i < layers.size(); i++) {
-                        NDArray a = inputs.get(i).duplicate();
-                        a.attach(sub);
-                        layers.get(i).apply(a).toFloatArray();
-                    }
+            List<Runnable> bodies = new ArrayList<>();
+            for (Variant v : vs) {
+                Kernels k = v.open();
+                opened.add(k);
+                List<LinearKernel> layers = new ArrayList<>();
+                for (long[] s : shapes) {
+                    layers.add(k.linear(mgr.randomNormal(new Shape(s[2], s[1])), null, Kernels.Epilogue.NONE));
                 }
-            }, "transformer GEMM shapes (1576×D×3D, 1576×D×F, 1576×F×D), weights prepared by the backend"
-                    + (v.precision() == Precision.INT8 ? "; int8 rates are giga integer operations/s" : ""));
+                bodies.add(() -> {
+                    for (int i = 0; i < layers.size(); i++) {
+                        layers.get(i).apply(inputs.get(i)).close(); // the product only: no copy out
+                    }
+                });
+            }
+            return rounds("gemm", vs, bodies, flop, m, "transformer GEMM shapes (1576×D×3D, 1576×D×F, 1576×F×D),"
+                    + " weights prepared by the backend (int8: giga integer operations/s)");
+        } finally {
+            opened.forEach(Kernels::close);
         }
     }
 
@@ -277,14 +285,10 @@ public final class Benchmark {
         double flop = 2.0 * probeInput.getShape().get(0) * c.dim() * c.ffnDim();
         double[] ms = new double[3];
         for (int i = -1; i < ms.length; i++) {
-            try (NDManager sub = probeManager.newSubManager()) {
-                NDArray x = probeInput.duplicate();
-                x.attach(sub);
-                long t0 = System.nanoTime();
-                probe.apply(x).toFloatArray();
-                if (i >= 0) {
-                    ms[i] = (System.nanoTime() - t0) / 1e6;
-                }
+            long t0 = System.nanoTime();
+            probe.apply(probeInput).close();
+            if (i >= 0) {
+                ms[i] = (System.nanoTime() - t0) / 1e6;
             }
         }
         Arrays.sort(ms);
@@ -331,30 +335,25 @@ public final class Benchmark {
                 continue;
             }
             EncoderConfig c = base.withImageSize(v[0]);
-            for (Variant var : variants) { // the variants of one workload run back to back: comparable conditions
-                try (NDManager weights = NDManager.newBaseManager(); Kernels k = var.open()) {
-                    MultiwayEncoder enc = encoder(c, file, weights, k);
-                    NDArray img = weights.randomNormal(new Shape(v[1], 3, v[0], v[0]));
-                    out.add(time(name, var, Flops.pass(c, v[1], c.numPatches() + 1, v[1]), v[1], () -> {
-                        try (NDManager call = weights.newSubManager()) {
-                            enc.encode(EncoderInput.vision(img), call).output().toFloatArray();
-                        }
+            out.addAll(interleaved(name, variants, c, file, Flops.pass(c, v[1], c.numPatches() + 1, v[1]), v[1],
+                    (enc, mgr) -> {
+                        NDArray img = mgr.randomNormal(new Shape(v[1], 3, v[0], v[0]));
+                        return () -> {
+                            try (NDManager call = mgr.newSubManager()) {
+                                enc.encode(EncoderInput.vision(img), call).output().toFloatArray();
+                            }
+                        };
                     }, "image-only pass"));
-                }
-            }
         }
         if (wanted("text64_b32")) {
-            for (Variant var : variants) {
-                try (NDManager weights = NDManager.newBaseManager(); Kernels k = var.open()) {
-                    MultiwayEncoder enc = encoder(base, file, weights, k);
-                    NDArray ids = weights.randomInteger(4, 60000, new Shape(32, 64), DataType.INT64);
-                    out.add(time("text64_b32", var, Flops.pass(base, 32, 64, 0), 32, () -> {
-                        try (NDManager call = weights.newSubManager()) {
-                            enc.encode(EncoderInput.text(ids, null), call).output().toFloatArray();
-                        }
-                    }, "text-only pass, 64 tokens"));
-                }
-            }
+            out.addAll(interleaved("text64_b32", variants, base, file, Flops.pass(base, 32, 64, 0), 32, (enc, mgr) -> {
+                NDArray ids = mgr.randomInteger(4, 60000, new Shape(32, 64), DataType.INT64);
+                return () -> {
+                    try (NDManager call = mgr.newSubManager()) {
+                        enc.encode(EncoderInput.text(ids, null), call).output().toFloatArray();
+                    }
+                };
+            }, "text-only pass, 64 tokens"));
         }
         Variant def = best; // the other workloads on the fastest fp32 backend only
         if (wanted("vision224_b1_2callers")) {
@@ -522,28 +521,81 @@ public final class Benchmark {
     }
 
     private Result time(String name, Variant v, double flop, double items, Runnable body, String note) {
-        log.println("bench " + name + " " + v.label() + " …");
-        if (!name.equals("gemm")) {
-            refreshGemmRate(options.large() ? EncoderConfig.beit3Large(224, true) : EncoderConfig.beit3Base(224, true));
-            note = note + String.format(Locale.ROOT, " (best fp32 GEMM rate just before: %.1f GFLOP/s, %s)", gemmRate,
-                    best.label());
+        return rounds(name, List.of(v), List.of(body), flop, items, note).get(0);
+    }
+
+    /** Builds a workload on every variant (one encoder each, all in memory) and times them alternating. */
+    private List<Result> interleaved(String name, List<Variant> vs, EncoderConfig c, Path file, double flop,
+            double items, java.util.function.BiFunction<MultiwayEncoder, NDManager, Runnable> work, String note)
+            throws IOException {
+        List<NDManager> managers = new ArrayList<>();
+        List<Kernels> opened = new ArrayList<>();
+        try {
+            List<Runnable> bodies = new ArrayList<>();
+            for (Variant v : vs) {
+                NDManager weights = NDManager.newBaseManager();
+                managers.add(weights);
+                Kernels k = v.open();
+                opened.add(k);
+                bodies.add(work.apply(encoder(c, file, weights, k), weights));
+            }
+            return rounds(name, vs, bodies, flop, items, note);
+        } finally {
+            managers.forEach(NDManager::close);
+            opened.forEach(Kernels::close);
         }
-        for (int i = 0; i < options.warmup(); i++) {
-            body.run();
+    }
+
+    /**
+     * Warms every body up, then times them in rounds (one run of each per round, in turn), re-measuring the best
+     * fp32 GEMM rate at the start of each round: on a shared machine the load changes from second to second, and
+     * alternating keeps the ratios between backends fair.
+     */
+    private List<Result> rounds(String name, List<Variant> vs, List<Runnable> bodies, double flop, double items,
+            String note) {
+        boolean gemm = name.equals("gemm");
+        for (int w = 0; w < options.warmup(); w++) {
+            for (int i = 0; i < bodies.size(); i++) {
+                log.println("bench " + name + " " + vs.get(i).label() + " (warm-up) …");
+                bodies.get(i).run();
+            }
         }
         System.gc();
         Rss.resetPeak();
-        double[] ms = new double[options.runs()];
-        for (int i = 0; i < ms.length; i++) {
-            long t0 = System.nanoTime();
-            body.run();
-            ms[i] = (System.nanoTime() - t0) / 1e6;
+        double[][] ms = new double[bodies.size()][options.runs()];
+        double[] rates = new double[options.runs()];
+        for (int r = 0; r < options.runs(); r++) {
+            if (!gemm) {
+                refreshGemmRate(options.large() ? EncoderConfig.beit3Large(224, true)
+                        : EncoderConfig.beit3Base(224, true));
+                rates[r] = gemmRate;
+            }
+            for (int i = 0; i < bodies.size(); i++) {
+                log.println("bench " + name + " " + vs.get(i).label() + " run " + (r + 1) + "/" + options.runs()
+                        + " …");
+                long t0 = System.nanoTime();
+                bodies.get(i).run();
+                ms[i][r] = (System.nanoTime() - t0) / 1e6;
+            }
         }
-        Arrays.sort(ms);
-        double median = ms.length % 2 == 1 ? ms[ms.length / 2] : (ms[ms.length / 2 - 1] + ms[ms.length / 2]) / 2;
-        double gflops = flop / 1e9 / (median / 1e3);
-        return new Result(name, v.backend(), v.precision().id(), median, ms[0], items / (median / 1e3), flop / 1e9,
-                gflops, gflops / gemmRate, Rss.peakMb(), note);
+        double rate = gemm ? Double.NaN : median(rates);
+        List<Result> out = new ArrayList<>();
+        for (int i = 0; i < bodies.size(); i++) {
+            double median = median(ms[i]);
+            double min = Arrays.stream(ms[i]).min().orElse(Double.NaN);
+            double gflops = flop / 1e9 / (median / 1e3);
+            String n = gemm ? note : note + String.format(Locale.ROOT,
+                    " (best fp32 GEMM rate in the same rounds: median %.1f GFLOP/s, %s)", rate, best.label());
+            out.add(new Result(name, vs.get(i).backend(), vs.get(i).precision().id(), median, min,
+                    items / (median / 1e3), flop / 1e9, gflops, gflops / rate, Rss.peakMb(), n));
+        }
+        return out;
+    }
+
+    private static double median(double[] v) {
+        double[] s = v.clone();
+        Arrays.sort(s);
+        return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
     }
 
     /**

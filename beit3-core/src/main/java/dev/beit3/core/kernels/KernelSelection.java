@@ -77,6 +77,17 @@ public final class KernelSelection {
             c = auto(all, precision);
         } else {
             KernelProvider p = all.get(id);
+            if (p == null && requestedId == null && all.containsKey(DjlKernelProvider.ID)
+                    && precision == Precision.FP32) {
+                // a process-wide -Dbeit3.kernels reaches modules whose class path lacks the backend's jar
+                p = all.get(DjlKernelProvider.ID);
+                String why = "fallback: -D" + KERNELS_PROPERTY + "=" + id + " names no provider on this class path";
+                Choice fb = new Choice(p.open(precision), why);
+                if (LOGGED.add(fb.describe())) {
+                    LOG.warn("kernels: {}", fb.describe());
+                }
+                return fb;
+            }
             if (p == null) {
                 throw new InvalidInputException("unknown kernel backend '" + id + "'; available: "
                         + String.join(", ", all.keySet()) + " (or auto)"

@@ -68,6 +68,7 @@ final class OneDnn {
                     try {
                         Loader.load(dnnl.class);
                         instance = new OneDnn();
+                        warnOnSplitThreadBudget();
                     } catch (RuntimeException | LinkageError e) {
                         loadError = "the oneDNN native library does not load here (" + System.getProperty("os.name")
                                 + " " + System.getProperty("os.arch") + "): " + e;
@@ -76,6 +77,20 @@ final class OneDnn {
             }
         }
         return Optional.ofNullable(instance);
+    }
+
+    /**
+     * oneDNN brings its own OpenMP runtime, sized by {@code OMP_NUM_THREADS} when it loads (a JVM cannot change
+     * its environment), while libtorch's follows {@code ai.djl.pytorch.num_threads}: say so when they differ.
+     */
+    private static void warnOnSplitThreadBudget() {
+        String djl = System.getProperty("ai.djl.pytorch.num_threads");
+        String omp = System.getenv("OMP_NUM_THREADS");
+        if (djl != null && !djl.strip().equals(omp == null ? null : omp.strip())) {
+            org.slf4j.LoggerFactory.getLogger(OneDnn.class).info("oneDNN's OpenMP threads follow OMP_NUM_THREADS ({}),"
+                    + " not ai.djl.pytorch.num_threads={}: start the JVM with OMP_NUM_THREADS={} for one thread budget"
+                    + " (the beit3 launcher does this for --threads)", omp == null ? "unset: all cores" : omp, djl, djl);
+        }
     }
 
     /** @return why {@link #get()} is empty */

@@ -154,7 +154,7 @@ final class OneDnnLinear implements LinearKernel, AutoCloseable {
         }
         NDArray xf = x.getDataType() == DataType.FLOAT32 ? x : x.toType(DataType.FLOAT32, false);
         long m = xs.size() / in;
-        long[] dims = xs.getShape();
+        long[] dims = xs.getShape().clone(); // Shape hands out its own array
         dims[dims.length - 1] = out;
         NDArray y = x.getManager().create(new Shape(dims), DataType.FLOAT32); // uninitialised, written below
         if (m == 0) {
@@ -180,7 +180,8 @@ final class OneDnnLinear implements LinearKernel, AutoCloseable {
                         ra.put(dnnl.DNNL_ARG_TO, lowp);
                         ra.put(dnnl.DNNL_ARG_SCRATCHPAD, qs);
                         if (precision == Precision.INT8) {
-                            float amax = xf.abs().max().getFloat();
+                            // two reductions, no |x| temporary
+                            float amax = Math.max(Math.abs(xf.max().getFloat()), Math.abs(xf.min().getFloat()));
                             srcScale = floats(new float[] {amax == 0f || !Float.isFinite(amax) ? 1f : amax / 127f},
                                     lib);
                             ra.put(dnnl.DNNL_ARG_ATTR_SCALES | dnnl.DNNL_ARG_DST, srcScale);
