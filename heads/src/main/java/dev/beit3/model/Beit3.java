@@ -903,7 +903,10 @@ public final class Beit3 implements AutoCloseable {
                         : preset.name().equals("imageclassification") ? ImageTransform.imagenetEval(cfg.imageSize())
                         : ImageTransform.vlEval(cfg.imageSize());
                 List<String> notes = new ArrayList<>();
-                if (lowMemory) {
+                if (lowMemory && !kc.kernels().usesModelArrays()) {
+                    notes.add("low-memory mode: not applied by the " + kc.kernels().id() + " backend, which keeps its"
+                            + " own copy of the matrices (its bf16 precision halves them)");
+                } else if (lowMemory) {
                     notes.add("low-memory mode: encoder matrices kept in float16, widened per call");
                     System.gc(); // the closed float32 originals free their (direct) memory only after a GC
                 }

@@ -32,15 +32,18 @@ final class OneDnnKernels implements Kernels {
         return streams.get();
     }
 
-    /** Per thread, two growing 64-byte-aligned scratch buffers (the matmul's and the activation reorder's). */
+    /**
+     * Per thread, three growing 64-byte-aligned buffers: the matmul's scratchpad, the activation reorder's, and
+     * the bf16/int8 copy of the activations, so a call allocates nothing.
+     */
     private final ThreadLocal<org.bytedeco.javacpp.BytePointer[]> scratch =
-            ThreadLocal.withInitial(() -> new org.bytedeco.javacpp.BytePointer[2]);
+            ThreadLocal.withInitial(() -> new org.bytedeco.javacpp.BytePointer[3]);
 
     /**
      * A memory object over this thread's scratch buffer {@code slot}, at least as large as {@code desc} wants.
      *
      * @param desc the primitive's scratchpad description
-     * @param slot 0 for the matmul, 1 for the activation reorder
+     * @param slot 0 for the matmul's scratchpad, 1 for the activation reorder's, 2 for the converted activations
      * @return the memory (close it after the execution; the buffer stays with the thread)
      */
     org.bytedeco.dnnl.memory scratchpad(org.bytedeco.dnnl.memory.desc desc, int slot) {

@@ -173,7 +173,7 @@ final class OneDnnLinear implements LinearKernel, AutoCloseable {
             try {
                 memory src = xm;
                 if (p.quantize != null) { // bf16 / int8: convert the activations first
-                    lowp = new memory(p.lowp, lib.cpu);
+                    lowp = owner.scratchpad(p.lowp, 2);
                     try (IntMemoryMap ra = new IntMemoryMap();
                             memory qs = owner.scratchpad(p.quantizeScratch, 1)) {
                         ra.put(dnnl.DNNL_ARG_FROM, xm);
