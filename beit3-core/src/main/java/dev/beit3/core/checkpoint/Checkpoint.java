@@ -3,6 +3,10 @@ package dev.beit3.core.checkpoint;
 import ai.djl.ndarray.NDManager;
 import dev.beit3.api.Api;
 import dev.beit3.api.CheckpointException;
+import dev.beit3.api.Kernels;
+import dev.beit3.core.kernels.DjlKernelProvider;
+import dev.beit3.core.kernels.KernelSelection;
+import dev.beit3.core.plugin.ProviderRegistry;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -268,12 +272,12 @@ public final class Checkpoint {
      */
     public CheckpointWeights weights(NDManager manager) {
         CheckpointWeights ws = new CheckpointWeights(this, manager);
-        String id = System.getProperty(dev.beit3.core.kernels.KernelSelection.KERNELS_PROPERTY, "").strip();
-        if (id.isEmpty() || id.equals("auto") || id.equals(dev.beit3.core.kernels.DjlKernelProvider.ID)) {
+        String id = System.getProperty(KernelSelection.KERNELS_PROPERTY, "").strip();
+        if (id.isEmpty() || id.equals("auto") || id.equals(DjlKernelProvider.ID)) {
             return ws;
         }
-        dev.beit3.api.Kernels k = dev.beit3.core.kernels.KernelSelection
-                .choose(dev.beit3.core.plugin.ProviderRegistry.discover(), id, null).kernels();
+        Kernels k = KernelSelection
+                .choose(ProviderRegistry.discover(), id, null).kernels();
         manager.attachInternal("beit3-kernels-" + java.util.UUID.randomUUID(), k);
         return ws.withKernels(k);
     }
@@ -285,7 +289,7 @@ public final class Checkpoint {
      * @param kernels the backend (the caller closes it), or null for DJL
      * @return a new weight source with an empty load report
      */
-    public CheckpointWeights weights(NDManager manager, dev.beit3.api.Kernels kernels) {
+    public CheckpointWeights weights(NDManager manager, Kernels kernels) {
         return new CheckpointWeights(this, manager).withKernels(kernels);
     }
 

@@ -6,6 +6,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.beit3.api.Api;
 import dev.beit3.api.CheckpointException;
+import dev.beit3.api.Kernels;
 import dev.beit3.api.WeightSource;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -37,7 +38,7 @@ public final class CheckpointWeights implements WeightSource {
     private final String prefix;
     private final Tracker tracker;
     private final boolean lowMemory;
-    private final dev.beit3.api.Kernels kernels;
+    private final Kernels kernels;
 
     /** The shared report state of a root source and all its views. */
     private static final class Tracker {
@@ -61,7 +62,7 @@ public final class CheckpointWeights implements WeightSource {
     }
 
     private CheckpointWeights(Map<String, TensorData> tensors, NDManager manager, String prefix, Tracker tracker,
-            boolean lowMemory, dev.beit3.api.Kernels kernels) {
+            boolean lowMemory, Kernels kernels) {
         this.kernels = kernels;
         this.lowMemory = lowMemory;
         this.tensors = tensors;
@@ -115,12 +116,12 @@ public final class CheckpointWeights implements WeightSource {
      * @param k the backend, or null for DJL's own operations
      * @return the view
      */
-    public CheckpointWeights withKernels(dev.beit3.api.Kernels k) {
+    public CheckpointWeights withKernels(Kernels k) {
         return new CheckpointWeights(tensors, manager, prefix, tracker, lowMemory, k);
     }
 
     @Override
-    public Optional<dev.beit3.api.Kernels> kernels() {
+    public Optional<Kernels> kernels() {
         return Optional.ofNullable(kernels);
     }
 

@@ -10,6 +10,7 @@ import dev.beit3.api.EncoderConfig;
 import dev.beit3.api.Expert;
 import dev.beit3.api.ExpertSpec;
 import dev.beit3.api.FeedForwardExpert;
+import dev.beit3.api.Kernels.Epilogue;
 import dev.beit3.api.LayerSlot;
 import dev.beit3.api.OutputNormExpert;
 import dev.beit3.api.ProviderException;
@@ -125,7 +126,7 @@ public final class VlmoBlocks {
             // (x·Wqᵀ + bq)·s == x·(s·Wq)ᵀ + s·bq up to float rounding: the scale folds into the weights
             qkv = LinearWeights.prepare(ws, new LinearWeights(w.mul(scaleRows),
                     NDArrays.concat(new NDList(qb.mul(scale), ws.manager().zeros(new Shape(d)), vb), 0)),
-                    dev.beit3.api.Kernels.Epilogue.NONE);
+                    Epilogue.NONE);
             proj = LinearWeights.load(ws, "attn.proj", d, d, true, p);
             gamma = ws.optional("gamma_1", new Shape(d), p).orElse(null);
         }
@@ -161,7 +162,7 @@ public final class VlmoBlocks {
             String p = "layer " + spec.layer() + " " + name + " FFN expert";
             norm = LayerNormWeights.load(ws, "norm2_" + name, c.dim(), c.layerNormEps(), p);
             fc1 = LinearWeights.load(ws, "mlp_" + name + ".fc1", c.ffnDim(), c.dim(), true, p,
-                    dev.beit3.api.Kernels.Epilogue.GELU);
+                    Epilogue.GELU);
             fc2 = LinearWeights.load(ws, "mlp_" + name + ".fc2", c.dim(), c.ffnDim(), true, p);
             gamma = ws.optional("gamma_2", new Shape(c.dim()), p).orElse(null);
         }
