@@ -123,6 +123,17 @@ public interface WeightSource {
     }
 
     /**
+     * The kernel backend the model's linear layers are prepared for ({@code LinearWeights.load} asks it), or
+     * empty for DJL's own operations on the model's arrays (training and tests, whose weights are autograd
+     * leaves, use that).
+     *
+     * @return the backend, if one was chosen
+     */
+    default Optional<Kernels> kernels() {
+        return Optional.empty();
+    }
+
+    /**
      * The manager that owns the model weights.
      *
      * @return the weight manager

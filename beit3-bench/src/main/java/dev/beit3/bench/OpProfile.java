@@ -58,11 +58,61 @@ final class OpProfile {
             time(ms, "residual add", m, reps, x, a -> a.add(q));
         }
         double total = ms.values().stream().mapToDouble(Double::doubleValue).sum() - ms.get("linear qkv D→3D");
+        String split = byBackend(c, batch, tokens, reps, ms);
         StringBuilder sb = new StringBuilder(String.format(Locale.ROOT,
                 "per-op profile of one layer, batch %d × %d tokens (median ms; 'split' includes its linear)%n", batch, tokens));
         ms.forEach((k, v) -> sb.append(String.format(Locale.ROOT, "  %-34s %8.3f%n", k, v)));
         sb.append(String.format(Locale.ROOT, "  %-34s %8.3f (× %d layers = %.1f ms)%n", "sum", total, c.layers(),
                 total * c.layers()));
+        return sb.append(split).toString();
+    }
+
+    /**
+     * The layer's time by op class on every available backend and precision: GEMM = the four linear layers as the
+     * backend prepares them (GELU fused into fc1 where the backend fuses it), the rest (attention, layer norms,
+     * GELU, residual adds, split/reshape copies) as the DJL ops measured above.
+     */
+    private static String byBackend(EncoderConfig c, int batch, int tokens, int reps, Map<String, Double> djl) {
+        int d = c.dim();
+        int f = c.ffnDim();
+        StringBuilder sb = new StringBuilder(String.format(Locale.ROOT,
+                "  op classes per layer (ms; × %d layers in the last column)%n  %-14s %8s %9s %8s %10s %8s %8s %9s%n",
+                c.layers(), "backend", "GEMM", "attention", "norm", "activation", "copies", "total", "× layers"));
+        java.util.Map<String, dev.beit3.api.KernelProvider> all = dev.beit3.core.plugin.ProviderRegistry.discover()
+                .kernels();
+        for (dev.beit3.api.KernelProvider p : all.values()) {
+            for (dev.beit3.api.Precision pr : dev.beit3.api.Precision.values()) {
+                if (p.unavailable(pr).isPresent()) {
+                    continue;
+                }
+                Map<String, Double> ms = new LinkedHashMap<>();
+                try (NDManager m = NDManager.newBaseManager(); dev.beit3.api.Kernels k = p.open(pr)) {
+                    NDArray x = m.randomNormal(new Shape(batch, tokens, d));
+                    NDArray hidden = m.randomNormal(new Shape(batch, tokens, f));
+                    dev.beit3.api.LinearKernel qkv = k.linear(m.randomNormal(new Shape(3L * d, d)),
+                            m.zeros(new Shape(3L * d)), dev.beit3.api.Kernels.Epilogue.NONE);
+                    dev.beit3.api.LinearKernel o = k.linear(m.randomNormal(new Shape(d, d)), m.zeros(new Shape(d)),
+                            dev.beit3.api.Kernels.Epilogue.NONE);
+                    dev.beit3.api.LinearKernel fc1 = k.linear(m.randomNormal(new Shape(f, d)), m.zeros(new Shape(f)),
+                            dev.beit3.api.Kernels.Epilogue.GELU);
+                    dev.beit3.api.LinearKernel fc2 = k.linear(m.randomNormal(new Shape(d, f)), m.zeros(new Shape(d)),
+                            dev.beit3.api.Kernels.Epilogue.NONE);
+                    time(ms, "qkv", m, reps, x, qkv::apply);
+                    time(ms, "out", m, reps, x, o::apply);
+                    time(ms, "fc1+gelu", m, reps, x, fc1::apply);
+                    time(ms, "fc2", m, reps, hidden, fc2::apply);
+                }
+                double gemm = ms.values().stream().mapToDouble(Double::doubleValue).sum();
+                double attention = djl.get("attention (scores, softmax, ·v)");
+                double norm = 3 * djl.get("layer_norm(D)") + djl.get("layer_norm(F)");
+                double activation = 0; // GELU is inside fc1+gelu for every backend here
+                double copies = djl.get("split qkv + head reshape") - djl.get("linear qkv D→3D")
+                        + 2 * djl.get("residual add");
+                double total = gemm + attention + norm + activation + copies;
+                sb.append(String.format(Locale.ROOT, "  %-14s %8.2f %9.2f %8.2f %10.2f %8.2f %8.2f %9.1f%n",
+                        p.id() + " " + pr.id(), gemm, attention, norm, activation, copies, total, total * c.layers()));
+            }
+        }
         return sb.toString();
     }
 

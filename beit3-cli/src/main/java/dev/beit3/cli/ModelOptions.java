@@ -64,6 +64,16 @@ final class ModelOptions {
                     + " JSON lines {\"answer\": ..., \"label\": ...}, or one label per line")
     Path labels;
 
+    @Option(names = "--kernels", paramLabel = "ID",
+            description = "kernel backend of the linear layers: auto (default: the fastest available, logged), djl"
+                    + " (the reference) or onednn; also -Dbeit3.kernels")
+    String kernels;
+
+    @Option(names = "--precision", paramLabel = "P",
+            description = "fp32 (default), bf16 or int8 matrix products (bf16/int8 need --kernels onednn on a CPU with"
+                    + " AVX512_BF16 / VNNI); also -Dbeit3.precision")
+    String precision;
+
     @Option(names = "--max-text-length", paramLabel = "N",
             description = "text segment length in tokens (default: the model's)")
     Integer maxTextLength;
@@ -172,6 +182,12 @@ final class ModelOptions {
             b.labels(readLabels(labels));
         }
         b.imageLimits(common.limits());
+        if (kernels != null) {
+            b.kernels(kernels);
+        }
+        if (precision != null) {
+            b.precision(dev.beit3.api.Precision.parse(precision));
+        }
         Beit3 model;
         try {
             model = b.build();

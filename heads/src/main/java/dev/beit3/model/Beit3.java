@@ -12,12 +12,15 @@ import dev.beit3.api.HeadSpec;
 import dev.beit3.api.InvalidInputException;
 import dev.beit3.api.Modality;
 import dev.beit3.api.ModelClosedException;
+import dev.beit3.api.Kernels;
 import dev.beit3.api.ModelFamily;
+import dev.beit3.api.Precision;
 import dev.beit3.api.RoutingPlan;
 import dev.beit3.api.TaskHead;
 import dev.beit3.api.TaskPreset;
 import dev.beit3.core.checkpoint.Checkpoint;
 import dev.beit3.core.checkpoint.CheckpointWeights;
+import dev.beit3.core.kernels.KernelSelection;
 import dev.beit3.core.encoder.Beit3Encoders;
 import dev.beit3.core.encoder.MultiwayEncoder;
 import dev.beit3.core.plugin.ProviderRegistry;
@@ -76,10 +79,12 @@ public final class Beit3 implements AutoCloseable {
         final Beit3Tokenizer tokenizer;
         final ProviderRegistry registry;
         final int batchSize;
+        final Kernels kernels;
         final AtomicInteger users = new AtomicInteger(1);
 
         Shared(NDManager weights, Checkpoint checkpoint, Beit3Tokenizer tokenizer, ProviderRegistry registry,
-                int batchSize) {
+                int batchSize, Kernels kernels) {
+            this.kernels = kernels;
             this.weights = weights;
             this.checkpoint = checkpoint;
             this.tokenizer = tokenizer;
@@ -90,6 +95,7 @@ public final class Beit3 implements AutoCloseable {
         void release() {
             if (users.decrementAndGet() == 0) {
                 weights.close();
+                kernels.close();
                 if (tokenizer != null) {
                     tokenizer.close();
                 }
@@ -489,7 +495,7 @@ public final class Beit3 implements AutoCloseable {
             }
             NDManager hw = shared.weights.newSubManager();
             try {
-                CheckpointWeights ws = source.weights(hw);
+                CheckpointWeights ws = source.weights(hw, shared.kernels);
                 HeadSpec spec = new HeadSpec(encoder.config(), hp.preset(), options);
                 TaskHead h = hp.create(spec, ws);
                 ws.report().throwIfIncomplete("head " + headId);
@@ -498,7 +504,7 @@ public final class Beit3 implements AutoCloseable {
                         provenance.config(), headId + " (swapped in"
                         + (headCheckpoint == null ? "" : " from " + headCheckpoint) + ")",
                         provenance.unexpectedKeys(), provenance.notes(), provenance.tokenizer(),
-                        provenance.libraryVersion());
+                        provenance.libraryVersion(), provenance.kernels());
                 return new Beit3(shared, encoder, h, spec, hw, tokenizer, labels, transform, limits, maxTextLength, p);
             } catch (RuntimeException e) {
                 hw.close();
@@ -659,8 +665,37 @@ public final class Beit3 implements AutoCloseable {
         private ProviderRegistry registry;
         private int batchSize = 16;
         private boolean lowMemory;
+        private String kernelsId;
+        private Precision precision;
 
         private Builder() {}
+
+        /**
+         * The kernel backend of the linear layers: {@code "djl"} (the reference), {@code "onednn"} (the
+         * kernels-onednn jar) or {@code "auto"}. Default: the system property {@code beit3.kernels}, else auto
+         * (the available backend of the highest priority; logged once). A backend that cannot run here in fp32
+         * falls back to djl and the provenance says so.
+         *
+         * @param id the backend id
+         * @return this
+         */
+        public Builder kernels(String id) {
+            this.kernelsId = id;
+            return this;
+        }
+
+        /**
+         * The precision of the linear layers' matrix products. Default: the system property
+         * {@code beit3.precision}, else fp32. bf16 and int8 need a backend and CPU that compute them (oneDNN
+         * on AVX512_BF16 / VNNI); otherwise {@link #build()} refuses with the reason.
+         *
+         * @param p the precision
+         * @return this
+         */
+        public Builder precision(Precision p) {
+            this.precision = p;
+            return this;
+        }
 
         /**
          * Low-memory mode: the encoder's large matrices (q/k/v, output projections, FFN) are kept in
@@ -848,6 +883,7 @@ public final class Beit3 implements AutoCloseable {
                 throw new InvalidInputException(checkpoint.getFileName() + ": " + m + setting, e);
             }
             Beit3Tokenizer tok = null;
+            KernelSelection.Choice kc = KernelSelection.choose(reg, kernelsId, precision);
             NDManager weights = NDManager.newBaseManager();
             try {
                 if (tokenizerFile != null) {
@@ -858,7 +894,7 @@ public final class Beit3 implements AutoCloseable {
                                 + e.getMessage(), e);
                     }
                 }
-                CheckpointWeights ws = ckpt.weights(weights).withLowMemory(lowMemory);
+                CheckpointWeights ws = ckpt.weights(weights, kc.kernels()).withLowMemory(lowMemory);
                 MultiwayEncoder enc = Beit3Encoders.build(cfg, ws, Beit3Encoders.plan(cfg), reg::expert,
                         reg::embedding);
                 HeadSpec spec = new HeadSpec(cfg, preset, headOptions);
@@ -876,7 +912,10 @@ public final class Beit3 implements AutoCloseable {
                         : preset.name().equals("imageclassification") ? ImageTransform.imagenetEval(cfg.imageSize())
                         : ImageTransform.vlEval(cfg.imageSize());
                 List<String> notes = new ArrayList<>();
-                if (lowMemory) {
+                if (lowMemory && !kc.kernels().usesModelArrays()) {
+                    notes.add("low-memory mode: not applied by the " + kc.kernels().id() + " backend, which keeps its"
+                            + " own copy of the matrices (its bf16 precision halves them)");
+                } else if (lowMemory) {
                     notes.add("low-memory mode: encoder matrices kept in float16, widened per call");
                     System.gc(); // the closed float32 originals free their (direct) memory only after a GC
                 }
@@ -887,11 +926,13 @@ public final class Beit3 implements AutoCloseable {
                 Provenance prov = new Provenance(checkpoint.toString(), ckpt.sha256(), cfg.summary(),
                         hid + (headId != null ? " (chosen by the caller)" : " (detected from the checkpoint keys)"),
                         ws.report().unexpected(), notes,
-                        tok == null ? "" : tokenizerFile + " (sha256 " + tok.sha256() + ")", Version.VALUE);
-                return new Beit3(new Shared(weights, ckpt, tok, reg, batchSize), enc, head, spec, null, tok, labels, tf, limits, textLen,
+                        tok == null ? "" : tokenizerFile + " (sha256 " + tok.sha256() + ")", Version.VALUE,
+                        kc.describe());
+                return new Beit3(new Shared(weights, ckpt, tok, reg, batchSize, kc.kernels()), enc, head, spec, null, tok, labels, tf, limits, textLen,
                         prov);
             } catch (RuntimeException e) {
                 weights.close();
+                kc.kernels().close();
                 if (tok != null) {
                     tok.close();
                 }

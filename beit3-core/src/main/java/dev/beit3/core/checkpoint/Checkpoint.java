@@ -3,6 +3,10 @@ package dev.beit3.core.checkpoint;
 import ai.djl.ndarray.NDManager;
 import dev.beit3.api.Api;
 import dev.beit3.api.CheckpointException;
+import dev.beit3.api.Kernels;
+import dev.beit3.core.kernels.DjlKernelProvider;
+import dev.beit3.core.kernels.KernelSelection;
+import dev.beit3.core.plugin.ProviderRegistry;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -270,13 +274,35 @@ public final class Checkpoint {
     }
 
     /**
-     * A {@link dev.beit3.api.WeightSource} over this checkpoint whose arrays are created in {@code manager}.
+     * A {@link dev.beit3.api.WeightSource} over this checkpoint whose arrays are created in {@code manager}. Its
+     * linear layers run on DJL, unless the system property {@code beit3.kernels} names another backend (e.g.
+     * {@code -Dbeit3.kernels=onednn}, with {@code beit3.precision}): then that backend is opened for the
+     * manager and closed with it, so an encoder built by hand follows the same switch as {@code Beit3.builder()}.
      *
      * @param manager the model's weight manager
      * @return a new weight source with an empty load report
      */
     public CheckpointWeights weights(NDManager manager) {
-        return new CheckpointWeights(this, manager);
+        CheckpointWeights ws = new CheckpointWeights(this, manager);
+        String id = System.getProperty(KernelSelection.KERNELS_PROPERTY, "").strip();
+        if (id.isEmpty() || id.equals("auto") || id.equals(DjlKernelProvider.ID)) {
+            return ws;
+        }
+        Kernels k = KernelSelection
+                .choose(ProviderRegistry.discover(), id, null).kernels();
+        manager.attachInternal("beit3-kernels-" + java.util.UUID.randomUUID(), k);
+        return ws.withKernels(k);
+    }
+
+    /**
+     * A {@link dev.beit3.api.WeightSource} whose linear layers are prepared for a given kernel backend.
+     *
+     * @param manager the model's weight manager
+     * @param kernels the backend (the caller closes it), or null for DJL
+     * @return a new weight source with an empty load report
+     */
+    public CheckpointWeights weights(NDManager manager, Kernels kernels) {
+        return new CheckpointWeights(this, manager).withKernels(kernels);
     }
 
     /** Where each tensor's bytes come from (package-private: for tests and inspection). */

@@ -6,6 +6,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.beit3.api.Api;
 import dev.beit3.api.CheckpointException;
+import dev.beit3.api.Kernels;
 import dev.beit3.api.WeightSource;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -37,6 +38,7 @@ public final class CheckpointWeights implements WeightSource {
     private final String prefix;
     private final Tracker tracker;
     private final boolean lowMemory;
+    private final Kernels kernels;
 
     /** The shared report state of a root source and all its views. */
     private static final class Tracker {
@@ -56,6 +58,12 @@ public final class CheckpointWeights implements WeightSource {
 
     private CheckpointWeights(Map<String, TensorData> tensors, NDManager manager, String prefix, Tracker tracker,
             boolean lowMemory) {
+        this(tensors, manager, prefix, tracker, lowMemory, null);
+    }
+
+    private CheckpointWeights(Map<String, TensorData> tensors, NDManager manager, String prefix, Tracker tracker,
+            boolean lowMemory, Kernels kernels) {
+        this.kernels = kernels;
         this.lowMemory = lowMemory;
         this.tensors = tensors;
         this.manager = Objects.requireNonNull(manager, "manager");
@@ -99,7 +107,22 @@ public final class CheckpointWeights implements WeightSource {
      * @return the view
      */
     public CheckpointWeights withLowMemory(boolean on) {
-        return new CheckpointWeights(tensors, manager, prefix, tracker, on);
+        return new CheckpointWeights(tensors, manager, prefix, tracker, on, kernels);
+    }
+
+    /**
+     * The same source (same load report) whose linear layers are prepared for a kernel backend.
+     *
+     * @param k the backend, or null for DJL's own operations
+     * @return the view
+     */
+    public CheckpointWeights withKernels(Kernels k) {
+        return new CheckpointWeights(tensors, manager, prefix, tracker, lowMemory, k);
+    }
+
+    @Override
+    public Optional<Kernels> kernels() {
+        return Optional.ofNullable(kernels);
     }
 
     @Override
@@ -197,7 +220,7 @@ public final class CheckpointWeights implements WeightSource {
     /** {@inheritDoc} */
     @Override
     public CheckpointWeights under(String subPrefix) {
-        return new CheckpointWeights(tensors, manager, prefix + subPrefix, tracker, lowMemory);
+        return new CheckpointWeights(tensors, manager, prefix + subPrefix, tracker, lowMemory, kernels);
     }
 
     /** {@inheritDoc} */

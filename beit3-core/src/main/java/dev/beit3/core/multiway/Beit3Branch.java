@@ -10,11 +10,11 @@ import dev.beit3.api.EncoderConfig;
 import dev.beit3.api.Expert;
 import dev.beit3.api.ExpertSpec;
 import dev.beit3.api.FeedForwardExpert;
+import dev.beit3.api.Kernels.Epilogue;
 import dev.beit3.api.OutputNormExpert;
 import dev.beit3.api.WeightSource;
 import dev.beit3.core.nn.LayerNormWeights;
 import dev.beit3.core.nn.LinearWeights;
-import dev.beit3.core.nn.Ops;
 
 /**
  * One branch of a released BEiT-3 Multiway layer ({@code A} = vision, {@code B} = language) as a
@@ -67,9 +67,9 @@ public final class Beit3Branch {
             dim = c.dim();
             float scale = (float) Math.pow(c.headDim(), -0.5);
             preNorm = LayerNormWeights.load(ws, "self_attn_layer_norm." + x, dim, c.layerNormEps(), purpose);
-            LinearWeights q = LinearWeights.load(ws, "self_attn.q_proj." + x, dim, dim, true, purpose);
-            LinearWeights k = LinearWeights.load(ws, "self_attn.k_proj." + x, dim, dim, true, purpose);
-            LinearWeights v = LinearWeights.load(ws, "self_attn.v_proj." + x, dim, dim, true, purpose);
+            LinearWeights q = LinearWeights.read(ws, "self_attn.q_proj." + x, dim, dim, true, purpose);
+            LinearWeights k = LinearWeights.read(ws, "self_attn.k_proj." + x, dim, dim, true, purpose);
+            LinearWeights v = LinearWeights.read(ws, "self_attn.v_proj." + x, dim, dim, true, purpose);
             // (q·W + b)·s == q·(s·W) + s·b up to float rounding; one GEMM instead of three.
             // s is an engine-allocated 0-d array rather than a Java number: DJL turns a number operand
             // into an array over a Java buffer that it frees after the op, while autograd keeps the
@@ -78,8 +78,8 @@ public final class Beit3Branch {
                 NDArray qw = q.weight().mul(s);
                 NDArray qb = q.bias().mul(s);
                 NDArray fused = NDArrays.concat(new NDList(qw, k.weight(), v.weight()), 0); // (3D, D)
-                qkv = new LinearWeights(LinearWeights.half(fused, ws),
-                        NDArrays.concat(new NDList(qb, k.bias(), v.bias()), 0));
+                qkv = LinearWeights.prepare(ws, new LinearWeights(fused,
+                        NDArrays.concat(new NDList(qb, k.bias(), v.bias()), 0)), Epilogue.NONE);
                 if (ws.handsOutCopies()) {
                     // the fused copy is all the model keeps (the separate projections would cost another
                     // quarter of the layer's memory); a source that shares its arrays (training) keeps them
@@ -122,7 +122,7 @@ public final class Beit3Branch {
             this.spec = spec;
             EncoderConfig c = spec.config();
             preNorm = LayerNormWeights.load(ws, "final_layer_norm." + x, c.dim(), c.layerNormEps(), purpose);
-            fc1 = LinearWeights.load(ws, "ffn." + x + ".fc1", c.ffnDim(), c.dim(), true, purpose);
+            fc1 = LinearWeights.load(ws, "ffn." + x + ".fc1", c.ffnDim(), c.dim(), true, purpose, Epilogue.GELU);
             innerNorm = LayerNormWeights.load(ws, "ffn." + x + ".ffn_layernorm", c.ffnDim(), c.layerNormEps(), purpose);
             fc2 = LinearWeights.load(ws, "ffn." + x + ".fc2", c.dim(), c.ffnDim(), true, purpose);
         }
@@ -134,8 +134,8 @@ public final class Beit3Branch {
 
         @Override
         public NDArray forward(NDArray x) {
-            NDArray h = fc1.apply(preNorm.apply(x)); // (B, Te, F)
-            return fc2.apply(innerNorm.apply(Ops.gelu(h))); // (B, Te, D)
+            NDArray h = fc1.apply(preNorm.apply(x)); // GELU(x·W1ᵀ + b1), (B, Te, F)
+            return fc2.apply(innerNorm.apply(h)); // (B, Te, D)
         }
     }
 

@@ -5,6 +5,7 @@ import com.google.inject.Provides;
 import com.google.inject.Singleton;
 import dev.beit3.api.Api;
 import dev.beit3.api.EmbeddingProvider;
+import dev.beit3.api.KernelProvider;
 import dev.beit3.api.ExpertProvider;
 import dev.beit3.api.HeadProvider;
 import java.util.Map;
@@ -86,6 +87,7 @@ public final class Beit3CoreModule extends AbstractModule {
         PluginBinder.experts(binder());
         PluginBinder.heads(binder());
         PluginBinder.embeddings(binder());
+        PluginBinder.kernels(binder());
         Discovery.Snapshot snapshot = discover
                 ? Discovery.Snapshot.of(loader != null ? loader : Discovery.defaultLoader(), System::getProperty)
                 : Discovery.Snapshot.EMPTY;
@@ -93,6 +95,7 @@ public final class Beit3CoreModule extends AbstractModule {
         snapshot.heads().providers().forEach((id, p) -> PluginBinder.bindDiscovered(binder(), Spi.HEAD, id, p));
         snapshot.embeddings().providers()
                 .forEach((id, p) -> PluginBinder.bindDiscovered(binder(), Spi.EMBEDDING, id, p));
+        snapshot.kernels().providers().forEach((id, p) -> PluginBinder.bindDiscovered(binder(), Spi.KERNEL, id, p));
         bind(Discovery.Snapshot.class).toInstance(snapshot);
     }
 
@@ -102,11 +105,13 @@ public final class Beit3CoreModule extends AbstractModule {
             Map<String, ExpertProvider> experts,
             Map<String, HeadProvider> heads,
             Map<String, EmbeddingProvider> embeddings,
+            Map<String, KernelProvider> kernels,
             Discovery.Snapshot snapshot) {
         logReplacements(Spi.EXPERT, snapshot.experts().providers(), experts);
         logReplacements(Spi.HEAD, snapshot.heads().providers(), heads);
         logReplacements(Spi.EMBEDDING, snapshot.embeddings().providers(), embeddings);
-        return ProviderRegistry.ofBound(experts, heads, embeddings, snapshot.problems());
+        logReplacements(Spi.KERNEL, snapshot.kernels().providers(), kernels);
+        return ProviderRegistry.ofBound(experts, heads, embeddings, kernels, snapshot.problems());
     }
 
     private static <P> void logReplacements(Spi<P> spi, Map<String, P> discovered, Map<String, P> bound) {

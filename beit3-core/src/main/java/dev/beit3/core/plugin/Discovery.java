@@ -3,6 +3,7 @@ package dev.beit3.core.plugin;
 import dev.beit3.api.EmbeddingProvider;
 import dev.beit3.api.ExpertProvider;
 import dev.beit3.api.HeadProvider;
+import dev.beit3.api.KernelProvider;
 import dev.beit3.api.ProviderException;
 import java.net.URL;
 import java.security.CodeSource;
@@ -68,10 +69,12 @@ final class Discovery {
      * @param experts the expert providers
      * @param heads the head providers
      * @param embeddings the embedding providers
+     * @param kernels the kernel backend providers
      */
-    record Snapshot(Found<ExpertProvider> experts, Found<HeadProvider> heads, Found<EmbeddingProvider> embeddings) {
+    record Snapshot(Found<ExpertProvider> experts, Found<HeadProvider> heads, Found<EmbeddingProvider> embeddings,
+            Found<KernelProvider> kernels) {
         /** Nothing discovered: the state of a module built without discovery. */
-        static final Snapshot EMPTY = new Snapshot(Found.empty(), Found.empty(), Found.empty());
+        static final Snapshot EMPTY = new Snapshot(Found.empty(), Found.empty(), Found.empty(), Found.empty());
 
         /**
          * Discovers all three SPIs.
@@ -85,7 +88,8 @@ final class Discovery {
             return new Snapshot(
                     scan(Spi.EXPERT, loader, properties),
                     scan(Spi.HEAD, loader, properties),
-                    scan(Spi.EMBEDDING, loader, properties));
+                    scan(Spi.EMBEDDING, loader, properties),
+                    scan(Spi.KERNEL, loader, properties));
         }
 
         /** @return the problems of all three SPIs, experts first */
@@ -93,6 +97,7 @@ final class Discovery {
             List<DiscoveryProblem> all = new ArrayList<>(experts.problems());
             all.addAll(heads.problems());
             all.addAll(embeddings.problems());
+            all.addAll(kernels.problems());
             return List.copyOf(all);
         }
     }

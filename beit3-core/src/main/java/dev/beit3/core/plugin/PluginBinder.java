@@ -8,6 +8,7 @@ import com.google.inject.multibindings.MapBinder;
 import com.google.inject.multibindings.OptionalBinder;
 import dev.beit3.api.Api;
 import dev.beit3.api.EmbeddingProvider;
+import dev.beit3.api.KernelProvider;
 import dev.beit3.api.ExpertProvider;
 import dev.beit3.api.HeadProvider;
 import java.util.Objects;
@@ -63,6 +64,16 @@ public final class PluginBinder {
      */
     public static MapBinder<String, HeadProvider> heads(Binder binder) {
         return map(binder, Spi.HEAD);
+    }
+
+    /**
+     * The map of kernel backend providers by id, for adding an entry under a new id.
+     *
+     * @param binder the module's binder
+     * @return the map binder
+     */
+    public static MapBinder<String, KernelProvider> kernels(Binder binder) {
+        return map(binder, Spi.KERNEL);
     }
 
     /**

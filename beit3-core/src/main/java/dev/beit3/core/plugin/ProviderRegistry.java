@@ -2,6 +2,7 @@ package dev.beit3.core.plugin;
 
 import dev.beit3.api.Api;
 import dev.beit3.api.EmbeddingProvider;
+import dev.beit3.api.KernelProvider;
 import dev.beit3.api.ExpertProvider;
 import dev.beit3.api.HeadProvider;
 import dev.beit3.api.ProviderException;
@@ -39,13 +40,16 @@ public final class ProviderRegistry {
     private final ProviderTable<ExpertProvider> experts;
     private final ProviderTable<HeadProvider> heads;
     private final ProviderTable<EmbeddingProvider> embeddings;
+    private final ProviderTable<KernelProvider> kernels;
     private final List<DiscoveryProblem> problems;
 
     private ProviderRegistry(
             Map<String, ExpertProvider> experts,
             Map<String, HeadProvider> heads,
             Map<String, EmbeddingProvider> embeddings,
+            Map<String, KernelProvider> kernels,
             List<DiscoveryProblem> problems) {
+        this.kernels = new ProviderTable<>(Spi.KERNEL, withReference(kernels), only(problems, Spi.KERNEL));
         this.experts = new ProviderTable<>(Spi.EXPERT, experts, only(problems, Spi.EXPERT));
         this.heads = new ProviderTable<>(Spi.HEAD, heads, only(problems, Spi.HEAD));
         this.embeddings = new ProviderTable<>(Spi.EMBEDDING, embeddings, only(problems, Spi.EMBEDDING));
@@ -101,6 +105,7 @@ public final class ProviderRegistry {
      * @param experts bound expert providers
      * @param heads bound head providers
      * @param embeddings bound embedding providers
+     * @param kernels bound kernel backend providers
      * @param problems problems of the discovery that contributed to the maps
      * @return the registry
      */
@@ -108,8 +113,28 @@ public final class ProviderRegistry {
             Map<String, ExpertProvider> experts,
             Map<String, HeadProvider> heads,
             Map<String, EmbeddingProvider> embeddings,
+            Map<String, KernelProvider> kernels,
             List<DiscoveryProblem> problems) {
-        return new ProviderRegistry(experts, heads, embeddings, problems);
+        return new ProviderRegistry(experts, heads, embeddings, kernels, problems);
+    }
+
+    /** The DJL reference backend is always there, even in a registry built by hand or by a Guice module. */
+    private static Map<String, KernelProvider> withReference(Map<String, KernelProvider> kernels) {
+        if (kernels.containsKey(dev.beit3.core.kernels.DjlKernelProvider.ID)) {
+            return kernels;
+        }
+        Map<String, KernelProvider> all = new java.util.TreeMap<>(kernels);
+        all.put(dev.beit3.core.kernels.DjlKernelProvider.ID, new dev.beit3.core.kernels.DjlKernelProvider());
+        return all;
+    }
+
+    /**
+     * All kernel backend providers (always including {@code "djl"}), available on this machine or not.
+     *
+     * @return id → provider
+     */
+    public Map<String, KernelProvider> kernels() {
+        return kernels.map();
     }
 
     /**
@@ -223,6 +248,7 @@ public final class ProviderRegistry {
         experts.describeTo(out);
         heads.describeTo(out);
         embeddings.describeTo(out);
+        kernels.describeTo(out);
         if (!problems.isEmpty()) {
             out.append("problems (").append(problems.size()).append("):\n");
             problems.forEach(p -> out.append("  ").append(p).append('\n'));
@@ -259,6 +285,7 @@ public final class ProviderRegistry {
         private final Contributions<ExpertProvider> experts = new Contributions<>(Spi.EXPERT);
         private final Contributions<HeadProvider> heads = new Contributions<>(Spi.HEAD);
         private final Contributions<EmbeddingProvider> embeddings = new Contributions<>(Spi.EMBEDDING);
+        private final Contributions<KernelProvider> kernels = new Contributions<>(Spi.KERNEL);
         private final List<DiscoveryProblem> problems = new ArrayList<>();
 
         private Builder() {}
@@ -291,6 +318,7 @@ public final class ProviderRegistry {
             experts.addDiscovered(found.experts().providers());
             heads.addDiscovered(found.heads().providers());
             embeddings.addDiscovered(found.embeddings().providers());
+            kernels.addDiscovered(found.kernels().providers());
             problems.addAll(found.problems());
             return this;
         }
@@ -331,6 +359,18 @@ public final class ProviderRegistry {
          */
         public Builder embedding(EmbeddingProvider provider) {
             embeddings.addExplicit(provider);
+            return this;
+        }
+
+        /**
+         * Adds a kernel backend provider under its {@code id()}.
+         *
+         * @param provider the provider
+         * @return this builder
+         * @throws ProviderException if a different class was already added under the same id
+         */
+        public Builder kernel(KernelProvider provider) {
+            kernels.addExplicit(provider);
             return this;
         }
 
@@ -377,7 +417,8 @@ public final class ProviderRegistry {
          * @throws ProviderException if an added and a discovered provider of different classes share an id
          */
         public ProviderRegistry build() {
-            return new ProviderRegistry(experts.resolve(), heads.resolve(), embeddings.resolve(), problems);
+            return new ProviderRegistry(experts.resolve(), heads.resolve(), embeddings.resolve(), kernels.resolve(),
+                    problems);
         }
     }
 }

@@ -3,6 +3,7 @@ package dev.beit3.core.plugin;
 import dev.beit3.api.EmbeddingProvider;
 import dev.beit3.api.ExpertProvider;
 import dev.beit3.api.HeadProvider;
+import dev.beit3.api.KernelProvider;
 import java.util.Objects;
 import java.util.function.Function;
 
@@ -38,6 +39,15 @@ final class Spi<P> {
             p -> p.id() + " (" + p.modality() + ")",
             p -> p.modality() + "  " + p.family().displayName(),
             "is the expert-vision or expert-language jar (or your plugin's jar) on the class path?");
+
+    /** {@link KernelProvider}: listed with its description. */
+    static final Spi<KernelProvider> KERNEL = new Spi<>(
+            KernelProvider.class,
+            "kernel",
+            KernelProvider::id,
+            KernelProvider::id,
+            KernelProvider::description,
+            "is the kernels-onednn jar (or your plugin's jar) on the class path?");
 
     private final Class<P> type;
     private final String noun;

@@ -10,13 +10,13 @@ import dev.beit3.api.EncoderConfig;
 import dev.beit3.api.Expert;
 import dev.beit3.api.ExpertSpec;
 import dev.beit3.api.FeedForwardExpert;
+import dev.beit3.api.Kernels.Epilogue;
 import dev.beit3.api.LayerSlot;
 import dev.beit3.api.OutputNormExpert;
 import dev.beit3.api.ProviderException;
 import dev.beit3.api.WeightSource;
 import dev.beit3.core.nn.LayerNormWeights;
 import dev.beit3.core.nn.LinearWeights;
-import dev.beit3.core.nn.Ops;
 
 /**
  * The parts of a VLMo block ({@code vlmo/modules/multiway_transformer.py}, class {@code Block}) as
@@ -124,8 +124,9 @@ public final class VlmoBlocks {
             NDArray scaleRows = ws.manager().ones(new Shape(3L * d, 1));
             scaleRows.set(new ai.djl.ndarray.index.NDIndex("0:{}", d), scale);
             // (x·Wqᵀ + bq)·s == x·(s·Wq)ᵀ + s·bq up to float rounding: the scale folds into the weights
-            qkv = new LinearWeights(w.mul(scaleRows),
-                    NDArrays.concat(new NDList(qb.mul(scale), ws.manager().zeros(new Shape(d)), vb), 0));
+            qkv = LinearWeights.prepare(ws, new LinearWeights(w.mul(scaleRows),
+                    NDArrays.concat(new NDList(qb.mul(scale), ws.manager().zeros(new Shape(d)), vb), 0)),
+                    Epilogue.NONE);
             proj = LinearWeights.load(ws, "attn.proj", d, d, true, p);
             gamma = ws.optional("gamma_1", new Shape(d), p).orElse(null);
         }
@@ -160,7 +161,8 @@ public final class VlmoBlocks {
             EncoderConfig c = spec.config();
             String p = "layer " + spec.layer() + " " + name + " FFN expert";
             norm = LayerNormWeights.load(ws, "norm2_" + name, c.dim(), c.layerNormEps(), p);
-            fc1 = LinearWeights.load(ws, "mlp_" + name + ".fc1", c.ffnDim(), c.dim(), true, p);
+            fc1 = LinearWeights.load(ws, "mlp_" + name + ".fc1", c.ffnDim(), c.dim(), true, p,
+                    Epilogue.GELU);
             fc2 = LinearWeights.load(ws, "mlp_" + name + ".fc2", c.dim(), c.ffnDim(), true, p);
             gamma = ws.optional("gamma_2", new Shape(c.dim()), p).orElse(null);
         }
@@ -172,7 +174,7 @@ public final class VlmoBlocks {
 
         @Override
         public NDArray forward(NDArray x) {
-            NDArray h = Ops.gelu(fc1.apply(norm.apply(x))); // (B, Te, F)
+            NDArray h = fc1.apply(norm.apply(x)); // GELU(x·W1ᵀ + b1), (B, Te, F)
             NDArray o = fc2.apply(h); // (B, Te, D)
             return gamma == null ? o : o.muli(gamma);
         }

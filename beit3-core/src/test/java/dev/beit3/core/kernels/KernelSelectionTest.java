@@ -1,0 +1,118 @@
+package dev.beit3.core.kernels;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import ai.djl.ndarray.NDArray;
+import dev.beit3.api.InvalidInputException;
+import dev.beit3.api.KernelProvider;
+import dev.beit3.api.Kernels;
+import dev.beit3.api.LinearKernel;
+import dev.beit3.api.Precision;
+import dev.beit3.core.plugin.ProviderRegistry;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+/** How a backend is chosen: asked for, fallen back from with the reason, or refused for reduced precision. */
+class KernelSelectionTest {
+
+    /** A backend whose native library is "missing", or one that computes everything, with a priority. */
+    private record Fake(String id, boolean works, int priority) implements KernelProvider {
+        @Override
+        public Optional<String> unavailable(Precision precision) {
+            return works ? Optional.empty() : Optional.of("libfake.so is not installed");
+        }
+
+        @Override
+        public Kernels open(Precision precision) {
+            return new Kernels() {
+                @Override
+                public String id() {
+                    return Fake.this.id;
+                }
+
+                @Override
+                public Precision precision() {
+                    return precision;
+                }
+
+                @Override
+                public LinearKernel linear(NDArray weight, NDArray bias, Epilogue epilogue) {
+                    throw new UnsupportedOperationException();
+                }
+            };
+        }
+    }
+
+    private static ProviderRegistry registry(KernelProvider... extra) {
+        ProviderRegistry.Builder b = ProviderRegistry.builder();
+        for (KernelProvider p : extra) {
+            b.kernel(p);
+        }
+        return b.build();
+    }
+
+    @Test
+    void djlIsAlwaysThereAndIsTheDefaultWhenNothingFasterRuns() {
+        KernelSelection.Choice c = KernelSelection.choose(registry(new Fake("fast", false, 10)), "auto", Precision.FP32);
+        assertThat(c.kernels().id()).isEqualTo("djl");
+        assertThat(c.describe()).contains("default").contains("fast: libfake.so is not installed");
+    }
+
+    @Test
+    void theAvailableBackendOfHighestPriorityIsTheDefault() {
+        KernelSelection.Choice c = KernelSelection.choose(registry(new Fake("fast", true, 10), new Fake("slow", true, 5)),
+                "auto", Precision.FP32);
+        assertThat(c.kernels().id()).isEqualTo("fast");
+    }
+
+    @Test
+    void anUnavailableBackendAskedForInFp32FallsBackToDjlAndSaysWhy() {
+        KernelSelection.Choice c = KernelSelection.choose(registry(new Fake("fast", false, 10)), "fast", Precision.FP32);
+        assertThat(c.kernels().id()).isEqualTo("djl");
+        assertThat(c.reason()).contains("fallback").contains("fast").contains("libfake.so is not installed");
+    }
+
+    @Test
+    void reducedPrecisionThatNoBackendComputesIsRefusedWithTheReason() {
+        assertThatThrownBy(() -> KernelSelection.choose(registry(new Fake("fast", false, 10)), "auto", Precision.BF16))
+                .isInstanceOf(InvalidInputException.class)
+                .hasMessageContaining("bf16")
+                .hasMessageContaining("libfake.so is not installed")
+                .hasMessageContaining("djl");
+        assertThatThrownBy(() -> KernelSelection.choose(registry(new Fake("fast", false, 10)), "fast", Precision.INT8))
+                .isInstanceOf(InvalidInputException.class)
+                .hasMessageContaining("int8");
+    }
+
+    @Test
+    void anUnknownIdListsTheAvailableOnes() {
+        assertThatThrownBy(() -> KernelSelection.choose(registry(), "onednn", Precision.FP32))
+                .isInstanceOf(InvalidInputException.class)
+                .hasMessageContaining("available: djl")
+                .hasMessageContaining("kernels-onednn");
+    }
+
+    @Test
+    void aBackendBoundThroughGuiceIsChosenAndDjlStaysAvailable() {
+        com.google.inject.Module user = binder -> dev.beit3.core.plugin.PluginBinder.kernels(binder)
+                .addBinding("fast").toInstance(new Fake("fast", true, 10));
+        ProviderRegistry reg = com.google.inject.Guice.createInjector(
+                dev.beit3.core.plugin.Beit3CoreModule.withoutDiscovery(), user).getInstance(ProviderRegistry.class);
+        assertThat(reg.kernels()).containsKeys("fast", "djl");
+        assertThat(KernelSelection.choose(reg, "auto", Precision.FP32).kernels().id()).isEqualTo("fast");
+    }
+
+    @Test
+    void theReferenceBackendIsDiscoveredByServiceLoader() {
+        assertThat(ProviderRegistry.discover().kernels().get("djl")).isInstanceOf(DjlKernelProvider.class);
+    }
+
+    @Test
+    void precisionNamesParse() {
+        assertThat(Precision.parse("BF16")).isEqualTo(Precision.BF16);
+        assertThat(Precision.parse("float32")).isEqualTo(Precision.FP32);
+        assertThatThrownBy(() -> Precision.parse("fp8")).isInstanceOf(InvalidInputException.class)
+                .hasMessageContaining("fp32, bf16 or int8");
+    }
+}

@@ -1,0 +1,51 @@
+package dev.beit3.kernels.onednn;
+
+import dev.beit3.api.Kernels.Epilogue;
+import dev.beit3.api.Precision;
+import org.bytedeco.dnnl.global.dnnl;
+import org.bytedeco.dnnl.memory;
+import org.bytedeco.dnnl.post_ops;
+import org.bytedeco.dnnl.primitive_attr;
+
+/** The oneDNN descriptions shared by the probe and the linear layers of one precision. */
+final class Matmuls {
+    private Matmuls() {}
+
+    /**
+     * Attributes with a caller-provided scratchpad: the library's own scratchpad is shared by the primitives, so
+     * two threads executing at once would overwrite each other's temporary buffers.
+     */
+    static primitive_attr userScratchpad() {
+        primitive_attr attr = new primitive_attr();
+        attr.set_scratchpad_mode(dnnl.scratchpad_mode.user);
+        return attr;
+    }
+
+    /** @return the data type the matrix product reads (src and weights) */
+    static memory.data_type inputType(Precision p) {
+        return switch (p) {
+            case FP32 -> memory.data_type.f32;
+            case BF16 -> memory.data_type.bf16;
+            case INT8 -> memory.data_type.s8;
+        };
+    }
+
+    /**
+     * The matmul attributes: the epilogue as an eltwise post-op, and for int8 the dequantisation scales (one for
+     * the activations, one per output channel for the weights, both given at execution).
+     */
+    static primitive_attr attr(Precision p, Epilogue e) {
+        primitive_attr attr = userScratchpad();
+        if (e == Epilogue.GELU) {
+            try (post_ops ops = new post_ops()) {
+                ops.append_eltwise(dnnl.algorithm.eltwise_gelu_erf, 0f, 0f);
+                attr.set_post_ops(ops);
+            }
+        }
+        if (p == Precision.INT8) {
+            attr.set_scales_mask(dnnl.DNNL_ARG_SRC, 0);
+            attr.set_scales_mask(dnnl.DNNL_ARG_WEIGHTS, 1 << 1);
+        }
+        return attr;
+    }
+}

@@ -1,0 +1,193 @@
+package dev.beit3.kernels.onednn;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Activation;
+import dev.beit3.api.KernelProvider;
+import dev.beit3.api.Kernels;
+import dev.beit3.api.Kernels.Epilogue;
+import dev.beit3.api.LinearKernel;
+import dev.beit3.api.Precision;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.ServiceLoader;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.Test;
+
+/** The oneDNN linear layers against a plain double-precision product computed here. */
+class OneDnnLinearTest {
+    private static final OneDnnKernelProvider PROVIDER = new OneDnnKernelProvider();
+
+    /** x (M, K), w (N, K), b (N) → x·wᵀ + b in double, and Σ|x·w| per element for the error bound. */
+    private static double[][] reference(float[] x, float[] w, float[] b, int m, int k, int n, double[][] mag) {
+        double[][] y = new double[m][n];
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < n; j++) {
+                double s = b == null ? 0 : b[j];
+                double a = b == null ? 0 : Math.abs(b[j]);
+                for (int t = 0; t < k; t++) {
+                    double p = (double) x[i * k + t] * w[j * k + t];
+                    s += p;
+                    a += Math.abs(p);
+                }
+                y[i][j] = s;
+                mag[i][j] = a;
+            }
+        }
+        return y;
+    }
+
+    private static float[] random(Random r, int size) {
+        float[] v = new float[size];
+        for (int i = 0; i < size; i++) {
+            v[i] = (float) r.nextGaussian();
+        }
+        return v;
+    }
+
+    /** Largest |ours − reference| / Σ|terms| over the elements. */
+    private static double relativeError(Precision p, Epilogue e, int m, int k, int n, boolean bias) {
+        Random r = new Random(7 + m * 31L + k);
+        float[] x = random(r, m * k);
+        float[] w = random(r, n * k);
+        float[] b = bias ? random(r, n) : null;
+        double[][] mag = new double[m][n];
+        double[][] ref = reference(x, w, b, m, k, n, mag);
+        try (NDManager mgr = NDManager.newBaseManager(); Kernels kernels = PROVIDER.open(p)) {
+            NDArray wa = mgr.create(w, new Shape(n, k));
+            NDArray ba = bias ? mgr.create(b, new Shape(n)) : null;
+            LinearKernel lin = kernels.linear(wa, ba, e);
+            wa.close(); // the backend keeps its own copy
+            try (NDManager call = mgr.newSubManager()) {
+                NDArray xa = call.create(x, new Shape(1, m, k));
+                NDArray y = lin.apply(xa);
+                assertThat(y.getShape()).isEqualTo(new Shape(1, m, n));
+                assertThat(y.getManager()).isSameAs(call);
+                NDArray refArr = call.create(toFloat(ref), new Shape(1, m, n));
+                NDArray expected = e == Epilogue.GELU ? Activation.gelu(refArr) : refArr;
+                float[] got = y.toFloatArray();
+                float[] want = expected.toFloatArray();
+                double worst = 0;
+                for (int i = 0; i < m; i++) {
+                    for (int j = 0; j < n; j++) {
+                        worst = Math.max(worst, Math.abs(got[i * n + j] - want[i * n + j]) / mag[i][j]);
+                    }
+                }
+                return worst;
+            }
+        }
+    }
+
+    private static float[] toFloat(double[][] v) {
+        float[] out = new float[v.length * v[0].length];
+        for (int i = 0; i < v.length; i++) {
+            for (int j = 0; j < v[0].length; j++) {
+                out[i * v[0].length + j] = (float) v[i][j];
+            }
+        }
+        return out;
+    }
+
+    @Test
+    void discoveredByServiceLoader() {
+        List<String> ids = new ArrayList<>();
+        ServiceLoader.load(KernelProvider.class).forEach(p -> ids.add(p.id()));
+        assertThat(ids).contains("onednn");
+        System.out.println("onednn: " + PROVIDER.description());
+    }
+
+    @Test
+    void fp32MatchesTheDoubleProduct() {
+        assumeTrue(PROVIDER.unavailable(Precision.FP32).isEmpty(), () -> PROVIDER.unavailable(Precision.FP32).get());
+        for (int[] c : new int[][] {{1, 64, 48}, {7, 96, 384}, {197, 768, 2304}, {33, 3072, 768}}) {
+            double err = relativeError(Precision.FP32, Epilogue.NONE, c[0], c[1], c[2], true);
+            System.out.printf("onednn fp32 %d×%d·%d: max error %.2e of Σ|terms|%n", c[0], c[1], c[2], err);
+            assertThat(err).isLessThan(1e-5);
+        }
+        double noBias = relativeError(Precision.FP32, Epilogue.NONE, 5, 64, 32, false);
+        System.out.printf("onednn fp32 no bias: max error %.2e%n", noBias);
+        assertThat(noBias).isLessThan(1e-5);
+    }
+
+    @Test
+    void fp32GeluEpilogueMatchesDjlGelu() {
+        assumeTrue(PROVIDER.unavailable(Precision.FP32).isEmpty(), () -> PROVIDER.unavailable(Precision.FP32).get());
+        double err = relativeError(Precision.FP32, Epilogue.GELU, 50, 128, 512, true);
+        System.out.printf("onednn fp32 + GELU: max error %.2e of Σ|terms|%n", err);
+        assertThat(err).isLessThan(1e-5);
+    }
+
+    @Test
+    void bf16WithinBfloat16Rounding() {
+        assumeTrue(PROVIDER.unavailable(Precision.BF16).isEmpty(), () -> PROVIDER.unavailable(Precision.BF16).get());
+        for (Epilogue e : Epilogue.values()) {
+            double err = relativeError(Precision.BF16, e, 197, 768, 384, true);
+            System.out.printf("onednn bf16 %s: max error %.2e of Σ|terms|%n", e, err);
+            // two roundings to 8 significant bits (2^-8 each) bound the error of every term
+            assertThat(err).isLessThan(2 * Math.pow(2, -8)).isGreaterThan(1e-6); // really reduced precision
+        }
+    }
+
+    @Test
+    void int8WithinQuantisationError() {
+        assumeTrue(PROVIDER.unavailable(Precision.INT8).isEmpty(), () -> PROVIDER.unavailable(Precision.INT8).get());
+        for (Epilogue e : Epilogue.values()) {
+            double err = relativeError(Precision.INT8, e, 197, 768, 384, true);
+            System.out.printf("onednn int8 %s: max error %.2e of Σ|terms|%n", e, err);
+            assertThat(err).isLessThan(0.05).isGreaterThan(1e-5);
+        }
+    }
+
+    @Test
+    void concurrentCallsGiveTheSingleThreadResult() throws Exception {
+        assumeTrue(PROVIDER.unavailable(Precision.FP32).isEmpty(), () -> PROVIDER.unavailable(Precision.FP32).get());
+        Random r = new Random(3);
+        int k = 256;
+        int n = 192;
+        try (NDManager mgr = NDManager.newBaseManager(); Kernels kernels = PROVIDER.open(Precision.FP32)) {
+            LinearKernel lin = kernels.linear(mgr.create(random(r, n * k), new Shape(n, k)),
+                    mgr.create(random(r, n), new Shape(n)), Epilogue.GELU);
+            List<float[]> inputs = new ArrayList<>();
+            List<float[]> expected = new ArrayList<>();
+            for (int i = 0; i < 8; i++) {
+                int m = 1 + i * 13; // several row counts: several cached primitives
+                float[] x = random(r, m * k);
+                inputs.add(x);
+                try (NDManager call = mgr.newSubManager()) {
+                    expected.add(lin.apply(call.create(x, new Shape(m, k))).toFloatArray());
+                }
+            }
+            ExecutorService pool = Executors.newFixedThreadPool(8);
+            try {
+                List<Future<Boolean>> fs = new ArrayList<>();
+                for (int t = 0; t < 8; t++) {
+                    int start = t;
+                    fs.add(pool.submit(() -> {
+                        boolean same = true;
+                        for (int rep = 0; rep < 20; rep++) {
+                            int i = (start + rep) % 8;
+                            try (NDManager call = mgr.newSubManager()) {
+                                float[] x = inputs.get(i);
+                                float[] y = lin.apply(call.create(x, new Shape(x.length / k, k))).toFloatArray();
+                                same &= java.util.Arrays.equals(y, expected.get(i));
+                            }
+                        }
+                        return same;
+                    }));
+                }
+                for (Future<Boolean> f : fs) {
+                    assertThat(f.get()).isTrue();
+                }
+            } finally {
+                pool.shutdown();
+            }
+        }
+    }
+}
