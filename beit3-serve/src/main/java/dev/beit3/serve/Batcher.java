@@ -165,7 +165,20 @@ final class Batcher<I, R> implements AutoCloseable {
     }
 
     private void runBatch(List<Job<I, R>> batch) {
-        beforeBatch.run();
+        try {
+            beforeBatch.run();
+            runGroups(batch);
+        } catch (RuntimeException | Error e) {
+            for (Job<I, R> j : batch) {
+                j.result.completeExceptionally(e); // no-op for the jobs already answered
+            }
+            if (e instanceof Error) {
+                throw e;
+            }
+        }
+    }
+
+    private void runGroups(List<Job<I, R>> batch) {
         Map<Object, List<Job<I, R>>> byKey = new LinkedHashMap<>();
         for (Job<I, R> j : batch) {
             byKey.computeIfAbsent(j.key, k -> new ArrayList<>()).add(j);

@@ -232,7 +232,7 @@ final class Requests {
             }
         } catch (JsonParseException | IOException | IllegalStateException e) {
             String m = e.getMessage() == null ? e.toString() : e.getMessage();
-            throw ApiError.badRequest("body", "the body is not valid JSON: " + m.replaceAll("\\s*See https://\\S+", ""),
+            throw ApiError.badRequest("body", "the body is not valid JSON: " + m.replaceAll("\\s*See https://\\S+", "").replaceAll("^[\\w.$]+(Exception|Error): ", ""),
                     "send one JSON object with Content-Type: application/json");
         }
         if (!root.isJsonObject()) {
