@@ -14,7 +14,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Dynamic batching for one model and task: requests wait in a bounded queue; one worker thread takes
+ * Dynamic batching for one model and task: requests wait in a bounded queue; a worker thread takes
  * the oldest, then keeps taking requests until {@code maxBatch} items are collected or {@code maxDelay}
  * has passed since it took the first one, and runs them as one model call. Requests of one batch with
  * different keys (e.g. caption beam sizes) run as separate calls. A request is never split: one larger
@@ -50,9 +50,13 @@ final class Batcher<I, R> implements AutoCloseable {
     private final BiFunction<Object, List<I>, List<R>> run;
     private final Metrics.BatcherMeters meters;
     private final Runnable beforeBatch;
-    private final Thread worker;
+    private final List<Thread> workers = new ArrayList<>();
     private volatile boolean closing;
-    private Job<I, R> carried;
+
+    /** A worker's request taken from the queue that did not fit its batch: it starts the worker's next one. */
+    private final class Carry {
+        Job<I, R> job;
+    }
 
     /**
      * Starts the worker.
@@ -61,11 +65,12 @@ final class Batcher<I, R> implements AutoCloseable {
      * @param capacity queued requests at most
      * @param maxBatch items per model call at most (whole requests)
      * @param maxDelay how long the worker waits for more requests after the first
+     * @param workerCount threads taking batches from the queue (model calls at once)
      * @param run the model call: key and items to one result per item, in order
      * @param meters where queue depth and batch sizes go
      * @param beforeBatch called by the worker before each model call (a test hook; no-op in production)
      */
-    Batcher(String name, int capacity, int maxBatch, Duration maxDelay, BiFunction<Object, List<I>, List<R>> run,
+    Batcher(String name, int capacity, int maxBatch, Duration maxDelay, int workerCount, BiFunction<Object, List<I>, List<R>> run,
             Metrics.BatcherMeters meters, Runnable beforeBatch) {
         this.name = name;
         this.queue = new ArrayBlockingQueue<>(capacity);
@@ -75,9 +80,12 @@ final class Batcher<I, R> implements AutoCloseable {
         this.meters = meters;
         this.beforeBatch = beforeBatch;
         meters.queueDepth(queue::size);
-        this.worker = new Thread(this::loop, "beit3-batcher-" + name);
-        worker.setDaemon(true);
-        worker.start();
+        for (int i = 0; i < workerCount; i++) {
+            Thread t = new Thread(this::loop, "beit3-batcher-" + name + "-" + i);
+            t.setDaemon(true);
+            workers.add(t);
+            t.start();
+        }
     }
 
     /**
@@ -109,14 +117,15 @@ final class Batcher<I, R> implements AutoCloseable {
     }
 
     private void loop() {
-        while (!closing || carried != null || !queue.isEmpty()) {
+        Carry carried = new Carry();
+        while (!closing || carried.job != null || !queue.isEmpty()) {
             try {
-                List<Job<I, R>> batch = collect();
+                List<Job<I, R>> batch = collect(carried);
                 if (!batch.isEmpty()) {
                     runBatch(batch);
                 }
             } catch (InterruptedException e) {
-                if (closing && queue.isEmpty() && carried == null) {
+                if (closing && queue.isEmpty() && carried.job == null) {
                     break;
                 }
             } catch (RuntimeException | Error e) {
@@ -125,17 +134,17 @@ final class Batcher<I, R> implements AutoCloseable {
         }
     }
 
-    private Job<I, R> next(long timeoutNanos) throws InterruptedException {
-        if (carried != null) {
-            Job<I, R> j = carried;
-            carried = null;
+    private Job<I, R> next(Carry carried, long timeoutNanos) throws InterruptedException {
+        if (carried.job != null) {
+            Job<I, R> j = carried.job;
+            carried.job = null;
             return j;
         }
         return timeoutNanos <= 0 ? queue.poll() : queue.poll(timeoutNanos, TimeUnit.NANOSECONDS);
     }
 
-    private List<Job<I, R>> collect() throws InterruptedException {
-        Job<I, R> first = next(TimeUnit.MILLISECONDS.toNanos(100));
+    private List<Job<I, R>> collect(Carry carried) throws InterruptedException {
+        Job<I, R> first = next(carried, TimeUnit.MILLISECONDS.toNanos(100));
         if (first == null) {
             return List.of();
         }
@@ -147,7 +156,7 @@ final class Batcher<I, R> implements AutoCloseable {
         int n = first.items.size();
         long deadline = System.nanoTime() + maxDelayNanos;
         while (n < maxBatch) {
-            Job<I, R> j = next(deadline - System.nanoTime());
+            Job<I, R> j = next(carried, deadline - System.nanoTime());
             if (j == null) {
                 break;
             }
@@ -155,7 +164,7 @@ final class Batcher<I, R> implements AutoCloseable {
                 continue;
             }
             if (n + j.items.size() > maxBatch) {
-                carried = j; // starts the next batch
+                carried.job = j; // starts this worker's next batch
                 break;
             }
             batch.add(j);
@@ -220,8 +229,11 @@ final class Batcher<I, R> implements AutoCloseable {
      */
     void drain(Duration timeout) {
         closing = true;
+        long end = System.nanoTime() + timeout.toNanos();
         try {
-            worker.join(Math.max(1, timeout.toMillis()));
+            for (Thread t : workers) {
+                t.join(Math.max(1, (end - System.nanoTime()) / 1_000_000));
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
@@ -231,7 +243,7 @@ final class Batcher<I, R> implements AutoCloseable {
     @Override
     public void close() {
         drain(Duration.ofSeconds(30));
-        worker.interrupt();
+        workers.forEach(Thread::interrupt);
         Job<I, R> j;
         while ((j = queue.poll()) != null) {
             j.result.completeExceptionally(new Rejected("the server shut down before this request ran", true));

@@ -43,6 +43,19 @@ public record ModelSpec(String name, String source, Supplier<Beit3> loader) {
     }
 
     /**
+     * The models a configuration file names (JSON, or YAML for {@code .yaml}/{@code .yml}):
+     * {@code models: [{name, package, task} | {name, checkpoint, tokenizer, head, attention_heads,
+     * max_text_length, image_size, labels}]}, relative paths resolved against the file's folder.
+     *
+     * @param file the configuration file
+     * @return the specs, in file order
+     * @throws InvalidInputException naming the entry and the fix when the file is unreadable or wrong
+     */
+    public static List<ModelSpec> fromConfig(Path file) {
+        return ModelConfig.read(file);
+    }
+
+    /**
      * One task model of a model package.
      *
      * @param name the name to serve it under

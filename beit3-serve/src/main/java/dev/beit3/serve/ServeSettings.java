@@ -10,6 +10,7 @@ import java.time.Duration;
  * @param host the address to bind ({@code 127.0.0.1} by default: loopback only)
  * @param port the port, 0 for any free one
  * @param maxBatch items per model call at most (dynamic batching)
+ * @param workers model calls running at once per model and task (threads taking batches from one queue)
  * @param maxDelay how long a batch waits for more requests after its first
  * @param queueCapacity requests waiting per model and task at most; more are refused with 429
  * @param requestTimeout how long one request may wait and run before it is answered 503
@@ -20,7 +21,7 @@ import java.time.Duration;
  * @param token the bearer token every {@code /v1} and {@code /metrics} request must carry, or null for none
  * @param drainTimeout how long a shutdown waits for in-flight requests
  */
-public record ServeSettings(String host, int port, int maxBatch, Duration maxDelay, int queueCapacity,
+public record ServeSettings(String host, int port, int maxBatch, int workers, Duration maxDelay, int queueCapacity,
         Duration requestTimeout, long maxBodyBytes, int maxItems, int maxTextChars, long maxImagePixels, String token,
         Duration drainTimeout) {
 
@@ -32,6 +33,7 @@ public record ServeSettings(String host, int port, int maxBatch, Duration maxDel
     /** Validates. */
     public ServeSettings {
         positive(maxBatch, "maxBatch");
+        positive(workers, "workers");
         positive(queueCapacity, "queueCapacity");
         positive(maxItems, "maxItems");
         positive(maxTextChars, "maxTextChars");
@@ -50,14 +52,14 @@ public record ServeSettings(String host, int port, int maxBatch, Duration maxDel
     }
 
     /**
-     * The defaults: loopback, any free port, batches of up to 16 items with a 2 ms delay, 64 queued requests,
+     * The defaults: loopback, any free port, batches of up to 16 items with a 2 ms delay, one worker, 64 queued requests,
      * 30 s per request, 16 MiB bodies, 64 items per request, 10,000 characters per text, the library's pixel
      * limit, no token, 30 s to drain.
      *
      * @return the defaults
      */
     public static ServeSettings defaults() {
-        return new ServeSettings("127.0.0.1", 0, DEFAULT_MAX_BATCH, Duration.ofMillis(DEFAULT_MAX_DELAY_MS), 64,
+        return new ServeSettings("127.0.0.1", 0, DEFAULT_MAX_BATCH, 1, Duration.ofMillis(DEFAULT_MAX_DELAY_MS), 64,
                 Duration.ofSeconds(30), 16L << 20, 64, 10_000, ImageLimits.DEFAULT_MAX_PIXELS, null,
                 Duration.ofSeconds(30));
     }
@@ -70,7 +72,7 @@ public record ServeSettings(String host, int port, int maxBatch, Duration maxDel
      * @return the copy
      */
     public ServeSettings withAddress(String h, int p) {
-        return new ServeSettings(h, p, maxBatch, maxDelay, queueCapacity, requestTimeout, maxBodyBytes, maxItems,
+        return new ServeSettings(h, p, maxBatch, workers, maxDelay, queueCapacity, requestTimeout, maxBodyBytes, maxItems,
                 maxTextChars, maxImagePixels, token, drainTimeout);
     }
 
@@ -83,8 +85,19 @@ public record ServeSettings(String host, int port, int maxBatch, Duration maxDel
      * @return the copy
      */
     public ServeSettings withBatching(int batch, Duration delay, int capacity) {
-        return new ServeSettings(host, port, batch, delay, capacity, requestTimeout, maxBodyBytes, maxItems,
+        return new ServeSettings(host, port, batch, workers, delay, capacity, requestTimeout, maxBodyBytes, maxItems,
                 maxTextChars, maxImagePixels, token, drainTimeout);
+    }
+
+    /**
+     * A copy with another number of workers per model and task.
+     *
+     * @param n workers
+     * @return the copy
+     */
+    public ServeSettings withWorkers(int n) {
+        return new ServeSettings(host, port, maxBatch, n, maxDelay, queueCapacity, requestTimeout, maxBodyBytes,
+                maxItems, maxTextChars, maxImagePixels, token, drainTimeout);
     }
 
     /**
@@ -98,7 +111,7 @@ public record ServeSettings(String host, int port, int maxBatch, Duration maxDel
      * @return the copy
      */
     public ServeSettings withLimits(Duration timeout, long bodyBytes, int items, int textChars, long pixels) {
-        return new ServeSettings(host, port, maxBatch, maxDelay, queueCapacity, timeout, bodyBytes, items, textChars,
+        return new ServeSettings(host, port, maxBatch, workers, maxDelay, queueCapacity, timeout, bodyBytes, items, textChars,
                 pixels, token, drainTimeout);
     }
 
@@ -109,7 +122,7 @@ public record ServeSettings(String host, int port, int maxBatch, Duration maxDel
      * @return the copy
      */
     public ServeSettings withToken(String t) {
-        return new ServeSettings(host, port, maxBatch, maxDelay, queueCapacity, requestTimeout, maxBodyBytes, maxItems,
+        return new ServeSettings(host, port, maxBatch, workers, maxDelay, queueCapacity, requestTimeout, maxBodyBytes, maxItems,
                 maxTextChars, maxImagePixels, t, drainTimeout);
     }
 
@@ -121,7 +134,7 @@ public record ServeSettings(String host, int port, int maxBatch, Duration maxDel
 
     @Override
     public String toString() {
-        return "ServeSettings[host=" + host + ", port=" + port + ", maxBatch=" + maxBatch + ", maxDelay=" + maxDelay
+        return "ServeSettings[host=" + host + ", port=" + port + ", maxBatch=" + maxBatch + ", workers=" + workers + ", maxDelay=" + maxDelay
                 + ", queueCapacity=" + queueCapacity + ", requestTimeout=" + requestTimeout + ", maxBodyBytes="
                 + maxBodyBytes + ", maxItems=" + maxItems + ", maxTextChars=" + maxTextChars + ", maxImagePixels="
                 + maxImagePixels + ", token=" + (token == null ? "none" : "set") + ", drainTimeout=" + drainTimeout

@@ -70,7 +70,7 @@ final class ServedModel implements AutoCloseable {
 
     private <I, R> Batcher<I, R> batcher(String task, ServeSettings s, Metrics metrics, Runnable beforeBatch,
             BiFunction<Object, List<I>, List<R>> run) {
-        Batcher<I, R> b = new Batcher<>(name + "/" + task, s.queueCapacity(), s.maxBatch(), s.maxDelay(), run,
+        Batcher<I, R> b = new Batcher<>(name + "/" + task, s.queueCapacity(), s.maxBatch(), s.maxDelay(), s.workers(), run,
                 metrics.batcher(name, task), beforeBatch);
         all.add(b);
         return b;
