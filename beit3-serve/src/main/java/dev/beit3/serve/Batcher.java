@@ -16,7 +16,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Dynamic batching for one model and task: requests wait in a bounded queue; a worker thread takes
  * the oldest, then keeps taking requests until {@code maxBatch} items are collected or {@code maxDelay}
- * has passed since it took the first one, and runs them as one model call. Requests of one batch with
+ * has passed since it took the first one, and runs them as one model call. It waits only while a request
+ * is on its way (announced with {@link #arrive()} while its body is decoded): a lone request runs at once,
+ * so the delay costs nothing at low load. Requests of one batch with
  * different keys (e.g. caption beam sizes) run as separate calls. A request is never split: one larger
  * than {@code maxBatch} runs alone (the facade cuts it into its own forward passes).
  *
@@ -43,6 +45,9 @@ final class Batcher<I, R> implements AutoCloseable {
 
     private record Job<I, R>(Object key, List<I> items, CompletableFuture<List<R>> result) {}
 
+    /** How often a waiting worker checks whether more requests are on their way. */
+    private static final long POLL_NANOS = 200_000;
+
     private final String name;
     private final BlockingQueue<Job<I, R>> queue;
     private final int maxBatch;
@@ -51,6 +56,7 @@ final class Batcher<I, R> implements AutoCloseable {
     private final Metrics.BatcherMeters meters;
     private final Runnable beforeBatch;
     private final List<Thread> workers = new ArrayList<>();
+    private final java.util.concurrent.atomic.AtomicInteger arriving = new java.util.concurrent.atomic.AtomicInteger();
     private volatile boolean closing;
 
     /** A worker's request taken from the queue that did not fit its batch: it starts the worker's next one. */
@@ -107,6 +113,27 @@ final class Batcher<I, R> implements AutoCloseable {
         return job.result;
     }
 
+    /** Announces a request being decoded; close it after {@link #submit} (or on failure). */
+    interface Arrival extends AutoCloseable {
+        @Override
+        void close();
+    }
+
+    /**
+     * Announces a request that will be submitted soon: workers wait for it (up to {@code maxDelay}).
+     *
+     * @return close it once the request is submitted or refused
+     */
+    Arrival arrive() {
+        arriving.incrementAndGet();
+        java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
+        return () -> {
+            if (done.compareAndSet(false, true)) {
+                arriving.decrementAndGet();
+            }
+        };
+    }
+
     /**
      * Requests waiting (not yet taken by the worker).
      *
@@ -156,9 +183,13 @@ final class Batcher<I, R> implements AutoCloseable {
         int n = first.items.size();
         long deadline = System.nanoTime() + maxDelayNanos;
         while (n < maxBatch) {
-            Job<I, R> j = next(carried, deadline - System.nanoTime());
+            long left = deadline - System.nanoTime();
+            Job<I, R> j = next(carried, Math.min(left, POLL_NANOS));
             if (j == null) {
-                break;
+                if (left <= POLL_NANOS || arriving.get() == 0 && queue.isEmpty()) {
+                    break; // the delay is over, or nothing is on its way
+                }
+                continue;
             }
             if (j.result.isDone()) {
                 continue;

@@ -379,11 +379,16 @@ public final class Beit3Server implements AutoCloseable {
             throw ApiError.badRequest("images", "give 'images' or 'texts' (or both)",
                     "send {\"texts\": [\"a red circle\"]} or {\"images\": [\"<base64 of the file>\"]}");
         }
-        List<RgbImage> images = hasImages ? b.images("images") : null;
-        List<String> texts = hasTexts ? b.texts("texts") : null;
         long deadline = deadline();
-        CompletableFuture<List<float[]>> fi = images == null ? null : submit(m, m.imageEmbeddings, "", images);
-        CompletableFuture<List<float[]>> ft = texts == null ? null : submit(m, m.textEmbeddings, "", texts);
+        CompletableFuture<List<float[]>> fi;
+        CompletableFuture<List<float[]>> ft;
+        try (Batcher.Arrival ai = arrive(m.imageEmbeddings, hasImages);
+                Batcher.Arrival at = arrive(m.textEmbeddings, hasTexts)) {
+            List<RgbImage> images = hasImages ? b.images("images") : null;
+            List<String> texts = hasTexts ? b.texts("texts") : null;
+            fi = images == null ? null : submit(m, m.imageEmbeddings, "", images);
+            ft = texts == null ? null : submit(m, m.textEmbeddings, "", texts);
+        }
         Map<String, Object> out = new LinkedHashMap<>();
         id(out, b);
         if (fi != null && ft != null) {
@@ -398,11 +403,15 @@ public final class Beit3Server implements AutoCloseable {
     private void similarity(Context ctx) {
         ServedModel m = model(ctx, "similarity");
         Requests.Body b = requests.read(ctx, Set.of("images", "texts"));
-        List<RgbImage> images = b.images("images");
-        List<String> texts = b.texts("texts");
         long deadline = deadline();
-        CompletableFuture<List<float[]>> fi = submit(m, m.imageEmbeddings, "", images);
-        CompletableFuture<List<float[]>> ft = submit(m, m.textEmbeddings, "", texts);
+        CompletableFuture<List<float[]>> fi;
+        CompletableFuture<List<float[]>> ft;
+        try (Batcher.Arrival ai = arrive(m.imageEmbeddings, true); Batcher.Arrival at = arrive(m.textEmbeddings, true)) {
+            List<RgbImage> images = b.images("images");
+            List<String> texts = b.texts("texts");
+            fi = submit(m, m.imageEmbeddings, "", images);
+            ft = submit(m, m.textEmbeddings, "", texts);
+        }
         float[][] scores = Beit3.similarity(await(m, fi, deadline, "images").toArray(new float[0][]),
                 await(m, ft, deadline, "texts").toArray(new float[0][]));
         Map<String, Object> out = new LinkedHashMap<>();
@@ -414,9 +423,13 @@ public final class Beit3Server implements AutoCloseable {
     private void classify(Context ctx) {
         ServedModel m = model(ctx, "classify");
         Requests.Body b = requests.read(ctx, Set.of("images", "top_k"));
-        List<RgbImage> images = b.images("images");
         int k = b.integer("top_k", 5, 1, Math.max(1, m.model.labels().isEmpty() ? 1000 : m.model.labels().size()));
-        List<Classification> res = await(m, submit(m, m.classes, k, images), deadline(), "images");
+        long deadline = deadline();
+        CompletableFuture<List<Classification>> f;
+        try (Batcher.Arrival a = arrive(m.classes, true)) {
+            f = submit(m, m.classes, k, b.images("images"));
+        }
+        List<Classification> res = await(m, f, deadline, "images");
         List<Object> list = new ArrayList<>();
         for (Classification c : res) {
             list.add(Map.of("label", c.top().get(0).label(), "top", labels(c.top(), "label")));
@@ -430,30 +443,35 @@ public final class Beit3Server implements AutoCloseable {
     private void vqa(Context ctx) {
         ServedModel m = model(ctx, "vqa");
         Requests.Body b = requests.read(ctx, Set.of("image", "images", "question", "questions", "top_k"));
+        long deadline = deadline();
         List<ServedModel.Question> items = new ArrayList<>();
-        if (b.has("image") || b.has("question")) {
-            if (b.has("images") || b.has("questions")) {
-                throw ApiError.badRequest("image", "give either 'image' with 'question'/'questions', or 'images' with"
-                        + " 'questions'", "send one of the two forms (see /openapi.json)");
+        CompletableFuture<List<Answer>> f;
+        try (Batcher.Arrival arrival = arrive(m.answers, true)) {
+            if (b.has("images") && (b.has("image") || b.has("question")) || b.has("question") && b.has("questions")) {
+                throw ApiError.badRequest(b.has("images") ? "images" : "question", "give either 'image' with"
+                        + " 'question' or 'questions', or 'images' with 'questions'",
+                        "send one of the two forms (see /openapi.json)");
             }
+            if (b.has("image")) {
+                RgbImage img = b.image("image");
+                List<String> qs = b.has("questions") ? b.texts("questions") : List.of(b.text("question"));
+                qs.forEach(q -> items.add(new ServedModel.Question(img, q)));
+            } else {
+                List<RgbImage> imgs = b.images("images");
+                List<String> qs = b.texts("questions", false);
+                if (imgs.size() != qs.size()) {
+                    throw ApiError.badRequest("questions", imgs.size() + " images but " + qs.size() + " questions",
+                            "give one question per image, or one 'image' with several 'questions'");
+                }
+                for (int i = 0; i < imgs.size(); i++) {
+                    items.add(new ServedModel.Question(imgs.get(i), qs.get(i)));
+                }
+            }
+            int k = b.integer("top_k", 5, 1,
+                    Math.max(1, m.model.labels().isEmpty() ? 10_000 : m.model.labels().size()));
+            f = submit(m, m.answers, k, items);
         }
-        if (b.has("image")) {
-            RgbImage img = b.image("image");
-            List<String> qs = b.has("questions") ? b.texts("questions") : List.of(b.text("question"));
-            qs.forEach(q -> items.add(new ServedModel.Question(img, q)));
-        } else {
-            List<RgbImage> imgs = b.images("images");
-            List<String> qs = b.texts("questions", false);
-            if (imgs.size() != qs.size()) {
-                throw ApiError.badRequest("questions", imgs.size() + " images but " + qs.size() + " questions",
-                        "give one question per image, or one 'image' with several 'questions'");
-            }
-            for (int i = 0; i < imgs.size(); i++) {
-                items.add(new ServedModel.Question(imgs.get(i), qs.get(i)));
-            }
-        }
-        int k = b.integer("top_k", 5, 1, Math.max(1, m.model.labels().isEmpty() ? 10_000 : m.model.labels().size()));
-        List<Answer> res = await(m, submit(m, m.answers, k, items), deadline(), "questions");
+        List<Answer> res = await(m, f, deadline, "questions");
         List<Object> list = new ArrayList<>();
         for (int i = 0; i < res.size(); i++) {
             Map<String, Object> a = new LinkedHashMap<>();
@@ -471,19 +489,25 @@ public final class Beit3Server implements AutoCloseable {
     private void nlvr2(Context ctx) {
         ServedModel m = model(ctx, "nlvr2");
         Requests.Body b = requests.read(ctx, Set.of("left", "right", "sentences"));
-        List<RgbImage> left = b.images("left");
-        List<RgbImage> right = b.images("right", false);
-        List<String> sentences = b.texts("sentences", false);
-        if (left.size() != right.size() || left.size() != sentences.size()) {
-            throw ApiError.badRequest("sentences", left.size() + " left images, " + right.size() + " right images and "
-                    + sentences.size() + " sentences", "give one left image, one right image and one sentence per"
-                    + " pair");
+        long deadline = deadline();
+        List<String> sentences;
+        CompletableFuture<List<Verdict>> f;
+        try (Batcher.Arrival arrival = arrive(m.verdicts, true)) {
+            List<RgbImage> left = b.images("left");
+            List<RgbImage> right = b.images("right", false);
+            sentences = b.texts("sentences", false);
+            if (left.size() != right.size() || left.size() != sentences.size()) {
+                throw ApiError.badRequest("sentences", left.size() + " left images, " + right.size()
+                        + " right images and " + sentences.size() + " sentences", "give one left image, one right"
+                        + " image and one sentence per pair");
+            }
+            List<ServedModel.Pair> items = new ArrayList<>();
+            for (int i = 0; i < left.size(); i++) {
+                items.add(new ServedModel.Pair(left.get(i), right.get(i), sentences.get(i)));
+            }
+            f = submit(m, m.verdicts, "", items);
         }
-        List<ServedModel.Pair> items = new ArrayList<>();
-        for (int i = 0; i < left.size(); i++) {
-            items.add(new ServedModel.Pair(left.get(i), right.get(i), sentences.get(i)));
-        }
-        List<Verdict> res = await(m, submit(m, m.verdicts, "", items), deadline(), "sentences");
+        List<Verdict> res = await(m, f, deadline, "sentences");
         List<Object> list = new ArrayList<>();
         for (int i = 0; i < res.size(); i++) {
             Map<String, Object> v = new LinkedHashMap<>();
@@ -501,10 +525,14 @@ public final class Beit3Server implements AutoCloseable {
     private void caption(Context ctx) {
         ServedModel m = model(ctx, "caption");
         Requests.Body b = requests.read(ctx, Set.of("images", "beam_size", "max_length"));
-        List<RgbImage> images = b.images("images");
         int beams = b.integer("beam_size", m.model.decoding().beams(), 1, 16);
         int max = b.integer("max_length", m.model.decoding().maxLength(), 3, m.model.maxTextLength());
-        List<Caption> res = await(m, submit(m, m.captions, m.decoding(beams, max), images), deadline(), "images");
+        long deadline = deadline();
+        CompletableFuture<List<Caption>> f;
+        try (Batcher.Arrival arrival = arrive(m.captions, true)) {
+            f = submit(m, m.captions, m.decoding(beams, max), b.images("images"));
+        }
+        List<Caption> res = await(m, f, deadline, "images");
         List<Object> list = new ArrayList<>();
         for (Caption c : res) {
             list.add(Map.of("caption", c.text(), "score", c.score()));
@@ -536,6 +564,10 @@ public final class Beit3Server implements AutoCloseable {
     }
 
     // ------------------------------------------------------------------ batching and waiting
+
+    private static Batcher.Arrival arrive(Batcher<?, ?> b, boolean on) {
+        return on ? b.arrive() : () -> {};
+    }
 
     private long deadline() {
         return System.nanoTime() + settings.requestTimeout().toNanos();
