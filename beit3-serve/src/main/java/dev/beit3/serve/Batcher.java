@@ -135,6 +135,16 @@ final class Batcher<I, R> implements AutoCloseable {
     }
 
     /**
+     * Whether a submit would be refused now: lets a caller refuse before the costly part of a request
+     * (decoding its images).
+     *
+     * @return true when the queue is full or the batcher is closing
+     */
+    boolean full() {
+        return closing || queue.remainingCapacity() == 0;
+    }
+
+    /**
      * Requests waiting (not yet taken by the worker).
      *
      * @return the queue depth

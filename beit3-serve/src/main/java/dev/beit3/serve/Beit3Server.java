@@ -379,6 +379,7 @@ public final class Beit3Server implements AutoCloseable {
             throw ApiError.badRequest("images", "give 'images' or 'texts' (or both)",
                     "send {\"texts\": [\"a red circle\"]} or {\"images\": [\"<base64 of the file>\"]}");
         }
+        refuseIfFull(m, hasImages ? m.imageEmbeddings : null, hasTexts ? m.textEmbeddings : null);
         long deadline = deadline();
         CompletableFuture<List<float[]>> fi;
         CompletableFuture<List<float[]>> ft;
@@ -402,6 +403,7 @@ public final class Beit3Server implements AutoCloseable {
 
     private void similarity(Context ctx) {
         ServedModel m = model(ctx, "similarity");
+        refuseIfFull(m, m.imageEmbeddings, m.textEmbeddings);
         Requests.Body b = requests.read(ctx, Set.of("images", "texts"));
         long deadline = deadline();
         CompletableFuture<List<float[]>> fi;
@@ -422,6 +424,7 @@ public final class Beit3Server implements AutoCloseable {
 
     private void classify(Context ctx) {
         ServedModel m = model(ctx, "classify");
+        refuseIfFull(m, m.classes, null);
         Requests.Body b = requests.read(ctx, Set.of("images", "top_k"));
         int k = b.integer("top_k", 5, 1, Math.max(1, m.model.labels().isEmpty() ? 1000 : m.model.labels().size()));
         long deadline = deadline();
@@ -442,6 +445,7 @@ public final class Beit3Server implements AutoCloseable {
 
     private void vqa(Context ctx) {
         ServedModel m = model(ctx, "vqa");
+        refuseIfFull(m, m.answers, null);
         Requests.Body b = requests.read(ctx, Set.of("image", "images", "question", "questions", "top_k"));
         long deadline = deadline();
         List<ServedModel.Question> items = new ArrayList<>();
@@ -488,6 +492,7 @@ public final class Beit3Server implements AutoCloseable {
 
     private void nlvr2(Context ctx) {
         ServedModel m = model(ctx, "nlvr2");
+        refuseIfFull(m, m.verdicts, null);
         Requests.Body b = requests.read(ctx, Set.of("left", "right", "sentences"));
         long deadline = deadline();
         List<String> sentences;
@@ -524,6 +529,7 @@ public final class Beit3Server implements AutoCloseable {
 
     private void caption(Context ctx) {
         ServedModel m = model(ctx, "caption");
+        refuseIfFull(m, m.captions, null);
         Requests.Body b = requests.read(ctx, Set.of("images", "beam_size", "max_length"));
         int beams = b.integer("beam_size", m.model.decoding().beams(), 1, 16);
         int max = b.integer("max_length", m.model.decoding().maxLength(), 3, m.model.maxTextLength());
@@ -564,6 +570,22 @@ public final class Beit3Server implements AutoCloseable {
     }
 
     // ------------------------------------------------------------------ batching and waiting
+
+    /**
+     * Refuses at once (429, or 503 when closing) when a queue the request needs is full, before its body is
+     * read or its images decoded: under overload a refusal must cost almost nothing.
+     */
+    private void refuseIfFull(ServedModel m, Batcher<?, ?> a, Batcher<?, ?> b) {
+        Batcher<?, ?> full = a != null && a.full() ? a : b != null && b.full() ? b : null;
+        if (full != null) {
+            boolean closing = !accepting;
+            metrics.rejected(m.name, closing ? "shutting_down" : "queue_full");
+            throw closing ? new ApiError(503, null, "the server is shutting down", "retry on another instance", 1)
+                    : new ApiError(429, null, "the " + m.name + " queue is full (" + full.queued()
+                    + " requests waiting)", "retry after the Retry-After seconds, or send fewer concurrent requests",
+                    1);
+        }
+    }
 
     private static Batcher.Arrival arrive(Batcher<?, ?> b, boolean on) {
         return on ? b.arrive() : () -> {};

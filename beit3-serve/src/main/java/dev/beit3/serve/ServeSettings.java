@@ -28,7 +28,7 @@ public record ServeSettings(String host, int port, int maxBatch, int workers, Du
     /** Default items per model call: see the README's batching measurements. */
     public static final int DEFAULT_MAX_BATCH = 16;
     /** Default wait for more requests after the first of a batch, in milliseconds. */
-    public static final int DEFAULT_MAX_DELAY_MS = 2;
+    public static final int DEFAULT_MAX_DELAY_MS = 5;
 
     /** Validates. */
     public ServeSettings {
@@ -52,8 +52,8 @@ public record ServeSettings(String host, int port, int maxBatch, int workers, Du
     }
 
     /**
-     * The defaults: loopback, any free port, batches of up to 16 items with a 2 ms delay, one worker, 64 queued requests,
-     * 30 s per request, 16 MiB bodies, 64 items per request, 10,000 characters per text, the library's pixel
+     * The defaults: loopback, any free port, batches of up to 16 items with a 5 ms delay, one worker, 64 queued
+     * requests, 30 s per request, 16 MiB bodies, 64 items per request, 10,000 characters per text, the library's pixel
      * limit, no token, 30 s to drain.
      *
      * @return the defaults
