@@ -308,11 +308,11 @@ public final class Beit3Server implements AutoCloseable {
             json(ctx, 503, Map.of("status", "shutting down"));
         } else if (loaded.getCount() > 0) {
             ctx.header("Retry-After", "1");
-            json(ctx, 503, Map.of("status", "loading", "loaded", models.size(), "models", specs.size()));
+            json(ctx, 503, ordered("status", "loading", "loaded", models.size(), "models", specs.size()));
         } else if (loadFailure != null) {
-            json(ctx, 503, Map.of("status", "failed", "error", String.valueOf(loadFailure.getMessage())));
+            json(ctx, 503, ordered("status", "failed", "error", String.valueOf(loadFailure.getMessage())));
         } else {
-            json(ctx, 200, Map.of("status", "ready", "models", models.size()));
+            json(ctx, 200, ordered("status", "ready", "models", models.size()));
         }
     }
 
@@ -435,7 +435,7 @@ public final class Beit3Server implements AutoCloseable {
         List<Classification> res = await(m, f, deadline, "images");
         List<Object> list = new ArrayList<>();
         for (Classification c : res) {
-            list.add(Map.of("label", c.top().get(0).label(), "top", labels(c.top(), "label")));
+            list.add(ordered("label", c.top().get(0).label(), "top", labels(c.top(), "label")));
         }
         Map<String, Object> out = new LinkedHashMap<>();
         id(out, b);
@@ -541,7 +541,7 @@ public final class Beit3Server implements AutoCloseable {
         List<Caption> res = await(m, f, deadline, "images");
         List<Object> list = new ArrayList<>();
         for (Caption c : res) {
-            list.add(Map.of("caption", c.text(), "score", c.score()));
+            list.add(ordered("caption", c.text(), "score", c.score()));
         }
         Map<String, Object> out = new LinkedHashMap<>();
         id(out, b);
@@ -670,8 +670,8 @@ public final class Beit3Server implements AutoCloseable {
         prov.put("notes", p.notes());
         prov.put("library_version", p.libraryVersion());
         d.put("provenance", prov);
-        d.put("batching", Map.of("max_batch", settings.maxBatch(), "max_delay_ms", settings.maxDelay().toMillis(),
-                "queue_capacity", settings.queueCapacity()));
+        d.put("batching", ordered("max_batch", settings.maxBatch(), "max_delay_ms", settings.maxDelay().toMillis(),
+                "workers", settings.workers(), "queue_capacity", settings.queueCapacity()));
         return d;
     }
 
@@ -682,11 +682,20 @@ public final class Beit3Server implements AutoCloseable {
             if (m != null) {
                 out.add(describe(m));
             } else {
-                out.add(Map.of("name", s.name(), "source", s.source(), "status", loadFailure != null ? "failed"
+                out.add(ordered("name", s.name(), "source", s.source(), "status", loadFailure != null ? "failed"
                         : "loading"));
             }
         }
         return out;
+    }
+
+    /** A JSON object with its keys in the given order. */
+    private static Map<String, Object> ordered(Object... keysAndValues) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        for (int i = 0; i < keysAndValues.length; i += 2) {
+            m.put((String) keysAndValues[i], keysAndValues[i + 1]);
+        }
+        return m;
     }
 
     private static void json(Context ctx, int status, Object body) {
@@ -712,7 +721,7 @@ public final class Beit3Server implements AutoCloseable {
         String id = UUID.randomUUID().toString();
         Throwable c = e instanceof InternalError && e.getCause() != null ? e.getCause() : e;
         LOG.error("internal error {} on {} {}", id, ctx.method(), ctx.path(), c);
-        json(ctx, 500, Map.of("error", "internal error", "id", id,
+        json(ctx, 500, ordered("error", "internal error", "id", id,
                 "fix", "report it with this id; the server log has the details"));
     }
 
