@@ -85,7 +85,7 @@ class CliExportTest {
         CliCheckpointCommandsTest.Run ex = CliCheckpointCommandsTest.run("export", "--onnx", "--task", "retrieval",
                 "-o", dir.toString(), "--models", models);
         assertThat(ex.code()).as(ex.err()).isZero();
-        String image = Fixtures.demo().resolve("samples/images/sample_03.png").toString();
+        String image = Fixtures.projectDemo().resolve("samples/images/sample_03.png").toString();
         String[][] runs = {
             {"--images", image}, {"--texts", "a small yellow circle at the top", "two squares"}};
         for (String[] what : runs) {

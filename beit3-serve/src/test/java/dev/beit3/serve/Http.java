@@ -91,8 +91,19 @@ final class Http {
         }
     }
 
+    /**
+     * The {@code i}-th sample image of the demo set read ({@code -Dbeit3.demo}), in its {@code samples.json} order
+     * (wrapping round a set with fewer samples), as a file name under {@link #IMAGES}.
+     */
     static String sample(int i) {
-        return String.format("sample_%02d.png", i);
+        try {
+            var images = JsonParser.parseString(Files.readString(DEMO.resolve("samples/samples.json")))
+                    .getAsJsonObject().getAsJsonArray("images");
+            String file = images.get(i % images.size()).getAsJsonObject().get("file").getAsString();
+            return IMAGES.getParent().resolve(file).getFileName().toString();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     static float[] floats(JsonElement e) {

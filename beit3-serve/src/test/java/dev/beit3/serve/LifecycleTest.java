@@ -23,7 +23,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** Readiness, authentication, graceful shutdown and the model configuration file. */
 class LifecycleTest {
-    static final Path FIXTURES = Path.of(System.getProperty("beit3.fixtures", "../testdata/fixtures"));
+    /** The project's own fixtures: these tests need one small NLVR2 checkpoint, not the set parity reads. */
+    static final Path FIXTURES = Path.of("../testdata/fixtures");
     final Gate gate = new Gate();
     final Gate loading = new Gate();
     Beit3Server server;
@@ -126,7 +127,7 @@ class LifecycleTest {
     @Test
     void aYamlConfigurationServesSeveralNamedModelsIncludingNlvr2(@TempDir Path dir) throws Exception {
         Path nlvr2 = FIXTURES.resolve("models/nlvr2/nlvr2.pth").toAbsolutePath();
-        Path spm = Http.DEMO.resolve("shapes.spm").toAbsolutePath(); // 102 ids: fits the fixture's 1000 rows
+        Path spm = Path.of("../models/demo/shapes.spm").toAbsolutePath(); // 102 ids: fits the fixture's 1000 rows
         Path config = dir.resolve("models.yaml");
         Files.writeString(config, "models:\n"
                 + "  - name: shapes-search\n    package: " + Http.DEMO.toAbsolutePath() + "\n    task: retrieval\n"

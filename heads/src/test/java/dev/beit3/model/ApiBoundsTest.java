@@ -51,7 +51,7 @@ class ApiBoundsTest {
 
     @Test
     void theBuilderReportsBadSizesAndHeadsAsBadInputNamingTheMethod() {
-        java.nio.file.Path ckpt = Fixtures.demo().resolve("imageclassification.pth");
+        java.nio.file.Path ckpt = Fixtures.projectDemo().resolve("imageclassification.pth");
         assertThatThrownBy(() -> Beit3.builder().checkpoint(ckpt).attentionHeads(4).imageSize(100).build())
                 .isInstanceOf(InvalidInputException.class)
                 .hasMessageContaining("imageSize 100 is not a multiple of patchSize 16 (use 96 or 112)")

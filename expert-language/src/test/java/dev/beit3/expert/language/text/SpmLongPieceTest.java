@@ -26,7 +26,7 @@ class SpmLongPieceTest {
         p.write(type);
         ByteArrayOutputStream o = new ByteArrayOutputStream();
         o.writeBytes(field(1, p.toByteArray()));
-        o.writeBytes(Files.readAllBytes(Fixtures.demo().resolve("shapes.spm")));
+        o.writeBytes(Files.readAllBytes(Fixtures.projectDemo().resolve("shapes.spm")));
         return o.toByteArray();
     }
 

@@ -13,7 +13,7 @@ class TokenizerMessageEscapingTest {
 
     @Test
     void aRefusedTextIsEchoedEscaped() throws IOException {
-        try (Beit3Tokenizer t = Beit3Tokenizer.load(Fixtures.demo().resolve("shapes.spm"))) {
+        try (Beit3Tokenizer t = Beit3Tokenizer.load(Fixtures.projectDemo().resolve("shapes.spm"))) {
             assertThatThrownBy(() -> t.encode("red\u001b[2J\u001b]0;x\u0007\r\ncircle\u0000"))
                     .isInstanceOf(InvalidInputException.class)
                     .hasMessageContaining("\"red\\x1b[2J\\x1b]0;x\\x07\\r\\ncircle\\x00\"")
