@@ -21,7 +21,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import org.apache.lucene.codecs.Codec;
 import org.apache.lucene.codecs.KnnVectorsFormat;
 import org.apache.lucene.codecs.lucene912.Lucene912Codec;
@@ -95,7 +95,9 @@ public final class Beit3Index implements AutoCloseable {
     private final IndexModel model;
     private final IndexConfig config;
     private final Beit3 beit3;
-    private final AtomicBoolean dirty = new AtomicBoolean();
+    /** Adds and deletes so far, and how many of them the current searcher includes (read-your-writes). */
+    private final AtomicLong writes = new AtomicLong();
+    private final AtomicLong visible = new AtomicLong();
     private final Object commitLock = new Object();
     private volatile boolean closed;
 
@@ -397,7 +399,7 @@ public final class Beit3Index implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot add " + doc.id() + " to " + path + ": " + e.getMessage(), e);
         }
-        dirty.set(true);
+        writes.incrementAndGet();
     }
 
     /**
@@ -411,7 +413,7 @@ public final class Beit3Index implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot delete " + id + " from " + path + ": " + e.getMessage(), e);
         }
-        dirty.set(true);
+        writes.incrementAndGet();
     }
 
     /**
@@ -475,6 +477,15 @@ public final class Beit3Index implements AutoCloseable {
         }
     }
 
+    /** Refreshes when this writer changed something the current searcher does not include. */
+    private void ensureFresh() {
+        long w = writes.get();
+        if (visible.get() < w) {
+            refresh(); // blocks behind a refresh in progress, then opens a reader with every change up to w
+            visible.accumulateAndGet(w, Math::max);
+        }
+    }
+
     /**
      * The k nearest documents of any modality to a normalised query vector.
      *
@@ -502,9 +513,7 @@ public final class Beit3Index implements AutoCloseable {
         if (closed) {
             throw new IllegalStateException("the index at " + path + " is closed");
         }
-        if (dirty.getAndSet(false)) {
-            refresh();
-        }
+        ensureFresh();
         IndexSearcher s;
         try {
             s = searchers.acquire();
@@ -591,9 +600,7 @@ public final class Beit3Index implements AutoCloseable {
      * @return id → SHA-256
      */
     public Map<String, String> contentHashes(IndexDocument.Modality modality) {
-        if (dirty.getAndSet(false)) {
-            refresh();
-        }
+        ensureFresh();
         Map<String, String> out = new HashMap<>();
         try {
             IndexSearcher s = searchers.acquire();
@@ -627,9 +634,7 @@ public final class Beit3Index implements AutoCloseable {
      * @return the counts, size and model
      */
     public IndexStats stats() {
-        if (dirty.getAndSet(false)) {
-            refresh();
-        }
+        ensureFresh();
         try {
             IndexSearcher s = searchers.acquire();
             try {
@@ -720,6 +725,9 @@ public final class Beit3Index implements AutoCloseable {
                 }
             } catch (LockObtainFailedException e) {
                 throw locked(path, "verify it", e);
+            }
+            if (!clean) {
+                return new VerifyReport(false, 0, Double.NaN, List.copyOf(problems));
             }
             long checked = 0;
             double maxErr = 0;
