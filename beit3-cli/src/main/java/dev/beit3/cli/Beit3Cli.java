@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 /**
  * The {@code beit3} command line: {@code demo}, {@code classify}, {@code embed}, {@code search}, {@code vqa},
  * {@code nlvr2}, {@code caption}, {@code inspect}, {@code convert}, {@code bench}, {@code train},
- * {@code pretrain}, {@code evaluate}.
+ * {@code pretrain}, {@code evaluate}, {@code index}.
  *
  * <p>Exit codes: 0 success, 2 bad input (unreadable or malformed checkpoint, invalid option or
  * argument, missing file), 1 internal error. Errors go to stderr as one line.
@@ -21,7 +21,7 @@ import picocli.CommandLine.Command;
         subcommands = {DemoCommand.class, ClassifyCommand.class, EmbedCommand.class, SearchCommand.class,
             VqaCommand.class, Nlvr2Command.class, CaptionCommand.class, InspectCommand.class, ConvertCommand.class,
             BenchCommand.class, TrainCommand.class, PretrainCommand.class, EvaluateCommand.class,
-            CommandLine.HelpCommand.class})
+            IndexCommand.class, CommandLine.HelpCommand.class})
 public final class Beit3Cli implements Runnable {
 
     @CommandLine.Spec

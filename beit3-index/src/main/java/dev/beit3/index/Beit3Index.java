@@ -151,6 +151,11 @@ public final class Beit3Index implements AutoCloseable {
         return open(path, model, config, null, true);
     }
 
+    /** For the benchmark: a larger indexing buffer (fewer flushed segments) and plain files (sizes per format). */
+    static Beit3Index openForBench(Path path, IndexModel model, IndexConfig config, double ramBufferMb) {
+        return open(path, model, config, null, true, ramBufferMb, false);
+    }
+
     /**
      * Opens an existing index for searching only: no write lock, so it works while a writer runs in another
      * process; {@link #refresh()} picks up that writer's later commits.
@@ -185,6 +190,11 @@ public final class Beit3Index implements AutoCloseable {
     }
 
     private static Beit3Index open(Path path, IndexModel model, IndexConfig config, Beit3 beit3, boolean write) {
+        return open(path, model, config, beit3, write, 64, true);
+    }
+
+    private static Beit3Index open(Path path, IndexModel model, IndexConfig config, Beit3 beit3, boolean write,
+            double ramBufferMb, boolean compound) {
         Objects.requireNonNull(path, "path");
         Objects.requireNonNull(model, "model");
         FSDirectory dir = null;
@@ -215,8 +225,8 @@ public final class Beit3Index implements AutoCloseable {
             SearcherManager sm;
             if (write) {
                 IndexWriterConfig iwc = new IndexWriterConfig().setCodec(codec(effective))
-                        .setOpenMode(IndexWriterConfig.OpenMode.CREATE_OR_APPEND).setRAMBufferSizeMB(64)
-                        .setCommitOnClose(false);
+                        .setOpenMode(IndexWriterConfig.OpenMode.CREATE_OR_APPEND).setRAMBufferSizeMB(ramBufferMb)
+                        .setUseCompoundFile(compound).setCommitOnClose(false);
                 try {
                     w = new IndexWriter(dir, iwc);
                 } catch (LockObtainFailedException e) {
