@@ -23,9 +23,9 @@ import picocli.CommandLine.Spec;
 
 /** {@code beit3 index add}: embeds images and/or texts into an index, incrementally. */
 @Command(name = "add", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Add images (files, folders) and/or texts to an index, incrementally: files whose SHA-256 is",
-            "already indexed are skipped, changed ones re-embedded and replaced; commits every N documents,",
-            "so an interrupted run is completed by running it again.",
+        description = {"Add images and/or texts to an index, incrementally.",
+            "Files whose SHA-256 is already indexed are skipped, changed ones re-embedded and replaced; the",
+            "index is committed every N documents, so running an interrupted add again completes it.",
             "  beit3 index add models/demo/samples/images --index /tmp/idx"})
 final class IndexAddCommand implements Callable<Integer> {
     @Spec

@@ -15,9 +15,10 @@ import picocli.CommandLine.Spec;
 
 /** {@code beit3 index bench}: build speed, size, latency and recall on synthetic vectors. */
 @Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Benchmark the index on synthetic normalised vectors (generated, not stored): build docs/s,",
-            "size on disk, query p50/p99 (one thread) and recall@k against exact brute force, float32 and",
-            "scalar-quantized. Needs about docs x dim x 8 bytes of heap (BEIT3_JAVA_OPTS=-Xmx8g).",
+        description = {"Benchmark the index on synthetic normalised vectors.",
+            "Vectors are generated, not stored. Measures build docs/s, size on disk, query p50/p99 (one thread)",
+            "and recall@k against exact brute force, float32 and scalar-quantized. Needs about docs x dim x 8",
+            "bytes of heap (BEIT3_JAVA_OPTS=-Xmx8g).",
             "  beit3 index bench --docs 100000"})
 final class IndexBenchCommand implements Callable<Integer> {
     @Spec

@@ -19,11 +19,13 @@ import picocli.CommandLine.Spec;
 
 /** {@code beit3 index import-parquet}: the beit3-spark job's embedding Parquet into an index. */
 @Command(name = "import-parquet", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Import the embedding Parquet of the beit3-spark job (embed-images: path, embedding;",
-            "embed-texts: text, embedding) into an index. Give the model the job ran: its identity is recorded",
-            "and checked, and it embeds the queries later.",
+        description = {"Import the beit3-spark job's embedding Parquet into an index.",
+            "Reads embed-images output (path, embedding) and embed-texts output (text, embedding). Give the",
+            "model the job ran: its identity is recorded and checked, and it embeds the queries later.",
             "  beit3 index import-parquet hdfs-copy/images --index /tmp/idx"})
 final class IndexImportCommand implements Callable<Integer> {
+    private static final String NATIVE_LOADER_LOG = "org.slf4j.simpleLogger.log.org.apache.hadoop.util.NativeCodeLoader";
+
     @Spec
     CommandSpec spec;
 
@@ -56,6 +58,10 @@ final class IndexImportCommand implements Callable<Integer> {
         return CliErrors.run(spec.commandLine().getErr(), () -> {
             common.apply(model.checkpoint == null);
             Checks.positive(commitEvery, "--commit-every");
+            // Hadoop's client warns on every start that it has no native library (it needs none to read files)
+            if (System.getProperty(NATIVE_LOADER_LOG) == null) {
+                System.setProperty(NATIVE_LOADER_LOG, "error");
+            }
             long t0 = System.nanoTime();
             long rows = 0;
             int added = 0;

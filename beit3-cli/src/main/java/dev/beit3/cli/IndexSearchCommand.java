@@ -22,8 +22,8 @@ import picocli.CommandLine.Spec;
 
 /** {@code beit3 index search}: text → image, image → image, image → text over an index. */
 @Command(name = "search", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Search an index: images for a text, images or texts for an image (read-only: works while",
-            "an add runs).",
+        description = {"Search an index: images for a text, images or texts for an image.",
+            "Opens the index read-only, so it works while an add runs.",
             "  beit3 index search --index /tmp/idx --query \"a red circle\" -k 3",
             "  beit3 index search --index /tmp/idx --image photo.png --modality text"})
 final class IndexSearchCommand implements Callable<Integer> {

@@ -14,7 +14,8 @@ import picocli.CommandLine.Spec;
 
 /** {@code beit3 index stats}: counts, model, size of an index's last commit (no model needed). */
 @Command(name = "stats", mixinStandardHelpOptions = true,
-        description = {"Counts, model and size of an index (its last commit; works while an add runs).",
+        description = {"Counts, model and size of an index.",
+            "Reads the last commit, so it works while an add runs.",
             "  beit3 index stats --index /tmp/idx"})
 final class IndexStatsCommand implements Callable<Integer> {
     @Spec

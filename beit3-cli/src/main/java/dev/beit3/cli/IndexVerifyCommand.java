@@ -15,8 +15,9 @@ import picocli.CommandLine.Spec;
 
 /** {@code beit3 index verify}: Lucene CheckIndex and every stored vector's norm. */
 @Command(name = "verify", mixinStandardHelpOptions = true,
-        description = {"Check an index: Lucene's CheckIndex (checksums, structure) and every stored vector",
-            "(present, finite, norm 1). Needs the write lock: no add may run. Exit code 2 if anything is wrong.",
+        description = {"Check an index: Lucene CheckIndex and every stored vector.",
+            "CheckIndex verifies checksums and structure; every live document must have a finite vector of",
+            "norm 1. Needs the write lock (no add may run). Exit code 2 if anything is wrong.",
             "  beit3 index verify --index /tmp/idx"})
 final class IndexVerifyCommand implements Callable<Integer> {
     @Spec
