@@ -808,8 +808,9 @@ public final class Beit3Index implements AutoCloseable {
                 try {
                     searchers.close();
                     if (writer != null) {
-                        writer.close();
+                        // removed while the lock is still held, so a next writer's file is never deleted
                         Files.deleteIfExists(path.resolve(WRITER_FILE));
+                        writer.close();
                     }
                     directory.close();
                 } catch (IOException e) {
