@@ -90,32 +90,31 @@ final class IndexBenchCommand implements Callable<Integer> {
                     clusters == 0 ? "uniform on the sphere" : clusters + " clusters (noise " + noise + ")", queries, k,
                     m, beam, Runtime.getRuntime().availableProcessors());
             out.flush();
-            List<IndexBench.Result> rs = IndexBench.run(s, l -> {
+            Gson gson = Json.GSON;
+            IndexBench.run(s, l -> {
                 err.println(l);
                 err.flush();
             }, b -> {
                 out.printf(Locale.ROOT, "brute force (exact, plain Java, one thread): p50 %.1f ms, p99 %.1f ms per query%n",
                         b.p50Ms(), b.p99Ms());
                 out.flush();
-            });
-            Gson gson = Json.GSON;
-            for (IndexBench.Result r : rs) {
+            }, r -> {
                 if (json) {
                     out.println(gson.toJson(r));
-                    continue;
-                }
-                out.printf(Locale.ROOT, "%s: build %.1f s = %,.0f docs/s; %s on disk in %d segment(s) (vec %s, veq %s,"
-                        + " vex %s)%n", r.quantizationBits() == 0 ? "float32" : "int" + r.quantizationBits(),
-                        r.buildSeconds(), r.docsPerSecond(), IndexStatsCommand.size(r.bytesOnDisk()), r.segments(),
-                        IndexStatsCommand.size(r.bytesByExtension().getOrDefault("vec", 0L)),
-                        IndexStatsCommand.size(r.bytesByExtension().getOrDefault("veq", 0L)),
-                        IndexStatsCommand.size(r.bytesByExtension().getOrDefault("vex", 0L)));
-                for (IndexBench.QueryResult q : r.queries()) {
-                    out.printf(Locale.ROOT, "  candidates %4d%s  p50 %6.2f ms  p99 %6.2f ms  recall@%d %.4f%n",
-                            q.candidates(), q.exact() ? " exact" : "      ", q.p50Ms(), q.p99Ms(), k, q.recall());
+                } else {
+                    out.printf(Locale.ROOT, "%s: build %.1f s = %,.0f docs/s; %s on disk in %d segment(s) (vec %s,"
+                            + " veq %s, vex %s)%n", r.quantizationBits() == 0 ? "float32" : "int" + r.quantizationBits(),
+                            r.buildSeconds(), r.docsPerSecond(), IndexStatsCommand.size(r.bytesOnDisk()), r.segments(),
+                            IndexStatsCommand.size(r.bytesByExtension().getOrDefault("vec", 0L)),
+                            IndexStatsCommand.size(r.bytesByExtension().getOrDefault("veq", 0L)),
+                            IndexStatsCommand.size(r.bytesByExtension().getOrDefault("vex", 0L)));
+                    for (IndexBench.QueryResult q : r.queries()) {
+                        out.printf(Locale.ROOT, "  candidates %4d%s  p50 %6.2f ms  p99 %6.2f ms  recall@%d %.4f%n",
+                                q.candidates(), q.exact() ? " exact" : "      ", q.p50Ms(), q.p99Ms(), k, q.recall());
+                    }
                 }
                 out.flush();
-            }
+            });
             return CliErrors.OK;
         });
     }

@@ -234,9 +234,11 @@ public final class IndexBench {
      * @param s the settings
      * @param log progress lines
      * @param bruteForce receives the brute-force reference timing
+     * @param each receives each format's result as soon as it is measured
      * @return one result per format
      */
-    public static List<Result> run(Settings s, Consumer<String> log, Consumer<BruteForce> bruteForce) {
+    public static List<Result> run(Settings s, Consumer<String> log, Consumer<BruteForce> bruteForce,
+            Consumer<Result> each) {
         log.accept("generating " + s.docs() + " + " + s.queries() + " vectors of width " + s.dim() + " ...");
         float[][][] v = vectors(s);
         float[][] docs = v[0];
@@ -271,6 +273,7 @@ public final class IndexBench {
                 log.accept(String.format(java.util.Locale.ROOT, "  built in %.1f s (%.0f docs/s), %d segment(s), %.1f MB",
                         build, r.docsPerSecond(), r.segments(), r.bytesOnDisk() / 1048576.0));
                 results.add(r);
+                each.accept(r);
             } finally {
                 delete(dir);
             }
@@ -340,8 +343,6 @@ public final class IndexBench {
         int dim = args.length > 1 ? Integer.parseInt(args[1]) : 768;
         Settings s = new Settings(docs, dim, 200, 10, List.of(10, 100), List.of(0, 7), 16, 100, 100, 1.0,
                 new Random(42).nextLong(), Path.of(System.getProperty("java.io.tmpdir")));
-        for (Result r : run(s, System.out::println, b -> System.out.println("brute force " + b))) {
-            System.out.println(r);
-        }
+        run(s, System.out::println, b -> System.out.println("brute force " + b), System.out::println);
     }
 }

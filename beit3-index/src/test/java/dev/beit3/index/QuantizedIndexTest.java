@@ -53,7 +53,7 @@ class QuantizedIndexTest {
     void recallAgainstBruteForceOnASmallSet(@TempDir Path tmp) {
         IndexBench.Settings s = new IndexBench.Settings(2000, DIM, 50, 10, List.of(100), List.of(0), 16, 100, 20, 1.0,
                 7, tmp);
-        List<IndexBench.Result> r = IndexBench.run(s, l -> { }, b -> { });
+        List<IndexBench.Result> r = IndexBench.run(s, l -> { }, b -> { }, x -> { });
         double recall = r.get(0).queries().get(0).recall();
         System.out.printf(Locale.ROOT, "2,000 clustered vectors of width %d: recall@10 %.4f at 100 candidates%n", DIM,
                 recall);
