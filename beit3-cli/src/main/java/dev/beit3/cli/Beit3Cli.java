@@ -5,8 +5,9 @@ import picocli.CommandLine.Command;
 
 /**
  * The {@code beit3} command line: {@code demo}, {@code classify}, {@code embed}, {@code search}, {@code vqa},
- * {@code nlvr2}, {@code caption}, {@code inspect}, {@code convert}, {@code bench}, {@code train},
- * {@code pretrain}, {@code evaluate}, {@code serve}, {@code bench-serve}.
+ * {@code nlvr2}, {@code caption}, {@code inspect}, {@code convert}, {@code export}, {@code bench},
+ * {@code bench-onnx}, {@code train}, {@code pretrain}, {@code evaluate}, {@code serve}, {@code bench-serve},
+ * {@code index}.
  *
  * <p>Exit codes: 0 success, 2 bad input (unreadable or malformed checkpoint, invalid option or
  * argument, missing file), 1 internal error. Errors go to stderr as one line.
@@ -19,9 +20,9 @@ import picocli.CommandLine.Command;
         footer = {"", "Without --checkpoint the task commands run the embedded demo models (start with: beit3 demo).",
             "Exit codes: 0 success, 2 bad input, 1 internal error."},
         subcommands = {DemoCommand.class, ClassifyCommand.class, EmbedCommand.class, SearchCommand.class,
-            VqaCommand.class, Nlvr2Command.class, CaptionCommand.class, InspectCommand.class, ConvertCommand.class, ExportCommand.class,
-            BenchCommand.class, OnnxBenchCommand.class, TrainCommand.class, PretrainCommand.class, EvaluateCommand.class,
-            ServeCommand.class, BenchServeCommand.class,
+            VqaCommand.class, Nlvr2Command.class, CaptionCommand.class, InspectCommand.class, ConvertCommand.class,
+            ExportCommand.class, BenchCommand.class, OnnxBenchCommand.class, TrainCommand.class, PretrainCommand.class,
+            EvaluateCommand.class, ServeCommand.class, BenchServeCommand.class, IndexCommand.class,
             CommandLine.HelpCommand.class})
 public final class Beit3Cli implements Runnable {
 
