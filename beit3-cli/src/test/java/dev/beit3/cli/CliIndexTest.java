@@ -30,7 +30,7 @@ class CliIndexTest {
     static Run run(String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
-        CommandLine cl = new CommandLine(new Beit3Cli());
+        CommandLine cl = Beit3Cli.commandLine(); // as main runs it: unknown words refused, messages escaped
         cl.setOut(new PrintWriter(out, true));
         cl.setErr(new PrintWriter(err, true));
         int code = cl.execute(args);
