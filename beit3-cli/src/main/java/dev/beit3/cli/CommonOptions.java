@@ -1,7 +1,7 @@
 package dev.beit3.cli;
 
 import dev.beit3.api.InvalidInputException;
-import dev.beit3.expert.vision.image.ImageLimits;
+import dev.beit3.api.ImageLimits;
 import dev.beit3.model.EngineThreads;
 import java.io.PrintWriter;
 import picocli.CommandLine.Option;

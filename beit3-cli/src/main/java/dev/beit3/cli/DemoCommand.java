@@ -5,7 +5,7 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dev.beit3.api.InvalidInputException;
-import dev.beit3.expert.vision.image.RgbImage;
+import dev.beit3.api.RgbImage;
 import dev.beit3.heads.CaptioningHead;
 import dev.beit3.model.Answer;
 import dev.beit3.model.Beit3;

@@ -2,7 +2,7 @@ package dev.beit3.cli;
 
 import dev.beit3.api.InvalidInputException;
 import dev.beit3.core.io.Printable;
-import dev.beit3.expert.vision.image.RgbImage;
+import dev.beit3.api.RgbImage;
 import dev.beit3.model.Beit3;
 import java.io.IOException;
 import java.nio.file.Files;

@@ -2,7 +2,7 @@ package dev.beit3.cli;
 
 import dev.beit3.api.InvalidInputException;
 import dev.beit3.expert.language.text.Beit3Tokenizer;
-import dev.beit3.expert.language.text.TextBatch;
+import dev.beit3.api.TextBatch;
 import dev.beit3.expert.vision.image.ImageDecoder;
 import dev.beit3.expert.vision.image.ImageTransform;
 import dev.beit3.onnx.OnnxModel;

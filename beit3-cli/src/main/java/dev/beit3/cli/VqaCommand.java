@@ -3,7 +3,7 @@ package dev.beit3.cli;
 import com.google.gson.JsonObject;
 import dev.beit3.api.InvalidInputException;
 import dev.beit3.core.io.Printable;
-import dev.beit3.expert.vision.image.RgbImage;
+import dev.beit3.api.RgbImage;
 import dev.beit3.model.Answer;
 import dev.beit3.model.Beit3;
 import dev.beit3.model.Label;

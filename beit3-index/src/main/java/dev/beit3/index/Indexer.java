@@ -4,7 +4,7 @@ import dev.beit3.api.Api;
 import dev.beit3.api.Beit3Exception;
 import dev.beit3.api.InvalidInputException;
 import dev.beit3.model.Beit3;
-import dev.beit3.expert.vision.image.RgbImage;
+import dev.beit3.api.RgbImage;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

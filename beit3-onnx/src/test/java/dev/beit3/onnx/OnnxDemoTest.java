@@ -6,7 +6,7 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import dev.beit3.core.testing.Fixtures;
-import dev.beit3.expert.language.text.TextBatch;
+import dev.beit3.api.TextBatch;
 import dev.beit3.model.Beit3;
 import dev.beit3.model.ModelPackage;
 import java.nio.file.Path;

@@ -5,7 +5,7 @@ import com.google.gson.GsonBuilder;
 import dev.beit3.api.Beit3Exception;
 import dev.beit3.api.InvalidInputException;
 import dev.beit3.api.ModelClosedException;
-import dev.beit3.expert.vision.image.RgbImage;
+import dev.beit3.api.RgbImage;
 import dev.beit3.model.Answer;
 import dev.beit3.model.Beit3;
 import dev.beit3.model.Caption;

@@ -1,6 +1,6 @@
 package dev.beit3.serve;
 
-import dev.beit3.expert.vision.image.RgbImage;
+import dev.beit3.api.RgbImage;
 import dev.beit3.heads.CaptioningHead;
 import dev.beit3.model.Answer;
 import dev.beit3.model.Beit3;

@@ -1,7 +1,7 @@
 package dev.beit3.spark;
 
 import dev.beit3.api.InvalidInputException;
-import dev.beit3.expert.vision.image.ImageLimits;
+import dev.beit3.api.ImageLimits;
 import java.util.Arrays;
 import java.util.Locale;
 import org.apache.spark.ml.Transformer;

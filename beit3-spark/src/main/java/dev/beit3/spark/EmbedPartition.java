@@ -2,8 +2,8 @@ package dev.beit3.spark;
 
 import dev.beit3.api.InvalidInputException;
 import dev.beit3.expert.vision.image.ImageDecoder;
-import dev.beit3.expert.vision.image.ImageLimits;
-import dev.beit3.expert.vision.image.RgbImage;
+import dev.beit3.api.ImageLimits;
+import dev.beit3.api.RgbImage;
 import dev.beit3.model.Beit3;
 import java.io.IOException;
 import java.net.URI;

@@ -2,7 +2,7 @@ package dev.beit3.spark;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.beit3.expert.vision.image.RgbImage;
+import dev.beit3.api.RgbImage;
 import dev.beit3.model.Beit3;
 import dev.beit3.model.ModelPackage;
 import java.nio.file.Path;

@@ -1,7 +1,7 @@
 package dev.beit3.train;
 
 import dev.beit3.expert.vision.image.PillowResize;
-import dev.beit3.expert.vision.image.RgbImage;
+import dev.beit3.api.RgbImage;
 import java.util.Random;
 
 /**

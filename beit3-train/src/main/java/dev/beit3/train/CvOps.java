@@ -1,6 +1,6 @@
 package dev.beit3.train;
 
-import dev.beit3.expert.vision.image.RgbImage;
+import dev.beit3.api.RgbImage;
 
 /**
  * The OpenCV/NumPy operations of the vision-language recipes' {@code RandomAugment} (BEiT-3's

@@ -2,7 +2,7 @@ package dev.beit3.train;
 
 import com.google.gson.JsonObject;
 import dev.beit3.api.InvalidInputException;
-import dev.beit3.expert.vision.image.RgbImage;
+import dev.beit3.api.RgbImage;
 import dev.beit3.model.Beit3;
 import dev.beit3.model.Caption;
 import dev.beit3.model.Classification;

@@ -1,6 +1,6 @@
 package dev.beit3.train;
 
-import dev.beit3.expert.vision.image.RgbImage;
+import dev.beit3.api.RgbImage;
 import java.util.Random;
 
 /**

@@ -2,7 +2,7 @@ package dev.beit3.train;
 
 import com.google.gson.Gson;
 import com.google.gson.JsonObject;
-import dev.beit3.expert.vision.image.RgbImage;
+import dev.beit3.api.RgbImage;
 import java.awt.Color;
 import java.awt.Graphics2D;
 import java.awt.Polygon;

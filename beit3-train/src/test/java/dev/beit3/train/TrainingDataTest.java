@@ -7,7 +7,7 @@ import ai.djl.ndarray.NDManager;
 import dev.beit3.api.InvalidInputException;
 import dev.beit3.core.testing.Fixtures;
 import dev.beit3.expert.language.text.Beit3Tokenizer;
-import dev.beit3.expert.vision.image.RgbImage;
+import dev.beit3.api.RgbImage;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;

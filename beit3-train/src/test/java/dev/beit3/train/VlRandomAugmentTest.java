@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import dev.beit3.core.testing.Fixtures;
-import dev.beit3.expert.vision.image.RgbImage;
+import dev.beit3.api.RgbImage;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashSet;

@@ -1,5 +1,7 @@
 package dev.beit3.expert.language.text;
 
+import dev.beit3.api.TextBatch;
+
 import ai.djl.sentencepiece.SpProcessor;
 import ai.djl.sentencepiece.SpTokenizer;
 import dev.beit3.api.InvalidInputException;

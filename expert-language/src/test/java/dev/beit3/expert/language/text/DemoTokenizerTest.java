@@ -1,5 +1,7 @@
 package dev.beit3.expert.language.text;
 
+import dev.beit3.api.TextBatch;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.gson.JsonElement;

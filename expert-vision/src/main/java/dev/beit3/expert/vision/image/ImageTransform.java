@@ -1,5 +1,7 @@
 package dev.beit3.expert.vision.image;
 
+import dev.beit3.api.RgbImage;
+
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;

@@ -1,5 +1,7 @@
 package dev.beit3.expert.vision.image;
 
+import dev.beit3.api.RgbImage;
+
 import dev.beit3.api.InvalidInputException;
 
 /**

@@ -1,5 +1,8 @@
 package dev.beit3.expert.vision.image;
 
+import dev.beit3.api.RgbImage;
+import dev.beit3.api.ImageLimits;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.awt.image.BufferedImage;

@@ -1,5 +1,7 @@
 package dev.beit3.expert.vision.image;
 
+import dev.beit3.api.ImageLimits;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

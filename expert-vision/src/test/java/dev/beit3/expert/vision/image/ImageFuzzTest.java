@@ -1,5 +1,8 @@
 package dev.beit3.expert.vision.image;
 
+import dev.beit3.api.RgbImage;
+import dev.beit3.api.ImageLimits;
+
 import dev.beit3.api.InvalidInputException;
 import dev.beit3.core.testing.Fixtures;
 import dev.beit3.core.testing.fuzz.FuzzSupport;

@@ -1,4 +1,4 @@
-package dev.beit3.expert.vision.image;
+package dev.beit3.api;
 
 /**
  * Limits that protect the process from hostile or accidental huge images (decompression bombs). The size is read

@@ -6,7 +6,7 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import dev.beit3.core.testing.Fixtures;
-import dev.beit3.expert.vision.image.RgbImage;
+import dev.beit3.api.RgbImage;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;

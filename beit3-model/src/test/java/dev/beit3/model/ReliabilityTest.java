@@ -9,7 +9,7 @@ import dev.beit3.api.HeadInput;
 import dev.beit3.api.InvalidInputException;
 import dev.beit3.api.ModelClosedException;
 import dev.beit3.core.testing.Fixtures;
-import dev.beit3.expert.vision.image.RgbImage;
+import dev.beit3.api.RgbImage;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

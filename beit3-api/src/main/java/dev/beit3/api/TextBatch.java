@@ -1,4 +1,4 @@
-package dev.beit3.expert.language.text;
+package dev.beit3.api;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;

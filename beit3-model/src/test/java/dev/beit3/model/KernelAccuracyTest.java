@@ -10,7 +10,7 @@ import dev.beit3.api.KernelProvider;
 import dev.beit3.api.Precision;
 import dev.beit3.core.plugin.ProviderRegistry;
 import dev.beit3.core.testing.Fixtures;
-import dev.beit3.expert.vision.image.RgbImage;
+import dev.beit3.api.RgbImage;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,4 +1,4 @@
-package dev.beit3.expert.vision.image;
+package dev.beit3.api;
 
 import java.util.Arrays;
 

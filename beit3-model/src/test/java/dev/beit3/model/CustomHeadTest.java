@@ -7,7 +7,7 @@ import dev.beit3.core.checkpoint.DType;
 import dev.beit3.core.checkpoint.SafeTensors;
 import dev.beit3.core.checkpoint.TensorData;
 import dev.beit3.core.testing.Fixtures;
-import dev.beit3.expert.vision.image.RgbImage;
+import dev.beit3.api.RgbImage;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Path;

@@ -11,8 +11,8 @@ import ai.djl.translate.Translator;
 import ai.djl.translate.TranslatorContext;
 import dev.beit3.api.Api;
 import dev.beit3.api.InvalidInputException;
-import dev.beit3.expert.language.text.TextBatch;
-import dev.beit3.expert.vision.image.RgbImage;
+import dev.beit3.api.TextBatch;
+import dev.beit3.api.RgbImage;
 import java.util.ArrayList;
 import java.util.List;
 
