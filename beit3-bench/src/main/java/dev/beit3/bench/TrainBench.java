@@ -1,16 +1,22 @@
-package dev.beit3.train;
+package dev.beit3.bench;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.beit3.api.EncoderConfig;
-import dev.beit3.bench.Benchmark;
-import dev.beit3.bench.Flops;
-import dev.beit3.bench.SyntheticCheckpoint;
 import dev.beit3.core.checkpoint.Checkpoint;
 import dev.beit3.core.checkpoint.TensorData;
 import dev.beit3.core.plugin.ProviderRegistry;
+import dev.beit3.train.AdamW;
+import dev.beit3.train.Batch;
+import dev.beit3.train.HeadInit;
+import dev.beit3.train.LrSchedule;
+import dev.beit3.train.Mains;
+import dev.beit3.train.ParameterGroups;
+import dev.beit3.train.Tasks;
+import dev.beit3.train.TrainableModel;
+import dev.beit3.train.Trainer;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
@@ -34,7 +40,7 @@ import picocli.CommandLine.Spec;
  * as 3 × the forward FLOPs ({@link Flops#pass}: backward ≈ 2 × forward).
  *
  * <pre>
- * java -cp … dev.beit3.train.TrainBench [--batch 8] [--image 224] [--runs 3] [--warmup 1] [--large]
+ * java -cp … dev.beit3.bench.TrainBench [--batch 8] [--image 224] [--runs 3] [--warmup 1] [--large]
  * </pre>
  */
 @Command(name = "TrainBench", mixinStandardHelpOptions = true, sortOptions = false,
