@@ -10,6 +10,7 @@ import dev.beit3.core.checkpoint.TensorData;
 import dev.beit3.core.plugin.ProviderRegistry;
 import dev.beit3.train.AdamW;
 import dev.beit3.train.Batch;
+import dev.beit3.train.BatchKey;
 import dev.beit3.train.HeadInit;
 import dev.beit3.train.LrSchedule;
 import dev.beit3.train.Mains;
@@ -115,7 +116,7 @@ public final class TrainBench implements Callable<Integer> {
                             1, 0, false, 0))) {
                 NDArray img = root.randomNormal(new Shape(batch, 3, image, image)); // (B, 3, S, S)
                 NDArray labels = root.randomInteger(0, 1000, new Shape(batch), DataType.INT64); // (B)
-                Batch b = new Batch(Map.of("image", img, "label", labels));
+                Batch b = new Batch(Map.of(BatchKey.IMAGE, img, BatchKey.LABEL, labels));
                 double[] s = new double[runs];
                 for (int i = 0; i < warmup + runs; i++) {
                     long t0 = System.nanoTime();
