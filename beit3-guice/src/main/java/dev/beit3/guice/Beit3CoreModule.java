@@ -42,9 +42,8 @@ import org.slf4j.LoggerFactory;
  *       {@link ProviderRegistry#problems()}.
  * </ul>
  *
- * <p>This module is the only Guice code of beit3-java: beit3-core and the plugin jars do not depend on Guice,
- * and a plugin needs no Guice module of its own (its {@code META-INF/services} entries are what this module
- * binds).
+ * <p>beit3-core does not depend on Guice, and a plugin needs no Guice module of its own: its {@code
+ * META-INF/services} entries are what this module binds.
  *
  * <p>Discovery runs each time the module is configured, so every injector owns its provider instances. Two
  * modules with the same settings are equal, so installing the module twice is harmless; install only one
