@@ -4,7 +4,7 @@ import dev.beit3.api.EncoderConfig;
 
 /**
  * Floating-point operation counts of encoder passes (multiply-add = 2 FLOP). Public so that the training
- * benchmark ({@code dev.beit3.train.TrainBench}) counts with the same formula.
+ * benchmark ({@link TrainBench}) counts with the same formula.
  */
 @dev.beit3.api.Api(status = dev.beit3.api.Api.Status.EXPERIMENTAL)
 public final class Flops {

@@ -27,7 +27,7 @@ import dev.beit3.api.ProviderException;
 import dev.beit3.api.Route;
 import dev.beit3.api.Segment;
 import dev.beit3.core.checkpoint.Checkpoint;
-import dev.beit3.core.plugin.Beit3CoreModule;
+import dev.beit3.guice.Beit3CoreModule;
 import dev.beit3.core.plugin.ProviderRegistry;
 import dev.beit3.core.testing.Fixtures;
 import dev.beit3.core.vlmo.VlmoEncoders;

@@ -3,21 +3,23 @@ package dev.beit3.train;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import dev.beit3.api.InvalidInputException;
+import java.util.Collections;
+import java.util.EnumMap;
 import java.util.Map;
 
 /**
- * One training batch: arrays under the names of the reference's batch keys ({@code image},
- * {@code image2}, {@code language_tokens}, {@code padding_mask}, {@code label}, {@code labels},
- * {@code soft_target}, {@code masked_tokens}, {@code language_masked_pos}, {@code text_ids},
- * {@code vision_masked_pos}, {@code visual_token_ids}, …). Each {@link TrainingTask} documents the keys
- * it reads.
+ * One training batch: arrays under {@link BatchKey}s (the reference's batch keys). Each {@link TrainingTask}
+ * documents the keys it reads; each task's data builder writes them ({@link TrainingData}).
  *
  * @param arrays the arrays by key
  */
-public record Batch(Map<String, NDArray> arrays) {
+public record Batch(Map<BatchKey, NDArray> arrays) {
     /** Copies the map. */
     public Batch {
-        arrays = Map.copyOf(arrays);
+        EnumMap<BatchKey, NDArray> copy = new EnumMap<>(BatchKey.class);
+        arrays.forEach((k, v) -> copy.put(java.util.Objects.requireNonNull(k, "key"),
+                java.util.Objects.requireNonNull(v, "array")));
+        arrays = Collections.unmodifiableMap(copy);
     }
 
     /**
@@ -27,7 +29,7 @@ public record Batch(Map<String, NDArray> arrays) {
      * @return the array
      * @throws InvalidInputException naming the key and the keys present
      */
-    public NDArray require(String key) {
+    public NDArray require(BatchKey key) {
         NDArray a = arrays.get(key);
         if (a == null) {
             throw new InvalidInputException("the batch has no '" + key + "'; it has " + arrays.keySet());
@@ -41,7 +43,7 @@ public record Batch(Map<String, NDArray> arrays) {
      * @param key batch key
      * @return the array or null
      */
-    public NDArray get(String key) {
+    public NDArray get(BatchKey key) {
         return arrays.get(key);
     }
 
@@ -51,7 +53,7 @@ public record Batch(Map<String, NDArray> arrays) {
      * @param key batch key
      * @return true if present
      */
-    public boolean has(String key) {
+    public boolean has(BatchKey key) {
         return arrays.containsKey(key);
     }
 
@@ -61,7 +63,7 @@ public record Batch(Map<String, NDArray> arrays) {
      * @return B
      */
     public long size() {
-        for (String k : new String[] {"image", "language_tokens", "text_ids"}) {
+        for (BatchKey k : new BatchKey[] {BatchKey.IMAGE, BatchKey.LANGUAGE_TOKENS, BatchKey.TEXT_IDS}) {
             if (arrays.containsKey(k)) {
                 return arrays.get(k).getShape().get(0);
             }
@@ -71,8 +73,8 @@ public record Batch(Map<String, NDArray> arrays) {
 
     /**
      * The rows [from, to) of every array (axis 0), e.g. to split a batch into micro-batches. Arrays
-     * whose first dimension is not the batch size (e.g. {@code mlm_targets}, indexed by masked position)
-     * cannot be split this way and are rejected.
+     * whose first dimension is not the batch size (e.g. {@link BatchKey#MLM_TARGETS}, indexed by masked
+     * position) cannot be split this way and are rejected.
      *
      * @param from first row
      * @param to end row (exclusive)
@@ -80,7 +82,7 @@ public record Batch(Map<String, NDArray> arrays) {
      */
     public Batch rows(long from, long to) {
         long b = size();
-        Map<String, NDArray> m = new java.util.LinkedHashMap<>();
+        Map<BatchKey, NDArray> m = new EnumMap<>(BatchKey.class);
         arrays.forEach((k, v) -> {
             if (v.getShape().dimension() == 0 || v.getShape().get(0) != b) {
                 throw new InvalidInputException("cannot split '" + k + "' of shape " + v.getShape() + " by batch rows");
@@ -97,7 +99,7 @@ public record Batch(Map<String, NDArray> arrays) {
      * @return the copy
      */
     public Batch copyTo(NDManager scope) {
-        Map<String, NDArray> m = new java.util.LinkedHashMap<>();
+        Map<BatchKey, NDArray> m = new EnumMap<>(BatchKey.class);
         arrays.forEach((k, v) -> {
             NDArray c = v.duplicate();
             c.attach(scope);

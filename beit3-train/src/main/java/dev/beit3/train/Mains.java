@@ -1,5 +1,6 @@
 package dev.beit3.train;
 
+import dev.beit3.api.Api;
 import dev.beit3.api.InvalidInputException;
 import java.io.PrintWriter;
 import picocli.CommandLine;
@@ -8,9 +9,11 @@ import picocli.CommandLine;
  * Runs a picocli command as a program's {@code main}, with the {@code beit3} command line's exit codes: 0 done,
  * 2 bad input (picocli names the unknown option or the malformed value and prints the usage; an
  * {@link InvalidInputException} or {@link IllegalArgumentException} of the command is one line on stderr),
- * 1 internal error.
+ * 1 internal error. Shared by the programs of beit3-train ({@code ShapesWorld.Main}) and beit3-bench
+ * ({@code TrainBench}).
  */
-final class Mains {
+@Api(status = Api.Status.INTERNAL)
+public final class Mains {
     private Mains() {}
 
     /**
@@ -21,7 +24,7 @@ final class Mains {
      * @param err where errors go
      * @return the exit code
      */
-    static int execute(Object command, String[] args, PrintWriter err) {
+    public static int execute(Object command, String[] args, PrintWriter err) {
         CommandLine cl = new CommandLine(command);
         cl.setErr(err);
         String name = cl.getCommandName();

@@ -1,18 +1,15 @@
 package dev.beit3.train;
 
-import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dev.beit3.api.InvalidInputException;
-import dev.beit3.expert.language.text.Beit3Tokenizer;
-import dev.beit3.api.TextBatch;
-import dev.beit3.expert.vision.image.ImageDecoder;
 import dev.beit3.api.ImageLimits;
-import dev.beit3.expert.vision.image.ImageTransform;
 import dev.beit3.api.RgbImage;
+import dev.beit3.expert.language.text.Beit3Tokenizer;
+import dev.beit3.expert.vision.image.ImageDecoder;
+import dev.beit3.expert.vision.image.ImageTransform;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
@@ -59,6 +56,10 @@ import java.util.Random;
  * geometry once the crop has the model's size. Text: the official segments of {@link Beit3Tokenizer}.
  * Captioning: the official {@code CaptioningDataset} masking ({@link TokenMasking#captioning}). Masked
  * language modeling: {@link TokenMasking#random}; masked image modeling: {@link PatchMasking#blockwise}.
+ *
+ * <p>This class holds what every task shares: the file index, the order of the examples and the read-ahead.
+ * What a task's lines become is its data builder's ({@code TaskData}, one per task next to the task's
+ * objective, e.g. {@code VqaTask}); the arrays are under {@link BatchKey}s.
  */
 public final class TrainingData {
     /** The file every dataset folder holds. */
@@ -141,6 +142,7 @@ public final class TrainingData {
     private final Map<String, Integer> labelIndex = new LinkedHashMap<>();
     private final int numClasses;
     private final ImageTransform transform;
+    private final TaskData task;
     private int[] permutation;
     private long permutationEpoch = -1;
 
@@ -154,7 +156,8 @@ public final class TrainingData {
             labelIndex.put(labels.get(i), i);
         }
         this.numClasses = numClasses;
-        this.transform = "imageclassification".equals(config.task()) ? ImageTransform.imagenetEval(config.imageSize())
+        this.task = TaskData.of(config.task());
+        this.transform = task.imagenetNormalisation() ? ImageTransform.imagenetEval(config.imageSize())
                 : ImageTransform.vlEval(config.imageSize());
     }
 
@@ -172,7 +175,8 @@ public final class TrainingData {
         if (!Files.isRegularFile(f)) {
             throw new NoSuchFileException(f.toString(), null, "a dataset folder needs " + FILE);
         }
-        if (tokenizer == null && !List.of("imageclassification", "mim_image").contains(config.task())) {
+        TaskData task = TaskData.of(config.task());
+        if (tokenizer == null && task.readsText()) {
             throw new InvalidInputException("the " + config.task() + " task reads text: give the tokenizer (.spm)");
         }
         List<Long> offs = new ArrayList<>();
@@ -183,7 +187,7 @@ public final class TrainingData {
             if (i == all.length || all[i] == '\n') {
                 if (i > start && !new String(all, start, i - start, StandardCharsets.UTF_8).isBlank()) {
                     offs.add((long) start);
-                    if ("imageclassification".equals(config.task()) || "nlvr2".equals(config.task())) {
+                    if (task.countsLabels()) {
                         JsonObject o = parse(new String(all, start, i - start, StandardCharsets.UTF_8), offs.size());
                         if (o.has("label") && o.get("label").getAsJsonPrimitive().isNumber()) {
                             maxLabel = Math.max(maxLabel, o.get("label").getAsInt());
@@ -197,25 +201,13 @@ public final class TrainingData {
             throw new InvalidInputException(f + " has no examples");
         }
         List<String> labels = List.of();
-        String labelFile = "vqa".equals(config.task()) ? "answers.json" : "labels.json";
-        Path lf = config.dir().resolve(labelFile);
+        Path lf = config.dir().resolve(task.labelFile());
         if (Files.isRegularFile(lf)) {
             List<String> l = new ArrayList<>();
             JsonParser.parseString(Files.readString(lf)).getAsJsonArray().forEach(e -> l.add(e.getAsString()));
             labels = List.copyOf(l);
         }
-        int classes = switch (config.task()) {
-            case "imageclassification" -> labels.isEmpty() ? maxLabel + 1 : labels.size();
-            case "vqa" -> {
-                if (labels.isEmpty()) {
-                    throw new InvalidInputException("the vqa dataset " + config.dir() + " needs answers.json (a JSON"
-                            + " list of the answers, index = logit index)");
-                }
-                yield labels.size();
-            }
-            case "nlvr2" -> 2;
-            default -> 0;
-        };
+        int classes = task.numClasses(labels, maxLabel, config.dir());
         return new TrainingData(config, tokenizer, offs.stream().mapToLong(Long::longValue).toArray(), labels, classes);
     }
 
@@ -534,137 +526,7 @@ public final class TrainingData {
         } catch (IOException e) {
             throw new java.io.UncheckedIOException("cannot read " + file + ": " + e.getMessage(), e);
         }
-        int b = ex.size();
-        Map<String, NDArray> a = new LinkedHashMap<>();
-        String task = config.task();
-        switch (task) {
-            case "imageclassification" -> {
-                long[] y = new long[b];
-                for (int i = 0; i < b; i++) {
-                    y[i] = classLabel(ex.get(i));
-                }
-                int s = config.imageSize();
-                float[] px = pixels(ex, "image", rngs);
-                if (config.erasing() != null) {
-                    for (int i = 0; i < b; i++) {
-                        config.erasing().apply(px, i * 3 * s * s, 3, s, s, rngs.get(i));
-                    }
-                }
-                if (config.mixup() != null) {
-                    if (config.mixup().numClasses() != numClasses) {
-                        throw new InvalidInputException("Mixup is set up for " + config.mixup().numClasses()
-                                + " classes but the dataset has " + numClasses);
-                    }
-                    long[] shape = {b, 3, s, s};
-                    Mixup.Mixed mixed = config.mixup().apply(px, shape, y, config.mixup().draw(s, s, batchRng));
-                    px = mixed.images();
-                    a.put("soft_target", m.create(mixed.softTargets(), new Shape(b, numClasses))); // (B, C)
-                }
-                a.put("image", m.create(px, new Shape(b, 3, s, s))); // (B, 3, S, S)
-                a.put("label", m.create(y));
-            }
-            case "vqa" -> {
-                a.put("image", images(ex, "image", rngs, m));
-                text(ex, "question", a, m);
-                float[] t = new float[b * numClasses];
-                for (int i = 0; i < b; i++) {
-                    for (Map.Entry<Integer, Float> e : vqaTargets(ex.get(i)).entrySet()) {
-                        t[i * numClasses + e.getKey()] = e.getValue();
-                    }
-                }
-                a.put("labels", m.create(t, new Shape(b, numClasses))); // (B, C)
-            }
-            case "nlvr2" -> {
-                a.put("image", images(ex, "image_a", rngs, m));
-                a.put("image2", images(ex, "image_b", rngs, m));
-                text(ex, "sentence", a, m);
-                long[] y = new long[b];
-                for (int i = 0; i < b; i++) {
-                    y[i] = nlvr2Label(ex.get(i));
-                }
-                a.put("label", m.create(y));
-            }
-            case "retrieval" -> {
-                a.put("image", images(ex, "image", rngs, m));
-                text(ex, ex.get(0).has("text") ? "text" : "caption", a, m);
-            }
-            case "captioning" -> {
-                a.put("image", images(ex, "image", rngs, m));
-                TextBatch tb = segments(ex, "caption");
-                a.put("language_tokens", m.create(tb.ids()));
-                a.put("padding_mask", m.create(tb.paddingMask()));
-                TokenMasking.Masked mk = maskRows(TokenMasking.captioning(config.maskProbability(), tokenizer.maskId(),
-                        tokenizer.vocabularySize()), tb, rngs);
-                a.put("masked_tokens", m.create(mk.inputIds()));
-                a.put("language_masked_pos", m.create(mk.maskedPositions()));
-            }
-            case "mlm_text", "mlm_image_text" -> {
-                if (task.equals("mlm_image_text")) {
-                    a.put("image", images(ex, "image", rngs, m));
-                }
-                TextBatch tb = segments(ex, ex.get(0).has("text") ? "text" : "caption");
-                a.put("language_tokens", m.create(tb.ids()));
-                a.put("padding_mask", m.create(tb.paddingMask()));
-                TokenMasking.Masked mk = maskRows(TokenMasking.random(config.maskProbability(), tokenizer.maskId()), tb,
-                        rngs);
-                a.put("text_ids", m.create(mk.inputIds()));
-                a.put("language_masked_pos", m.create(mk.maskedPositions()));
-            }
-            case "mim_image" -> {
-                a.put("image", images(ex, "image", rngs, m));
-                int grid = config.imageSize() / 16; // BEiT-3's patch side
-                long with = ex.stream().filter(o -> o.has("visual_tokens")).count();
-                if (with != 0 && with != b) {
-                    throw new InvalidInputException("mim_image: " + with + " of the " + b + " lines of a batch have"
-                            + " \"visual_tokens\"; give them on every line, or on none and pass a visual tokenizer");
-                }
-                long[][] tokens = with == 0 ? null : new long[b][];
-                long[][] masks = new long[b][];
-                for (int i = 0; i < b; i++) {
-                    JsonObject o = ex.get(i);
-                    int g = grid;
-                    if (tokens != null) {
-                        var arr = o.getAsJsonArray("visual_tokens");
-                        tokens[i] = new long[arr.size()];
-                        for (int k = 0; k < arr.size(); k++) {
-                            tokens[i][k] = arr.get(k).getAsLong();
-                        }
-                        g = (int) Math.round(Math.sqrt(arr.size()));
-                        if (g * g != arr.size()) {
-                            throw new InvalidInputException("visual_tokens must have a square number of entries (one"
-                                    + " per patch of the G×G grid), got " + arr.size());
-                        }
-                    }
-                    masks[i] = PatchMasking.blockwise(Math.max(1, (int) Math.round(config.mimRatio() * g * g)), 4, 0.3)
-                            .mask(g, g, rngs.get(i));
-                }
-                if (tokens != null) {
-                    a.put("visual_token_ids", m.create(tokens));
-                }
-                a.put("vision_masked_pos", m.create(masks));
-            }
-            default -> throw new InvalidInputException("unknown task '" + task + "'; use imageclassification, vqa,"
-                    + " nlvr2, retrieval, captioning, mlm_text, mlm_image_text or mim_image");
-        }
-        return new Batch(a);
-    }
-
-    /** Masks each row with its own generator (so a row's masking does not depend on its batch-mates). */
-    private static TokenMasking.Masked maskRows(TokenMasking masking, TextBatch tb, List<Random> rngs) {
-        int b = tb.ids().length;
-        long[][] in = new long[b][];
-        long[][] pos = new long[b][];
-        List<Long> targets = new ArrayList<>();
-        for (int i = 0; i < b; i++) {
-            TokenMasking.Masked r = masking.mask(new long[][] {tb.ids()[i]}, new long[][] {tb.paddingMask()[i]},
-                    rngs.get(i));
-            in[i] = r.inputIds()[0];
-            pos[i] = r.maskedPositions()[0];
-            for (long t : r.targets()) {
-                targets.add(t);
-            }
-        }
-        return new TokenMasking.Masked(in, pos, targets.stream().mapToLong(Long::longValue).toArray());
+        return task.build(new Examples(this, ex, rngs, batchRng, m));
     }
 
     int classLabel(JsonObject o) {
@@ -713,48 +575,14 @@ public final class TrainingData {
         return t;
     }
 
-    private void text(List<JsonObject> ex, String key, Map<String, NDArray> a, NDManager m) {
-        TextBatch tb = segments(ex, key);
-        a.put("language_tokens", m.create(tb.ids()));
-        a.put("padding_mask", m.create(tb.paddingMask()));
+    /** @return the tokenizer (null for the tasks without text) */
+    Beit3Tokenizer tokenizer() {
+        return tokenizer;
     }
 
-    private TextBatch segments(List<JsonObject> ex, String key) {
-        List<String> texts = new ArrayList<>();
-        for (JsonObject o : ex) {
-            if (!o.has(key)) {
-                throw new InvalidInputException(config.task() + " line without \"" + key + "\": " + o);
-            }
-            texts.add(o.get(key).getAsString());
-        }
-        return tokenizer.batch(texts, config.textMaxLen());
-    }
-
-    private NDArray images(List<JsonObject> ex, String key, List<Random> rngs, NDManager m) {
-        int s = config.imageSize();
-        return m.create(pixels(ex, key, rngs), new Shape(ex.size(), 3, s, s)); // (B, 3, S, S)
-    }
-
-    /** The batch's images, augmented and normalised, as one (B, 3, S, S) row-major array. */
-    private float[] pixels(List<JsonObject> ex, String key, List<Random> rngs) {
-        int s = config.imageSize();
-        float[] all = new float[ex.size() * 3 * s * s];
-        for (int i = 0; i < ex.size(); i++) {
-            JsonObject o = ex.get(i);
-            if (!o.has(key)) {
-                throw new InvalidInputException(config.task() + " line without \"" + key + "\": " + o);
-            }
-            RgbImage img = config.augmentation().apply(image(o.get(key).getAsString()), s, rngs.get(i));
-            if (config.randAugment() != null) {
-                img = config.randAugment().apply(img, rngs.get(i));
-            }
-            float[] t = transform.toTensor(img);
-            if (t.length != 3 * s * s) {
-                throw new InvalidInputException("image " + o.get(key).getAsString() + " does not become " + s + "x" + s);
-            }
-            System.arraycopy(t, 0, all, i * t.length, t.length);
-        }
-        return all;
+    /** @return the task's evaluation transform at the model's size */
+    ImageTransform transform() {
+        return transform;
     }
 
     private JsonObject read(RandomAccessFile raf, int row) throws IOException {

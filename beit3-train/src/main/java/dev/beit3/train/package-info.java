@@ -35,7 +35,8 @@
  * initialisation of {@link dev.beit3.train.ModelInit}; masked image modeling targets from the data or a
  * {@link dev.beit3.train.TorchScriptVisualTokenizer}; train, save {@code .pth}/safetensors plus the
  * optimizer state, resume bit-identically), {@link dev.beit3.train.Evaluation} (task metrics through the
- * {@code Beit3} facade), {@link dev.beit3.train.ShapesWorld} (the demo's synthetic world) and
- * {@link dev.beit3.train.TrainBench} (training throughput vs the GEMM rate).
+ * {@code Beit3} facade) and {@link dev.beit3.train.ShapesWorld} (the demo's synthetic world). Training
+ * throughput against the GEMM rate is measured by {@code dev.beit3.bench.TrainBench} in beit3-bench, which
+ * depends on this module (not the other way round).
  */
 package dev.beit3.train;

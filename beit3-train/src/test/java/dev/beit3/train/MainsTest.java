@@ -42,18 +42,4 @@ class MainsTest {
         assertThat(stray.err()).contains("'vqa'");
         assertThat(Files.exists(bad)).isFalse();
     }
-
-    @Test
-    void trainBenchRefusesBadOptionsBeforeAnyWork() {
-        Run image = run(new TrainBench(), "--image", "384");
-        assertThat(image.code()).isEqualTo(2);
-        assertThat(image.err()).contains("--image must be 224");
-        Run runs = run(new TrainBench(), "--runs");
-        assertThat(runs.code()).isEqualTo(2);
-        assertThat(runs.err()).contains("--runs");
-        Run unknown = run(new TrainBench(), "--base");
-        assertThat(unknown.code()).isEqualTo(2);
-        assertThat(unknown.err()).contains("--base");
-        assertThat(run(new TrainBench(), "--help").code()).isZero();
-    }
 }

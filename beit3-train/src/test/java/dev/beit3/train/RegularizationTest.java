@@ -71,12 +71,12 @@ class RegularizationTest {
         int classes = plain.numClasses();
         TrainingData mixed = plain.withRegularization(null, null, new Mixup(0.8, 0, 0.5, 0.1, classes));
         try (NDManager m = NDManager.newBaseManager()) {
-            float[] x = plain.batch(1, m).require("image").toFloatArray();
-            long[] y = plain.batch(1, m).require("label").toLongArray();
+            float[] x = plain.batch(1, m).require(BatchKey.IMAGE).toFloatArray();
+            long[] y = plain.batch(1, m).require(BatchKey.LABEL).toLongArray();
             Batch b = mixed.batch(1, m);
-            float[] mx = b.require("image").toFloatArray();
-            float[] t = b.require("soft_target").toFloatArray();
-            assertThat(b.require("soft_target").getShape().getShape()).containsExactly(8, classes);
+            float[] mx = b.require(BatchKey.IMAGE).toFloatArray();
+            float[] t = b.require(BatchKey.SOFT_TARGET).toFloatArray();
+            assertThat(b.require(BatchKey.SOFT_TARGET).getShape().getShape()).containsExactly(8, classes);
             double off = 0.1 / classes;
             double on = 0.9 + off;
             // λ from a row whose two labels differ: t[y_i] = λ·on + (1−λ)·off
@@ -100,7 +100,7 @@ class RegularizationTest {
                 }
             }
             // a pure function of (seed, batch index)
-            assertThat(mixed.batch(1, m).require("image").contentEquals(b.require("image"))).isTrue();
+            assertThat(mixed.batch(1, m).require(BatchKey.IMAGE).contentEquals(b.require(BatchKey.IMAGE))).isTrue();
         }
     }
 
@@ -109,8 +109,8 @@ class RegularizationTest {
         TrainingData plain = data(4);
         TrainingData cut = plain.withRegularization(null, null, new Mixup(0, 1.0, 0.5, 0.0, plain.numClasses()));
         try (NDManager m = NDManager.newBaseManager()) {
-            float[] x = plain.batch(0, m).require("image").toFloatArray();
-            float[] c = cut.batch(0, m).require("image").toFloatArray();
+            float[] x = plain.batch(0, m).require(BatchKey.IMAGE).toFloatArray();
+            float[] c = cut.batch(0, m).require(BatchKey.IMAGE).toFloatArray();
             int per = 3 * 64 * 64;
             int plane = 64 * 64;
             int fromPartner = 0;
@@ -122,8 +122,8 @@ class RegularizationTest {
                 boolean changed = c[p] != x[p] || c[plane + p] != x[plane + p] || c[2 * plane + p] != x[2 * plane + p];
                 fromPartner += changed ? 1 : 0;
             }
-            float[] t = cut.batch(0, m).require("soft_target").toFloatArray();
-            long[] y = plain.batch(0, m).require("label").toLongArray();
+            float[] t = cut.batch(0, m).require(BatchKey.SOFT_TARGET).toFloatArray();
+            long[] y = plain.batch(0, m).require(BatchKey.LABEL).toLongArray();
             if (y[0] != y[3]) { // without smoothing: t[y_partner] = 1 − λ = the box's share of the image
                 assertThat((double) t[(int) y[3]]).isCloseTo(fromPartner / (double) plane, within(0.02));
             }
@@ -135,9 +135,9 @@ class RegularizationTest {
         TrainingData plain = data(8);
         TrainingData ra = plain.withRegularization(RandAugment.imagenet(), null, null);
         try (NDManager m = NDManager.newBaseManager()) {
-            float[] x = plain.batch(2, m).require("image").toFloatArray();
-            float[] a = ra.batch(2, m).require("image").toFloatArray();
-            assertThat(ra.batch(2, m).require("image").toFloatArray()).isEqualTo(a);
+            float[] x = plain.batch(2, m).require(BatchKey.IMAGE).toFloatArray();
+            float[] a = ra.batch(2, m).require(BatchKey.IMAGE).toFloatArray();
+            assertThat(ra.batch(2, m).require(BatchKey.IMAGE).toFloatArray()).isEqualTo(a);
             int per = 3 * 64 * 64;
             int changed = 0;
             for (int i = 0; i < 8; i++) {
@@ -157,12 +157,12 @@ class RegularizationTest {
                     Augmentation.none(), true, 3, 0.6, 0.4), tok);
             TrainingData ra = plain.withRegularization(VlRandomAugment.reference(), null, null);
             try (NDManager m = NDManager.newBaseManager()) {
-                float[] x = plain.batch(1, m).require("image").toFloatArray();
-                float[] a = ra.batch(1, m).require("image").toFloatArray();
-                assertThat(ra.batch(1, m).require("image").toFloatArray()).isEqualTo(a);
+                float[] x = plain.batch(1, m).require(BatchKey.IMAGE).toFloatArray();
+                float[] a = ra.batch(1, m).require(BatchKey.IMAGE).toFloatArray();
+                assertThat(ra.batch(1, m).require(BatchKey.IMAGE).toFloatArray()).isEqualTo(a);
                 assertThat(a).isNotEqualTo(x);
-                assertThat(ra.batch(1, m).require("language_tokens").contentEquals(plain.batch(1, m)
-                        .require("language_tokens"))).as("same captions").isTrue();
+                assertThat(ra.batch(1, m).require(BatchKey.LANGUAGE_TOKENS).contentEquals(plain.batch(1, m)
+                        .require(BatchKey.LANGUAGE_TOKENS))).as("same captions").isTrue();
             }
         }
         assertThatThrownBy(() -> new TrainingData.Config("imageclassification", dir, 4, 64, 20, null, true, 0, 0.6,

@@ -93,7 +93,7 @@ final class TrainingCase {
                 new TrainableModel.Spec(heads(), task.headId(), Map.of()), m, REGISTRY);
     }
 
-    /** The batch under the reference's batch keys (classification: the mixed images as {@code image}). */
+    /** The batch under the reference's batch keys (classification: the mixed images as {@link BatchKey#IMAGE}). */
     Batch batch(NDManager m) {
         Map<String, NDArray> arrays = new LinkedHashMap<>();
         for (JsonElement e : manifest.getAsJsonArray("inputs")) {
@@ -104,7 +104,10 @@ final class TrainingCase {
             arrays.put("image", arrays.remove("image_mixed"));
             arrays.remove("label");
         }
-        return new Batch(arrays);
+        // the reference's batches also carry arrays no objective reads (image_id): they are not batch keys
+        Map<BatchKey, NDArray> batch = new java.util.EnumMap<>(BatchKey.class);
+        arrays.forEach((name, a) -> BatchKey.find(name).ifPresent(k -> batch.put(k, a)));
+        return new Batch(batch);
     }
 
     Npy.Array npy(String file) {

@@ -39,21 +39,22 @@ class TrainingDataTest {
     void batchesHaveTheReferenceKeysAndShapes() throws Exception {
         try (NDManager m = NDManager.newBaseManager()) {
             Batch cls = open("imageclassification", Augmentation.none()).batch(0, m);
-            assertThat(cls.require("image").getShape().getShape()).containsExactly(4, 3, 64, 64);
-            assertThat(cls.require("label").getShape().getShape()).containsExactly(4);
+            assertThat(cls.require(BatchKey.IMAGE).getShape().getShape()).containsExactly(4, 3, 64, 64);
+            assertThat(cls.require(BatchKey.LABEL).getShape().getShape()).containsExactly(4);
             TrainingData vqa = open("vqa", Augmentation.none());
             assertThat(vqa.numClasses()).isEqualTo(21);
             Batch v = vqa.batch(0, m);
-            assertThat(v.require("labels").getShape().getShape()).containsExactly(4, 21);
-            assertThat(v.require("labels").sum().getFloat()).isEqualTo(4f); // one answer per question
-            assertThat(v.require("language_tokens").getShape().getShape()).containsExactly(4, 20);
+            assertThat(v.require(BatchKey.LABELS).getShape().getShape()).containsExactly(4, 21);
+            assertThat(v.require(BatchKey.LABELS).sum().getFloat()).isEqualTo(4f); // one answer per question
+            assertThat(v.require(BatchKey.LANGUAGE_TOKENS).getShape().getShape()).containsExactly(4, 20);
             Batch r = open("retrieval", Augmentation.none()).batch(1, m);
-            assertThat(r.arrays().keySet()).containsExactlyInAnyOrder("image", "language_tokens", "padding_mask");
+            assertThat(r.arrays().keySet()).containsExactlyInAnyOrder(BatchKey.IMAGE, BatchKey.LANGUAGE_TOKENS,
+                    BatchKey.PADDING_MASK);
             Batch cap = open("captioning", Augmentation.none()).batch(2, m);
-            long[] ids = cap.require("language_tokens").toLongArray();
-            long[] in = cap.require("masked_tokens").toLongArray();
-            long[] pos = cap.require("language_masked_pos").toLongArray();
-            long[] pad = cap.require("padding_mask").toLongArray();
+            long[] ids = cap.require(BatchKey.LANGUAGE_TOKENS).toLongArray();
+            long[] in = cap.require(BatchKey.MASKED_TOKENS).toLongArray();
+            long[] pos = cap.require(BatchKey.LANGUAGE_MASKED_POS).toLongArray();
+            long[] pad = cap.require(BatchKey.PADDING_MASK).toLongArray();
             for (int row = 0; row < 4; row++) {
                 int n = 0;
                 int masked = 0;
@@ -80,11 +81,11 @@ class TrainingDataTest {
             Batch x = a.batch(5, m); // batch 5 = examples 20..23: the third epoch's permutation
             a.batch(0, m);
             Batch y = b.batch(5, m);
-            for (String k : x.arrays().keySet()) {
-                assertThat(y.require(k).contentEquals(x.require(k))).as(k).isTrue();
+            for (BatchKey k : x.arrays().keySet()) {
+                assertThat(y.require(k).contentEquals(x.require(k))).as(k.referenceName()).isTrue();
             }
             var it = b.batches(5, 1, m);
-            assertThat(it.next().require("masked_tokens").contentEquals(x.require("masked_tokens"))).isTrue();
+            assertThat(it.next().require(BatchKey.MASKED_TOKENS).contentEquals(x.require(BatchKey.MASKED_TOKENS))).isTrue();
         }
     }
 
@@ -97,7 +98,7 @@ class TrainingDataTest {
                 for (int i = 0; i < 6; i++) { // crosses epoch boundaries (10 examples, batches of 4)
                     Batch x = plain.next();
                     Batch y = ahead.next();
-                    for (String k : x.arrays().keySet()) {
+                    for (BatchKey k : x.arrays().keySet()) {
                         assertThat(y.require(k).contentEquals(x.require(k))).as("batch %d %s", 3 + i, k).isTrue();
                     }
                 }

@@ -8,15 +8,35 @@ import com.google.inject.util.Modules;
 import dev.beit3.api.HeadSpec;
 import dev.beit3.api.TaskHead;
 import dev.beit3.api.WeightSource;
-import dev.beit3.core.plugin.Beit3CoreModule;
-import dev.beit3.core.plugin.PluginBinder;
 import dev.beit3.core.plugin.ProviderRegistry;
-import dev.beit3.expert.language.LanguageExpertModule;
-import dev.beit3.expert.vision.VisionExpertModule;
+import dev.beit3.expert.language.Beit3LanguageExpertProvider;
+import dev.beit3.expert.language.Beit3TextEmbeddingProvider;
+import dev.beit3.expert.vision.Beit3VisionEmbeddingProvider;
+import dev.beit3.expert.vision.Beit3VisionExpertProvider;
+import dev.beit3.guice.Beit3CoreModule;
+import dev.beit3.guice.PluginBinder;
 import org.junit.jupiter.api.Test;
 
 /** The real plugin jars are found by ServiceLoader and wired by Guice. */
 class PluginDiscoveryTest {
+    /**
+     * What a container with discovery off binds itself: the built-in BEiT-3 providers through {@link PluginBinder}
+     * (the plugin jars carry no Guice module; their {@code META-INF/services} entries are what discovery binds).
+     */
+    static final class BuiltInsModule extends AbstractModule {
+        @Override
+        protected void configure() {
+            PluginBinder.expert(binder(), Beit3VisionExpertProvider.ID).to(Beit3VisionExpertProvider.class);
+            PluginBinder.embedding(binder(), Beit3VisionEmbeddingProvider.ID).to(Beit3VisionEmbeddingProvider.class);
+            PluginBinder.expert(binder(), Beit3LanguageExpertProvider.ID).to(Beit3LanguageExpertProvider.class);
+            PluginBinder.embedding(binder(), Beit3TextEmbeddingProvider.ID).to(Beit3TextEmbeddingProvider.class);
+            PluginBinder.head(binder(), ImageClassificationHeadProvider.ID).to(ImageClassificationHeadProvider.class);
+            PluginBinder.head(binder(), RetrievalHeadProvider.ID).to(RetrievalHeadProvider.class);
+            PluginBinder.head(binder(), VqaHeadProvider.ID).to(VqaHeadProvider.class);
+            PluginBinder.head(binder(), Nlvr2HeadProvider.ID).to(Nlvr2HeadProvider.class);
+            PluginBinder.head(binder(), CaptioningHeadProvider.ID).to(CaptioningHeadProvider.class);
+        }
+    }
 
     @Test
     void serviceLoaderFindsTheBuiltInExpertsEmbeddingsAndHeads() {
@@ -28,17 +48,17 @@ class PluginDiscoveryTest {
     }
 
     @Test
-    void guiceWithDiscoveryAndThePluginModulesGivesTheSameProviders() {
-        ProviderRegistry reg = Guice.createInjector(new Beit3CoreModule(), new VisionExpertModule(),
-                new LanguageExpertModule(), new HeadsModule()).getInstance(ProviderRegistry.class);
+    void guiceWithDiscoveryAndExplicitBindingsGivesTheSameProviders() {
+        ProviderRegistry reg = Guice.createInjector(new Beit3CoreModule(), new BuiltInsModule())
+                .getInstance(ProviderRegistry.class);
         assertThat(reg.experts().keySet()).containsAll(ProviderRegistry.discover().experts().keySet());
         assertThat(reg.heads().keySet()).containsAll(ProviderRegistry.discover().heads().keySet());
     }
 
     @Test
-    void pluginModulesAloneWireEverythingWithoutDiscovery() {
-        ProviderRegistry reg = Guice.createInjector(Beit3CoreModule.withoutDiscovery(), new VisionExpertModule(),
-                new LanguageExpertModule(), new HeadsModule()).getInstance(ProviderRegistry.class);
+    void explicitBindingsAloneWireEverythingWithoutDiscovery() {
+        ProviderRegistry reg = Guice.createInjector(Beit3CoreModule.withoutDiscovery(), new BuiltInsModule())
+                .getInstance(ProviderRegistry.class);
         assertThat(reg.experts()).containsKeys("beit3-vision", "beit3-language");
         assertThat(reg.heads()).containsKeys("imageclassification", "retrieval", "vqa", "nlvr2", "captioning");
     }
@@ -60,7 +80,7 @@ class PluginDiscoveryTest {
 
     @Test
     void aGuiceOverrideReplacesABuiltInHead() {
-        ProviderRegistry reg = Guice.createInjector(Modules.override(new Beit3CoreModule(), new HeadsModule())
+        ProviderRegistry reg = Guice.createInjector(Modules.override(new Beit3CoreModule(), new BuiltInsModule())
                 .with(new AbstractModule() {
                     @Override
                     protected void configure() {

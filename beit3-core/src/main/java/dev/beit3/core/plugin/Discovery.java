@@ -73,9 +73,6 @@ final class Discovery {
      */
     record Snapshot(Found<ExpertProvider> experts, Found<HeadProvider> heads, Found<EmbeddingProvider> embeddings,
             Found<KernelProvider> kernels) {
-        /** Nothing discovered: the state of a module built without discovery. */
-        static final Snapshot EMPTY = new Snapshot(Found.empty(), Found.empty(), Found.empty(), Found.empty());
-
         /**
          * Discovers all three SPIs.
          *

@@ -23,7 +23,8 @@ import java.util.function.UnaryOperator;
  *       and {@link EmbeddingProvider}, so a plugin jar on the class path works with zero code;
  *   <li>{@link #builder()}: plain Java for users without Guice, e.g. {@code
  *       ProviderRegistry.builder().discovered(loader).expert(new LoraFfnProvider()).build()};
- *   <li>{@link Beit3CoreModule}: Guice, where plugin and user modules contribute through {@link PluginBinder}.
+ *   <li>{@code dev.beit3.guice.Beit3CoreModule} (module {@code beit3-guice}): Guice, where user modules contribute
+ *       through {@code PluginBinder}; it builds its registry with {@link #ofBound}.
  * </ul>
  *
  * <p>Discovery instantiates every provider in its own {@code try}: one that fails (missing class, throwing
@@ -99,17 +100,19 @@ public final class ProviderRegistry {
     }
 
     /**
-     * The registry of a Guice injector: the bound maps are final (Guice has already applied overrides), so
-     * they are taken as they are, after checking that each provider is bound under its own id.
+     * The registry of a dependency-injection container (the {@code beit3-guice} module's injector): the bound
+     * maps are final (the container has already applied its overrides), so they are taken as they are, after
+     * checking that each provider is bound under its own id.
      *
      * @param experts bound expert providers
      * @param heads bound head providers
      * @param embeddings bound embedding providers
-     * @param kernels bound kernel backend providers
+     * @param kernels bound kernel backend providers ({@code "djl"} is added when absent)
      * @param problems problems of the discovery that contributed to the maps
      * @return the registry
+     * @throws ProviderException if a provider is bound under an id other than its own
      */
-    static ProviderRegistry ofBound(
+    public static ProviderRegistry ofBound(
             Map<String, ExpertProvider> experts,
             Map<String, HeadProvider> heads,
             Map<String, EmbeddingProvider> embeddings,

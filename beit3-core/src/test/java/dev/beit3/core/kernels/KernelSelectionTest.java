@@ -94,16 +94,6 @@ class KernelSelectionTest {
     }
 
     @Test
-    void aBackendBoundThroughGuiceIsChosenAndDjlStaysAvailable() {
-        com.google.inject.Module user = binder -> dev.beit3.core.plugin.PluginBinder.kernels(binder)
-                .addBinding("fast").toInstance(new Fake("fast", true, 10));
-        ProviderRegistry reg = com.google.inject.Guice.createInjector(
-                dev.beit3.core.plugin.Beit3CoreModule.withoutDiscovery(), user).getInstance(ProviderRegistry.class);
-        assertThat(reg.kernels()).containsKeys("fast", "djl");
-        assertThat(KernelSelection.choose(reg, "auto", Precision.FP32).kernels().id()).isEqualTo("fast");
-    }
-
-    @Test
     void theReferenceBackendIsDiscoveredByServiceLoader() {
         assertThat(ProviderRegistry.discover().kernels().get("djl")).isInstanceOf(DjlKernelProvider.class);
     }

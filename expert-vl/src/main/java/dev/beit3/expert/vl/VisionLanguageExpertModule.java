@@ -2,7 +2,7 @@ package dev.beit3.expert.vl;
 
 import com.google.inject.AbstractModule;
 import dev.beit3.api.Api;
-import dev.beit3.core.plugin.PluginBinder;
+import dev.beit3.guice.PluginBinder;
 
 /**
  * Guice module of the vision-language plugin: binds VLMo's vision-language FFN expert and its shared

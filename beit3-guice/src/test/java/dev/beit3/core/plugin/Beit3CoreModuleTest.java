@@ -14,13 +14,18 @@ import com.google.inject.TypeLiteral;
 import com.google.inject.util.Modules;
 import dev.beit3.api.ExpertProvider;
 import dev.beit3.api.ProviderException;
+import dev.beit3.guice.Beit3CoreModule;
+import dev.beit3.guice.PluginBinder;
 import java.net.URLClassLoader;
 import java.nio.file.Path;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** {@link Beit3CoreModule} and {@link PluginBinder}: the Guice path. */
+/**
+ * {@link Beit3CoreModule} and {@link PluginBinder}: the Guice path (in beit3-core's test package, to share its
+ * test providers and helpers).
+ */
 class Beit3CoreModuleTest {
     private static final Key<Map<String, ExpertProvider>> EXPERT_MAP =
             Key.get(new TypeLiteral<Map<String, ExpertProvider>>() {});
@@ -28,7 +33,7 @@ class Beit3CoreModuleTest {
     @TempDir
     Path dir;
 
-    /** A plugin's own module, as {@code VisionExpertModule} will be: binds the provider discovery also finds. */
+    /** A plugin's own module: binds the provider discovery also finds. */
     static final class AudioPluginModule extends AbstractModule {
         @Override
         protected void configure() {

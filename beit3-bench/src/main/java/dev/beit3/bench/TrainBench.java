@@ -1,16 +1,23 @@
-package dev.beit3.train;
+package dev.beit3.bench;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.beit3.api.EncoderConfig;
-import dev.beit3.bench.Benchmark;
-import dev.beit3.bench.Flops;
-import dev.beit3.bench.SyntheticCheckpoint;
 import dev.beit3.core.checkpoint.Checkpoint;
 import dev.beit3.core.checkpoint.TensorData;
 import dev.beit3.core.plugin.ProviderRegistry;
+import dev.beit3.train.AdamW;
+import dev.beit3.train.Batch;
+import dev.beit3.train.BatchKey;
+import dev.beit3.train.HeadInit;
+import dev.beit3.train.LrSchedule;
+import dev.beit3.train.Mains;
+import dev.beit3.train.ParameterGroups;
+import dev.beit3.train.Tasks;
+import dev.beit3.train.TrainableModel;
+import dev.beit3.train.Trainer;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
@@ -34,7 +41,7 @@ import picocli.CommandLine.Spec;
  * as 3 × the forward FLOPs ({@link Flops#pass}: backward ≈ 2 × forward).
  *
  * <pre>
- * java -cp … dev.beit3.train.TrainBench [--batch 8] [--image 224] [--runs 3] [--warmup 1] [--large]
+ * java -cp … dev.beit3.bench.TrainBench [--batch 8] [--image 224] [--runs 3] [--warmup 1] [--large]
  * </pre>
  */
 @Command(name = "TrainBench", mixinStandardHelpOptions = true, sortOptions = false,
@@ -109,7 +116,7 @@ public final class TrainBench implements Callable<Integer> {
                             1, 0, false, 0))) {
                 NDArray img = root.randomNormal(new Shape(batch, 3, image, image)); // (B, 3, S, S)
                 NDArray labels = root.randomInteger(0, 1000, new Shape(batch), DataType.INT64); // (B)
-                Batch b = new Batch(Map.of("image", img, "label", labels));
+                Batch b = new Batch(Map.of(BatchKey.IMAGE, img, BatchKey.LABEL, labels));
                 double[] s = new double[runs];
                 for (int i = 0; i < warmup + runs; i++) {
                     long t0 = System.nanoTime();

@@ -1,4 +1,4 @@
-package dev.beit3.core.plugin;
+package dev.beit3.guice;
 
 import com.google.inject.AbstractModule;
 import com.google.inject.Provides;
@@ -8,6 +8,9 @@ import dev.beit3.api.EmbeddingProvider;
 import dev.beit3.api.KernelProvider;
 import dev.beit3.api.ExpertProvider;
 import dev.beit3.api.HeadProvider;
+import dev.beit3.core.plugin.DiscoveryProblem;
+import dev.beit3.core.plugin.ProviderRegistry;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import org.slf4j.Logger;
@@ -24,9 +27,9 @@ import org.slf4j.LoggerFactory;
  * <p>Discovered providers are bound as <em>defaults</em> ({@link PluginBinder} explains the keys), so:
  *
  * <ul>
- *   <li>a plugin's own module ({@code VisionExpertModule}) installed next to this one and binding the same
- *       provider with {@link PluginBinder#expert PluginBinder.expert(binder(), id)} does not cause a duplicate
- *       error: its explicit binding takes the id;
+ *   <li>a module installed next to this one and binding a provider that discovery also finds, with {@link
+ *       PluginBinder#expert PluginBinder.expert(binder(), id)}, does not cause a duplicate error: its explicit
+ *       binding takes the id;
  *   <li>a user adds a provider under a new id with {@code
  *       PluginBinder.experts(binder()).addBinding("my-ffn").to(MyFfn.class)} or {@code
  *       PluginBinder.expert(binder(), "my-ffn").to(MyFfn.class)};
@@ -38,6 +41,9 @@ import org.slf4j.LoggerFactory;
  *       dev.beit3.api.ProviderException} naming both; providers that fail to load are logged and listed in
  *       {@link ProviderRegistry#problems()}.
  * </ul>
+ *
+ * <p>beit3-core does not depend on Guice, and a plugin needs no Guice module of its own: its {@code
+ * META-INF/services} entries are what this module binds.
  *
  * <p>Discovery runs each time the module is configured, so every injector owns its provider instances. Two
  * modules with the same settings are equal, so installing the module twice is harmless; install only one
@@ -88,15 +94,14 @@ public final class Beit3CoreModule extends AbstractModule {
         PluginBinder.heads(binder());
         PluginBinder.embeddings(binder());
         PluginBinder.kernels(binder());
-        Discovery.Snapshot snapshot = discover
-                ? Discovery.Snapshot.of(loader != null ? loader : Discovery.defaultLoader(), System::getProperty)
-                : Discovery.Snapshot.EMPTY;
-        snapshot.experts().providers().forEach((id, p) -> PluginBinder.bindDiscovered(binder(), Spi.EXPERT, id, p));
-        snapshot.heads().providers().forEach((id, p) -> PluginBinder.bindDiscovered(binder(), Spi.HEAD, id, p));
-        snapshot.embeddings().providers()
-                .forEach((id, p) -> PluginBinder.bindDiscovered(binder(), Spi.EMBEDDING, id, p));
-        snapshot.kernels().providers().forEach((id, p) -> PluginBinder.bindDiscovered(binder(), Spi.KERNEL, id, p));
-        bind(Discovery.Snapshot.class).toInstance(snapshot);
+        Discovered found = discover
+                ? new Discovered(loader != null ? ProviderRegistry.discover(loader) : ProviderRegistry.discover())
+                : Discovered.NOTHING;
+        found.experts().forEach((id, p) -> PluginBinder.bindDiscovered(binder(), ExpertProvider.class, id, p));
+        found.heads().forEach((id, p) -> PluginBinder.bindDiscovered(binder(), HeadProvider.class, id, p));
+        found.embeddings().forEach((id, p) -> PluginBinder.bindDiscovered(binder(), EmbeddingProvider.class, id, p));
+        found.kernels().forEach((id, p) -> PluginBinder.bindDiscovered(binder(), KernelProvider.class, id, p));
+        bind(Discovered.class).toInstance(found);
     }
 
     @Provides
@@ -106,19 +111,40 @@ public final class Beit3CoreModule extends AbstractModule {
             Map<String, HeadProvider> heads,
             Map<String, EmbeddingProvider> embeddings,
             Map<String, KernelProvider> kernels,
-            Discovery.Snapshot snapshot) {
-        logReplacements(Spi.EXPERT, snapshot.experts().providers(), experts);
-        logReplacements(Spi.HEAD, snapshot.heads().providers(), heads);
-        logReplacements(Spi.EMBEDDING, snapshot.embeddings().providers(), embeddings);
-        logReplacements(Spi.KERNEL, snapshot.kernels().providers(), kernels);
-        return ProviderRegistry.ofBound(experts, heads, embeddings, kernels, snapshot.problems());
+            Discovered found) {
+        logReplacements("expert", found.experts(), experts);
+        logReplacements("head", found.heads(), heads);
+        logReplacements("embedding", found.embeddings(), embeddings);
+        logReplacements("kernel", found.kernels(), kernels);
+        return ProviderRegistry.ofBound(experts, heads, embeddings, kernels, found.problems());
     }
 
-    private static <P> void logReplacements(Spi<P> spi, Map<String, P> discovered, Map<String, P> bound) {
+    /**
+     * What discovery found when the module was configured: the providers it binds as defaults and the
+     * problems the injector's registry reports.
+     *
+     * @param experts discovered expert providers by id
+     * @param heads discovered head providers by id
+     * @param embeddings discovered embedding providers by id
+     * @param kernels discovered kernel backend providers by id
+     * @param problems the providers that could not be loaded
+     */
+    record Discovered(Map<String, ExpertProvider> experts, Map<String, HeadProvider> heads,
+            Map<String, EmbeddingProvider> embeddings, Map<String, KernelProvider> kernels,
+            List<DiscoveryProblem> problems) {
+        /** Nothing discovered: the state of a module built without discovery. */
+        static final Discovered NOTHING = new Discovered(Map.of(), Map.of(), Map.of(), Map.of(), List.of());
+
+        Discovered(ProviderRegistry registry) {
+            this(registry.experts(), registry.heads(), registry.embeddings(), registry.kernels(), registry.problems());
+        }
+    }
+
+    private static <P> void logReplacements(String noun, Map<String, P> discovered, Map<String, P> bound) {
         discovered.forEach((id, found) -> {
             P used = bound.get(id);
             if (used != null && used.getClass() != found.getClass()) {
-                LOG.info("{} provider '{}': the bound {} replaces the discovered {}", spi.noun(), id,
+                LOG.info("{} provider '{}': the bound {} replaces the discovered {}", noun, id,
                         used.getClass().getName(), found.getClass().getName());
             }
         });

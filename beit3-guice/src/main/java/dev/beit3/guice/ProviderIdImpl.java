@@ -1,4 +1,4 @@
-package dev.beit3.core.plugin;
+package dev.beit3.guice;
 
 import java.lang.annotation.Annotation;
 import java.util.Objects;

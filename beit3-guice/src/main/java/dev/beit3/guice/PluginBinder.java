@@ -1,4 +1,4 @@
-package dev.beit3.core.plugin;
+package dev.beit3.guice;
 
 import com.google.inject.Binder;
 import com.google.inject.Key;
@@ -26,7 +26,7 @@ import java.util.Objects;
  *
  * <ul>
  *   <li>a plugin module binding the provider that discovery also finds ({@code
- *       PluginBinder.expert(binder(), "beit3-vision").to(VisionExpertProvider.class)}) is not a duplicate:
+ *       PluginBinder.expert(binder(), "beit3-vision").to(Beit3VisionExpertProvider.class)}) is not a duplicate:
  *       the map entries are identical links and Guice keeps one, and the explicit binding wins over the
  *       discovered default (the same class either way);
  *   <li>an explicit binding of a different class for a discovered id replaces the discovered provider (the
@@ -53,7 +53,7 @@ public final class PluginBinder {
      * @return the {@code MapBinder<String, ExpertProvider>} (without {@code permitDuplicates})
      */
     public static MapBinder<String, ExpertProvider> experts(Binder binder) {
-        return map(binder, Spi.EXPERT);
+        return map(binder, ExpertProvider.class);
     }
 
     /**
@@ -63,7 +63,7 @@ public final class PluginBinder {
      * @return the {@code MapBinder<String, HeadProvider>} (without {@code permitDuplicates})
      */
     public static MapBinder<String, HeadProvider> heads(Binder binder) {
-        return map(binder, Spi.HEAD);
+        return map(binder, HeadProvider.class);
     }
 
     /**
@@ -73,7 +73,7 @@ public final class PluginBinder {
      * @return the map binder
      */
     public static MapBinder<String, KernelProvider> kernels(Binder binder) {
-        return map(binder, Spi.KERNEL);
+        return map(binder, KernelProvider.class);
     }
 
     /**
@@ -83,12 +83,12 @@ public final class PluginBinder {
      * @return the {@code MapBinder<String, EmbeddingProvider>} (without {@code permitDuplicates})
      */
     public static MapBinder<String, EmbeddingProvider> embeddings(Binder binder) {
-        return map(binder, Spi.EMBEDDING);
+        return map(binder, EmbeddingProvider.class);
     }
 
     /**
      * Binds the expert provider of an id, in a way that combines with discovery and with {@code
-     * Modules.override}: {@code PluginBinder.expert(binder(), "beit3-vision").to(VisionExpertProvider.class)}.
+     * Modules.override}: {@code PluginBinder.expert(binder(), "beit3-vision").to(Beit3VisionExpertProvider.class)}.
      * The bound provider's {@code id()} must equal {@code id}.
      *
      * @param binder the module's binder
@@ -96,7 +96,7 @@ public final class PluginBinder {
      * @return the builder of the binding (call {@code to}, {@code toInstance} or {@code toProvider})
      */
     public static LinkedBindingBuilder<ExpertProvider> expert(Binder binder, String id) {
-        return explicit(binder, Spi.EXPERT, id);
+        return explicit(binder, ExpertProvider.class, id);
     }
 
     /**
@@ -107,7 +107,7 @@ public final class PluginBinder {
      * @return the builder of the binding
      */
     public static LinkedBindingBuilder<HeadProvider> head(Binder binder, String id) {
-        return explicit(binder, Spi.HEAD, id);
+        return explicit(binder, HeadProvider.class, id);
     }
 
     /**
@@ -118,7 +118,7 @@ public final class PluginBinder {
      * @return the builder of the binding
      */
     public static LinkedBindingBuilder<EmbeddingProvider> embedding(Binder binder, String id) {
-        return explicit(binder, Spi.EMBEDDING, id);
+        return explicit(binder, EmbeddingProvider.class, id);
     }
 
     /**
@@ -128,7 +128,7 @@ public final class PluginBinder {
      * @return {@code @ProviderId(id) ExpertProvider}
      */
     public static Key<ExpertProvider> expertKey(String id) {
-        return key(Spi.EXPERT, id);
+        return key(ExpertProvider.class, id);
     }
 
     /**
@@ -138,7 +138,7 @@ public final class PluginBinder {
      * @return {@code @ProviderId(id) HeadProvider}
      */
     public static Key<HeadProvider> headKey(String id) {
-        return key(Spi.HEAD, id);
+        return key(HeadProvider.class, id);
     }
 
     /**
@@ -148,43 +148,48 @@ public final class PluginBinder {
      * @return {@code @ProviderId(id) EmbeddingProvider}
      */
     public static Key<EmbeddingProvider> embeddingKey(String id) {
-        return key(Spi.EMBEDDING, id);
+        return key(EmbeddingProvider.class, id);
     }
 
     /**
      * Binds a discovered provider as the default of its id.
      *
      * @param binder the core module's binder
-     * @param spi the SPI
+     * @param spi the provider interface
      * @param id the provider's id
      * @param provider the instance {@link java.util.ServiceLoader} created
      * @param <P> the provider interface
      */
-    static <P> void bindDiscovered(Binder binder, Spi<P> spi, String id, P provider) {
+    static <P> void bindDiscovered(Binder binder, Class<P> spi, String id, P provider) {
         slot(binder, spi, id).setDefault().toInstance(provider);
     }
 
-    private static <P> LinkedBindingBuilder<P> explicit(Binder binder, Spi<P> spi, String id) {
+    private static <P> LinkedBindingBuilder<P> explicit(Binder binder, Class<P> spi, String id) {
         return slot(binder.skipSources(PluginBinder.class), spi, id).setBinding();
     }
 
-    private static <P> OptionalBinder<P> slot(Binder binder, Spi<P> spi, String id) {
+    private static <P> OptionalBinder<P> slot(Binder binder, Class<P> spi, String id) {
         Key<P> key = key(spi, id);
         map(binder, spi).addBinding(id).to(key);
         return OptionalBinder.newOptionalBinder(binder, key);
     }
 
-    private static <P> MapBinder<String, P> map(Binder binder, Spi<P> spi) {
+    private static <P> MapBinder<String, P> map(Binder binder, Class<P> spi) {
         return MapBinder.newMapBinder(
-                binder.skipSources(PluginBinder.class), TypeLiteral.get(String.class), TypeLiteral.get(spi.type()));
+                binder.skipSources(PluginBinder.class), TypeLiteral.get(String.class), TypeLiteral.get(spi));
     }
 
-    private static <P> Key<P> key(Spi<P> spi, String id) {
+    private static <P> Key<P> key(Class<P> spi, String id) {
         Objects.requireNonNull(id, "id");
         if (id.isBlank() || !id.equals(id.strip())) {
-            throw new IllegalArgumentException(spi.noun() + " provider id '" + id
+            throw new IllegalArgumentException(noun(spi) + " provider id '" + id
                     + "' is invalid: use a non-blank id without surrounding white space, e.g. 'beit3-vision'");
         }
-        return Key.get(spi.type(), new ProviderIdImpl(id));
+        return Key.get(spi, new ProviderIdImpl(id));
+    }
+
+    private static String noun(Class<?> spi) {
+        return spi == ExpertProvider.class ? "expert" : spi == HeadProvider.class ? "head"
+                : spi == EmbeddingProvider.class ? "embedding" : "kernel";
     }
 }

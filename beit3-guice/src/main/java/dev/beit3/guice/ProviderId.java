@@ -1,4 +1,4 @@
-package dev.beit3.core.plugin;
+package dev.beit3.guice;
 
 import com.google.inject.BindingAnnotation;
 import dev.beit3.api.Api;

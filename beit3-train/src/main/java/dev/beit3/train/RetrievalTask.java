@@ -1,0 +1,51 @@
+package dev.beit3.train;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import dev.beit3.api.HeadInput;
+import java.util.EnumMap;
+import java.util.Map;
+
+/**
+ * Image–text retrieval ({@code RetrievalHandler}): lines {@code {"image", "text"}} (or {@code "caption"}) become
+ * {@link BatchKey#IMAGE}, {@link BatchKey#LANGUAGE_TOKENS} and {@link BatchKey#PADDING_MASK}; the objective is
+ * the symmetric contrastive loss with image b and text b as the positives.
+ */
+final class RetrievalTask {
+    /** The task id. */
+    static final String ID = "retrieval";
+
+    private RetrievalTask() {}
+
+    /**
+     * The objective ({@link Tasks#retrieval()}).
+     *
+     * @return the task
+     */
+    static TrainingTask objective() {
+        return new Tasks.HeadTask(ID, ID) {
+            @Override
+            public NDArray loss(Network net, Batch b, long step) {
+                NDList out = forward(net, new HeadInput(b.require(BatchKey.IMAGE), null,
+                        b.require(BatchKey.LANGUAGE_TOKENS), b.get(BatchKey.PADDING_MASK), Map.of()));
+                return Losses.contrastive(out.get(0), out.get(1), net.parameter("logit_scale"));
+            }
+        };
+    }
+
+    /** The data builder: images and their texts. */
+    static final class Data implements TaskData {
+        @Override
+        public String id() {
+            return ID;
+        }
+
+        @Override
+        public Batch build(Examples ex) {
+            Map<BatchKey, NDArray> a = new EnumMap<>(BatchKey.class);
+            a.put(BatchKey.IMAGE, ex.images("image"));
+            ex.text(ex.textOrCaption(), a);
+            return new Batch(a);
+        }
+    }
+}

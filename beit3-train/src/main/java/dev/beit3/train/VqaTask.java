@@ -1,0 +1,77 @@
+package dev.beit3.train;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.Shape;
+import dev.beit3.api.HeadInput;
+import dev.beit3.api.InvalidInputException;
+import java.nio.file.Path;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * VQA ({@code VQAHandler}): lines {@code {"image", "question", "answers": {answer: score}}} (or {@code "answer"})
+ * become {@link BatchKey#IMAGE}, the question's {@link BatchKey#LANGUAGE_TOKENS} and {@link
+ * BatchKey#PADDING_MASK}, and the soft scores {@link BatchKey#LABELS}; the objective is BCE-with-logits × C.
+ */
+final class VqaTask {
+    /** The task id. */
+    static final String ID = "vqa";
+
+    private VqaTask() {}
+
+    /**
+     * The objective ({@link Tasks#vqa()}).
+     *
+     * @return the task
+     */
+    static TrainingTask objective() {
+        return new Tasks.HeadTask(ID, ID) {
+            @Override
+            public NDArray loss(Network net, Batch b, long step) {
+                NDArray logits = forward(net, new HeadInput(b.require(BatchKey.IMAGE), null,
+                        b.require(BatchKey.LANGUAGE_TOKENS), b.get(BatchKey.PADDING_MASK), Map.of())).get(0);
+                return Losses.vqaBinaryCrossEntropy(logits, b.require(BatchKey.LABELS));
+            }
+        };
+    }
+
+    /** The data builder: image, question and the answers' soft scores over {@code answers.json}. */
+    static final class Data implements TaskData {
+        @Override
+        public String id() {
+            return ID;
+        }
+
+        @Override
+        public String labelFile() {
+            return "answers.json";
+        }
+
+        @Override
+        public int numClasses(List<String> labels, int maxLabel, Path dir) {
+            if (labels.isEmpty()) {
+                throw new InvalidInputException("the vqa dataset " + dir + " needs answers.json (a JSON"
+                        + " list of the answers, index = logit index)");
+            }
+            return labels.size();
+        }
+
+        @Override
+        public Batch build(Examples ex) {
+            int b = ex.size();
+            int numClasses = ex.data().numClasses();
+            Map<BatchKey, NDArray> a = new EnumMap<>(BatchKey.class);
+            a.put(BatchKey.IMAGE, ex.images("image"));
+            ex.text("question", a);
+            float[] t = new float[b * numClasses];
+            for (int i = 0; i < b; i++) {
+                for (Map.Entry<Integer, Float> e : ex.data().vqaTargets(ex.line(i)).entrySet()) {
+                    t[i * numClasses + e.getKey()] = e.getValue();
+                }
+            }
+            a.put(BatchKey.LABELS, ex.manager().create(t, new Shape(b, numClasses))); // (B, C)
+            return new Batch(a);
+        }
+    }
+}
