@@ -37,6 +37,9 @@ import java.util.function.UnaryOperator;
  */
 @Api(status = Api.Status.EXPERIMENTAL)
 public final class ProviderRegistry {
+    /** ServiceLoader scans made by {@link Builder#discovered} in this JVM (see {@link #discoveryRuns()}). */
+    private static final java.util.concurrent.atomic.LongAdder DISCOVERIES = new java.util.concurrent.atomic.LongAdder();
+
     private final ProviderTable<ExpertProvider> experts;
     private final ProviderTable<HeadProvider> heads;
     private final ProviderTable<EmbeddingProvider> embeddings;
@@ -87,6 +90,16 @@ public final class ProviderRegistry {
      */
     static ProviderRegistry discover(ClassLoader loader, UnaryOperator<String> properties) {
         return builder().discovered(loader, properties).build();
+    }
+
+    /**
+     * How many times this JVM has scanned the class path for providers ({@link #discover()} and every other
+     * path through {@link Builder#discovered}): a process-wide count, for tests that check a path discovers once.
+     *
+     * @return the count since the JVM started
+     */
+    public static long discoveryRuns() {
+        return DISCOVERIES.sum();
     }
 
     /**
@@ -314,6 +327,7 @@ public final class ProviderRegistry {
         }
 
         Builder discovered(ClassLoader loader, UnaryOperator<String> properties) {
+            DISCOVERIES.increment();
             Discovery.Snapshot found = Discovery.Snapshot.of(Objects.requireNonNull(loader, "loader"), properties);
             experts.addDiscovered(found.experts().providers());
             heads.addDiscovered(found.heads().providers());
