@@ -59,7 +59,7 @@ public final class Vlmo implements AutoCloseable {
      * @throws dev.beit3.api.ProviderException when a plugin (e.g. expert-vl) is missing
      */
     public static Vlmo load(Path checkpoint) {
-        return load(checkpoint, ProviderRegistry.discover(), 0, 0);
+        return loadWith(checkpoint, null, 0, 0); // the loader discovers the providers, once
     }
 
     /**
@@ -74,7 +74,11 @@ public final class Vlmo implements AutoCloseable {
      * @throws dev.beit3.api.ProviderException when a plugin (e.g. expert-vl) is missing
      */
     public static Vlmo load(Path checkpoint, ProviderRegistry registry, int heads, int imageSize) {
-        Objects.requireNonNull(registry, "registry");
+        return loadWith(checkpoint, Objects.requireNonNull(registry, "registry"), heads, imageSize);
+    }
+
+    /** Loads through the one loader; {@code registry} null: discovered by the loader. */
+    private static Vlmo loadWith(Path checkpoint, ProviderRegistry registry, int heads, int imageSize) {
         VlmoAssembly assembly = new VlmoAssembly(heads, imageSize);
         // the linear layers follow -Dbeit3.kernels as Checkpoint.weights(manager) does: DJL unless it names another
         String kernelsId = System.getProperty(dev.beit3.core.kernels.KernelSelection.KERNELS_PROPERTY, "").strip();

@@ -124,7 +124,7 @@ public record CheckpointLayout(String source, String name, Map<String, long[]> s
         ModelFamily family = shapes.keySet().stream().anyMatch(k -> k.startsWith("beit3.")) ? ModelFamily.BEIT3
                 : shapes.keySet().stream().anyMatch(k -> k.startsWith("transformer.blocks.")) ? ModelFamily.VLMO : null;
         List<String> heads = family == null || registry == null ? List.of() : matching(shapes, family, registry);
-        if (family == ModelFamily.BEIT3) {
+        if (ModelFamily.BEIT3.equals(family)) {
             int patch = (int) dimOf(shapes, "beit3.vision_embed.proj.weight", 2, 0);
             return new CheckpointLayout(source, name, shapes, family,
                     (int) dimOf(shapes, "beit3.vision_embed.proj.weight", 0, dimOf(shapes, TEXT_EMBED, 1, 0)),
@@ -136,7 +136,7 @@ public record CheckpointLayout(String source, String name, Map<String, long[]> s
                     (int) dimOf(shapes, "beit3.encoder.embed_positions.B.weight", 0, 0),
                     shapes.containsKey("beit3.encoder.layer_norm.A.weight"), -1, heads);
         }
-        if (family == ModelFamily.VLMO) {
+        if (ModelFamily.VLMO.equals(family)) {
             int layers = countLayers(shapes, VLMO_LAYER);
             int grid = 0;
             if (shapes.containsKey("transformer.pos_embed")) {
@@ -168,7 +168,7 @@ public record CheckpointLayout(String source, String name, Map<String, long[]> s
     private static List<String> matching(Map<String, long[]> shapes, ModelFamily family, ProviderRegistry registry) {
         List<HeadProvider> hs = new ArrayList<>();
         for (HeadProvider h : registry.heads().values()) {
-            if (h.family() == family && !h.signatureKeys().isEmpty() && shapes.keySet().containsAll(h.signatureKeys())) {
+            if (family.equals(h.family()) && !h.signatureKeys().isEmpty() && shapes.keySet().containsAll(h.signatureKeys())) {
                 hs.add(h);
             }
         }
@@ -279,7 +279,7 @@ public record CheckpointLayout(String source, String name, Map<String, long[]> s
      * @return the module names
      */
     public List<String> headModules() {
-        List<String> backbone = family == ModelFamily.VLMO
+        List<String> backbone = ModelFamily.VLMO.equals(family)
                 ? List.of("transformer.", "text_embeddings.", "token_type_embeddings.", "relative_position_",
                         "text_relative_position_index", "text_imag_relative_position_index")
                 : List.of("beit3.");

@@ -95,7 +95,7 @@ public record CheckpointSummary(Family family, int dim, int layers, int ffnDim, 
                     List.of(), l.shapes().size(), params, dtypes);
         }
         String head = task(l);
-        return new CheckpointSummary(l.family() == ModelFamily.VLMO ? Family.VLMO : Family.BEIT3, l.dim(), l.layers(),
+        return new CheckpointSummary(ModelFamily.VLMO.equals(l.family()) ? Family.VLMO : Family.BEIT3, l.dim(), l.layers(),
                 l.ffnDim(), l.patchSize(), l.imageSize(), l.vocabSize(), l.finalLayerNorm(), head,
                 classes(l, head), l.vlExpertStartLayer(), l.headModules(), l.shapes().size(), params, dtypes);
     }
@@ -111,7 +111,7 @@ public record CheckpointSummary(Family family, int dim, int layers, int ffnDim, 
         if (heads.isEmpty()) {
             return "none";
         }
-        if (l.family() == ModelFamily.BEIT3) {
+        if (ModelFamily.BEIT3.equals(l.family())) {
             return heads.get(0).equals("captioning") && l.headModules().contains("mim_head") ? "pretrained" : heads.get(0);
         }
         List<String> objectives = heads.stream().map(h -> h.startsWith("vlmo-") ? h.substring(5) : h).toList();
@@ -125,7 +125,7 @@ public record CheckpointSummary(Family family, int dim, int layers, int ffnDim, 
 
     /** Output classes of a classifying head: the rows of its last linear layer. */
     private static int classes(CheckpointLayout l, String head) {
-        String key = switch (l.family() == ModelFamily.VLMO ? "vlmo-" + head : head) {
+        String key = switch (ModelFamily.VLMO.equals(l.family()) ? "vlmo-" + head : head) {
             case "nlvr2" -> "head.dense2.weight";
             case "vqa" -> "head.3.weight";
             case "imageclassification" -> "head.weight";
