@@ -62,15 +62,6 @@ public record LoadRequest(Path file, Checkpoint checkpoint, ProviderRegistry reg
     }
 
     /**
-     * The checkpoint's path, for messages.
-     *
-     * @return the name
-     */
-    public Path path() {
-        return file != null ? file : checkpoint.source();
-    }
-
-    /**
      * Starts a request.
      *
      * @return a builder

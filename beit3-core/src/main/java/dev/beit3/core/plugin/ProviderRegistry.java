@@ -32,7 +32,8 @@ import java.util.function.UnaryOperator;
  * the id and both classes; the same class seen twice is one provider. Among discovered duplicates, the
  * system property {@code beit3.provider.<expert|head|embedding>.<id>=<class name>} picks one.
  *
- * <p>A registry is immutable and safe to share between threads. Nothing is static: two registries built
+ * <p>A registry is immutable and safe to share between threads. Nothing is static but a count of discovery runs
+ * ({@link #discoveryRuns()}): two registries built
  * from different class loaders or builders coexist in one JVM.
  */
 @Api(status = Api.Status.EXPERIMENTAL)
