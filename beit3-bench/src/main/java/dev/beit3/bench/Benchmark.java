@@ -514,10 +514,17 @@ public final class Benchmark {
         }
     }
 
+    /** The providers of {@link #encoder}, discovered once per benchmark. */
+    private ProviderRegistry encoderProviders;
+
+    /** The encoder of configuration {@code c} over the file's weights, in {@code weights}, on backend {@code k}. */
     private MultiwayEncoder encoder(EncoderConfig c, Path file, NDManager weights, Kernels k) throws IOException {
-        CheckpointWeights ws = Checkpoint.open(file).weights(weights, k);
-        ProviderRegistry reg = ProviderRegistry.discover();
-        return Beit3Encoders.build(c, ws, Beit3Encoders.plan(c), reg::expert, reg::embedding);
+        if (encoderProviders == null) {
+            encoderProviders = ProviderRegistry.discover();
+        }
+        return dev.beit3.core.load.ModelLoader.load(dev.beit3.core.load.LoadRequest.builder().checkpoint(file)
+                .registry(encoderProviders).heads(dev.beit3.core.load.LoadRequest.Heads.NONE).config(c).kernels(k)
+                .into(weights).build()).encoder();
     }
 
     private Result time(String name, Variant v, double flop, double items, Runnable body, String note) {

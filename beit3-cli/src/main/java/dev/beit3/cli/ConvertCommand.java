@@ -161,7 +161,7 @@ public final class ConvertCommand implements Callable<Integer> {
             }
             Map<String, dev.beit3.core.checkpoint.TensorData> tensors = to.equals("hf")
                     ? dev.beit3.core.checkpoint.HfLayout.toHf(c.tensors()) : c.tensors();
-            CheckpointSummary s = CheckpointSummary.of(c);
+            CheckpointSummary s = CheckpointSummary.of(c, dev.beit3.core.plugin.ProviderRegistry.discover());
             Map<String, String> meta = new LinkedHashMap<>();
             meta.put("format", "pt");
             meta.put("converted_from", input.getFileName().toString());

@@ -108,12 +108,14 @@ final class ExportCommand implements Callable<Integer> {
         if (!Files.isRegularFile(model.checkpoint)) {
             throw new NoSuchFileException(model.checkpoint.toString(), null, "checkpoint file not found (--checkpoint)");
         }
-        String head = model.head != null ? model.head : Beit3.detectHead(model.checkpoint);
-        if (!OnnxExport.HEADS.contains(head)) {
-            throw new InvalidInputException(model.checkpoint + " is a " + head + " checkpoint; ONNX export covers the "
-                    + OnnxExport.HEADS + " heads so far");
-        }
-        Beit3.Builder b = Beit3.builder().checkpoint(model.checkpoint).head(head).imageLimits(common.limits());
+        // the head from --head or, inside the one load, from the keys; refused before any weight is read
+        Beit3.Builder b = Beit3.builder().checkpoint(model.checkpoint).head(model.head).imageLimits(common.limits())
+                .checkHead(head -> {
+                    if (!OnnxExport.HEADS.contains(head)) {
+                        throw new InvalidInputException(model.checkpoint + " is a " + head + " checkpoint; ONNX export"
+                                + " covers the " + OnnxExport.HEADS + " heads so far");
+                    }
+                });
         if (model.spm != null) {
             b.tokenizer(model.spm);
         }

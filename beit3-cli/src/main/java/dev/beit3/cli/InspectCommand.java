@@ -49,7 +49,7 @@ public final class InspectCommand implements Callable<Integer> {
         return CliErrors.run(spec.commandLine().getErr(), () -> {
             // opened, not read: every size, shape and view is validated, but no tensor is materialised
             Checkpoint c = Checkpoint.open(checkpoint);
-            CheckpointSummary s = CheckpointSummary.of(c);
+            CheckpointSummary s = CheckpointSummary.of(c, dev.beit3.core.plugin.ProviderRegistry.discover());
             if (json) {
                 out.println(Json.terminalSafe(new GsonBuilder().disableHtmlEscaping().serializeNulls().create().toJson(toJson(c, s))));
             } else {

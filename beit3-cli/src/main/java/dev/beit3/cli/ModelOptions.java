@@ -158,12 +158,14 @@ final class ModelOptions {
             if (head != null) {
                 b.head(head);
             } else {
-                String found = Beit3.detectHead(checkpoint); // reads the keys only, no weights
-                if (!found.equals(task)) {
-                    throw new InvalidInputException(checkpoint + " is a " + found + " checkpoint (detected from its"
-                            + " keys), but `beit3 " + command + "` needs a " + task + " checkpoint such as "
-                            + EXAMPLES.get(task));
-                }
+                // detected inside the one load, from the keys, before any weight is read
+                b.checkHead(found -> {
+                    if (!found.equals(task)) {
+                        throw new InvalidInputException(checkpoint + " is a " + found + " checkpoint (detected from"
+                                + " its keys), but `beit3 " + command + "` needs a " + task + " checkpoint such as "
+                                + EXAMPLES.get(task));
+                    }
+                });
             }
         }
         if (imageSize != null) {

@@ -213,9 +213,12 @@ final class TrainingOptions {
         return CliErrors.OK;
     }
 
+    /** The width D, read from the checkpoint's key/shape index only (no tensor bytes). */
     private static int dimOf(Path ckpt) throws java.io.IOException {
-        return (int) dev.beit3.core.checkpoint.Checkpoint.read(ckpt).tensor("beit3.text_embed.weight")
-                .orElseThrow(() -> new InvalidInputException(ckpt + " is not a BEiT-3 checkpoint (no beit3.text_embed.weight)"))
-                .shape()[1];
+        dev.beit3.core.checkpoint.CheckpointLayout l = dev.beit3.core.checkpoint.CheckpointLayout.read(ckpt);
+        if (!l.has("beit3.text_embed.weight")) {
+            throw new InvalidInputException(ckpt + " is not a BEiT-3 checkpoint (no beit3.text_embed.weight)");
+        }
+        return l.dim();
     }
 }

@@ -120,22 +120,6 @@ public final class Beit3 implements AutoCloseable {
     }
 
     /**
-     * The head a checkpoint was fine-tuned for, read from its keys without loading any weights (only
-     * the file's structure is read), e.g. to refuse a checkpoint of the wrong task early.
-     *
-     * @param checkpoint a BEiT-3 {@code .pth} or safetensors file
-     * @return the head id, e.g. {@code "vqa"}
-     * @throws CheckpointException when the file is unreadable, not BEiT-3, or holds no known head
-     */
-    public static String detectHead(Path checkpoint) {
-        try {
-            return CheckpointLayout.of(Checkpoint.open(checkpoint)).detectHead(ProviderRegistry.discover());
-        } catch (IOException e) {
-            throw new CheckpointException("cannot read checkpoint " + checkpoint + ": " + e.getMessage(), e);
-        }
-    }
-
-    /**
      * Starts building a model.
      *
      * @return a builder
@@ -667,6 +651,7 @@ public final class Beit3 implements AutoCloseable {
         private boolean lowMemory;
         private String kernelsId;
         private Precision precision;
+        private java.util.function.Consumer<String> headCheck;
 
         private Builder() {}
 
@@ -848,7 +833,20 @@ public final class Beit3 implements AutoCloseable {
         }
 
         /**
-         * Loads the checkpoint, builds encoder and head, and checks the strict load report.
+         * A check of the head (named, or detected from the checkpoint's keys) made before any weight is read,
+         * e.g. to refuse a checkpoint of another task early: {@code check} throws to refuse it.
+         *
+         * @param check receives the head id
+         * @return this
+         */
+        public Builder checkHead(java.util.function.Consumer<String> check) {
+            this.headCheck = check;
+            return this;
+        }
+
+        /**
+         * Loads the checkpoint (opened once, providers discovered once unless {@link #registry} gave them),
+         * builds encoder and head, and checks the strict load report.
          *
          * @return the model
          * @throws CheckpointException when the checkpoint cannot be read or does not fit
@@ -857,34 +855,16 @@ public final class Beit3 implements AutoCloseable {
             if (checkpoint == null) {
                 throw new InvalidInputException("no checkpoint given: call checkpoint(path)");
             }
-            ProviderRegistry reg = registry != null ? registry : ProviderRegistry.discover();
-            Checkpoint ckpt;
-            try {
-                ckpt = Checkpoint.open(checkpoint);
-            } catch (IOException e) {
-                throw new CheckpointException("cannot read checkpoint " + checkpoint + ": " + e.getMessage(), e);
-            }
-            CheckpointLayout layout = CheckpointLayout.of(ckpt);
-            String hid = headId != null ? headId : layout.detectHead(reg);
-            HeadProvider hp = reg.head(hid);
-            layout.requireHead(hp, reg);
-            TaskPreset preset = hp.preset();
-            int h = attentionHeads != null ? attentionHeads : layout.defaultHeads();
-            EncoderConfig cfg;
-            try {
-                cfg = new EncoderConfig(ModelFamily.BEIT3, layout.dim(), h, layout.layers(), layout.ffnDim(),
-                        layout.patchSize(), imageSize != null ? imageSize : layout.imageSize(), layout.vocabSize(), 1024,
-                        1e-5, layout.finalLayerNorm(), layout.layers());
-            } catch (IllegalArgumentException e) {
-                // a setting the caller chose (or a checkpoint shape) that the encoder cannot use: bad input
-                String m = e.getMessage();
-                String setting = m.startsWith("imageSize") ? " (Beit3.builder().imageSize(s))"
-                        : m.startsWith("dim") ? " (Beit3.builder().attentionHeads(h))" : "";
-                throw new InvalidInputException(checkpoint.getFileName() + ": " + m + setting, e);
-            }
+            dev.beit3.core.load.LoadedModel m = dev.beit3.core.load.ModelLoader.load(
+                    dev.beit3.core.load.LoadRequest.builder().checkpoint(checkpoint).registry(registry).head(headId)
+                            .headCheck(headCheck).headOptions(headOptions).attentionHeads(attentionHeads)
+                            .imageSize(imageSize).lowMemory(lowMemory).kernels(kernelsId, precision).build());
+            KernelSelection.Choice kc = m.kernels();
+            EncoderConfig cfg = m.config();
+            MultiwayEncoder enc = m.encoder();
+            String hid = m.head().provider().id();
+            TaskPreset preset = m.head().spec().task();
             Beit3Tokenizer tok = null;
-            KernelSelection.Choice kc = KernelSelection.choose(reg, kernelsId, precision);
-            NDManager weights = NDManager.newBaseManager();
             try {
                 if (tokenizerFile != null) {
                     try {
@@ -894,13 +874,6 @@ public final class Beit3 implements AutoCloseable {
                                 + e.getMessage(), e);
                     }
                 }
-                CheckpointWeights ws = ckpt.weights(weights, kc.kernels()).withLowMemory(lowMemory);
-                MultiwayEncoder enc = Beit3Encoders.build(cfg, ws, Beit3Encoders.plan(cfg), reg::expert,
-                        reg::embedding);
-                HeadSpec spec = new HeadSpec(cfg, preset, headOptions);
-                TaskHead head = hp.create(spec, ws);
-                ws.report().throwIfIncomplete(checkpoint.getFileName() + " as " + cfg.summary() + " with the "
-                        + hid + " head");
                 if (tok != null && tok.vocabularySize() > cfg.vocabSize()) {
                     throw new InvalidInputException("tokenizer " + tokenizerFile + " has " + tok.vocabularySize()
                             + " ids but the model's text embedding has " + cfg.vocabSize()
@@ -917,22 +890,20 @@ public final class Beit3 implements AutoCloseable {
                             + " own copy of the matrices (its bf16 precision halves them)");
                 } else if (lowMemory) {
                     notes.add("low-memory mode: encoder matrices kept in float16, widened per call");
-                    System.gc(); // the closed float32 originals free their (direct) memory only after a GC
                 }
                 String interp = enc.embedding(Modality.VISION) == null ? "" : enc.embedding(Modality.VISION).provenance();
                 if (!interp.isEmpty()) {
                     notes.add(interp);
                 }
-                Provenance prov = new Provenance(checkpoint.toString(), ckpt.sha256(), cfg.summary(),
-                        hid + (headId != null ? " (chosen by the caller)" : " (detected from the checkpoint keys)"),
-                        ws.report().unexpected(), notes,
+                Provenance prov = new Provenance(checkpoint.toString(), m.checkpoint().sha256(), cfg.summary(),
+                        hid + (m.headDetected() ? " (detected from the checkpoint keys)" : " (chosen by the caller)"),
+                        m.report().unexpected(), notes,
                         tok == null ? "" : tokenizerFile + " (sha256 " + tok.sha256() + ")", Version.VALUE,
                         kc.describe());
-                return new Beit3(new Shared(weights, ckpt, tok, reg, batchSize, kc.kernels()), enc, head, spec, null, tok, labels, tf, limits, textLen,
-                        prov);
+                return new Beit3(new Shared(m.weights(), m.checkpoint(), tok, m.registry(), batchSize, kc.kernels()),
+                        enc, m.head().head(), m.head().spec(), null, tok, labels, tf, limits, textLen, prov);
             } catch (RuntimeException e) {
-                weights.close();
-                kc.kernels().close();
+                m.close();
                 if (tok != null) {
                     tok.close();
                 }

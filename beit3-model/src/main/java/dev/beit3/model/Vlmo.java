@@ -7,10 +7,7 @@ import dev.beit3.api.Api;
 import dev.beit3.api.CheckpointException;
 import dev.beit3.api.EncoderConfig;
 import dev.beit3.api.HeadInput;
-import dev.beit3.api.HeadProvider;
-import dev.beit3.api.HeadSpec;
 import dev.beit3.api.InvalidInputException;
-import dev.beit3.api.ModelFamily;
 import dev.beit3.api.RoutingPlan;
 import dev.beit3.api.TaskHead;
 import dev.beit3.core.checkpoint.Checkpoint;
@@ -19,7 +16,6 @@ import dev.beit3.core.encoder.MultiwayEncoder;
 import dev.beit3.core.plugin.ProviderRegistry;
 import dev.beit3.core.vlmo.VlmoEncoders;
 import dev.beit3.core.vlmo.VlmoLayout;
-import java.io.IOException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -63,7 +59,7 @@ public final class Vlmo implements AutoCloseable {
      * @throws dev.beit3.api.ProviderException when a plugin (e.g. expert-vl) is missing
      */
     public static Vlmo load(Path checkpoint) {
-        return load(checkpoint, ProviderRegistry.discover(), 0, 0);
+        return loadWith(checkpoint, null, 0, 0); // the loader discovers the providers, once
     }
 
     /**
@@ -78,32 +74,66 @@ public final class Vlmo implements AutoCloseable {
      * @throws dev.beit3.api.ProviderException when a plugin (e.g. expert-vl) is missing
      */
     public static Vlmo load(Path checkpoint, ProviderRegistry registry, int heads, int imageSize) {
-        Objects.requireNonNull(registry, "registry");
-        Checkpoint ckpt;
-        try {
-            ckpt = Checkpoint.open(checkpoint);
-        } catch (IOException e) {
-            throw new CheckpointException("cannot read checkpoint " + checkpoint + ": " + e.getMessage(), e);
+        return loadWith(checkpoint, Objects.requireNonNull(registry, "registry"), heads, imageSize);
+    }
+
+    /** Loads through the one loader; {@code registry} null: discovered by the loader. */
+    private static Vlmo loadWith(Path checkpoint, ProviderRegistry registry, int heads, int imageSize) {
+        VlmoAssembly assembly = new VlmoAssembly(heads, imageSize);
+        // the linear layers follow -Dbeit3.kernels as Checkpoint.weights(manager) does: DJL unless it names another
+        String kernelsId = System.getProperty(dev.beit3.core.kernels.KernelSelection.KERNELS_PROPERTY, "").strip();
+        boolean reference = kernelsId.isEmpty() || kernelsId.equals("auto")
+                || kernelsId.equals(dev.beit3.core.kernels.DjlKernelProvider.ID);
+        dev.beit3.core.load.LoadRequest.Builder request = dev.beit3.core.load.LoadRequest.builder().checkpoint(checkpoint)
+                .registry(registry).heads(dev.beit3.core.load.LoadRequest.Heads.ALL_MATCHING).assembly(assembly);
+        if (reference) {
+            request.kernels((dev.beit3.api.Kernels) null);
+        } else {
+            request.kernels(kernelsId, null);
         }
-        VlmoLayout layout = VlmoLayout.of(ckpt, heads, imageSize);
-        NDManager weights = NDManager.newBaseManager();
-        try {
-            CheckpointWeights ws = ckpt.weights(weights);
-            MultiwayEncoder enc = VlmoEncoders.build(layout, ws, id -> registry.findExpert(id).orElse(null),
+        dev.beit3.core.load.LoadedModel m = dev.beit3.core.load.ModelLoader.load(request.build());
+        if (m.kernels() != null) {
+            // closed with the weights, as Checkpoint.weights(manager) attaches it
+            m.weights().attachInternal("beit3-kernels-" + java.util.UUID.randomUUID(), m.kernels().kernels());
+        }
+        Map<String, TaskHead> hs = new LinkedHashMap<>();
+        for (dev.beit3.core.load.LoadedModel.Head h : m.heads()) {
+            hs.put(h.provider().id(), h.head());
+        }
+        return new Vlmo(assembly.layout, m.encoder(), java.util.Collections.unmodifiableMap(hs), m.weights());
+    }
+
+    /** VLMo's encoder for the loader: its own layout ({@link VlmoLayout}) and {@link VlmoEncoders}. */
+    private static final class VlmoAssembly implements dev.beit3.core.load.EncoderAssembly {
+        private final int heads;
+        private final int imageSize;
+        private VlmoLayout layout;
+
+        VlmoAssembly(int heads, int imageSize) {
+            this.heads = heads;
+            this.imageSize = imageSize;
+        }
+
+        @Override
+        public void check(dev.beit3.core.checkpoint.CheckpointLayout l, Checkpoint checkpoint) {
+            layout = VlmoLayout.of(checkpoint, heads, imageSize);
+        }
+
+        @Override
+        public EncoderConfig configure(dev.beit3.core.checkpoint.CheckpointLayout l,
+                dev.beit3.core.load.LoadRequest request) {
+            return layout.encoderConfig();
+        }
+
+        @Override
+        public MultiwayEncoder build(EncoderConfig config, CheckpointWeights weights, ProviderRegistry registry) {
+            return VlmoEncoders.build(layout, weights, id -> registry.findExpert(id).orElse(null),
                     id -> registry.findEmbedding(id).orElse(null));
-            Map<String, TaskHead> hs = new LinkedHashMap<>();
-            EncoderConfig cfg = layout.encoderConfig();
-            for (HeadProvider p : registry.heads().values()) {
-                if (p.family() == ModelFamily.VLMO && !p.signatureKeys().isEmpty()
-                        && ckpt.tensors().keySet().containsAll(p.signatureKeys())) {
-                    hs.put(p.id(), p.create(new HeadSpec(cfg, p.preset(), Map.of()), ws));
-                }
-            }
-            ws.report().throwIfIncomplete(checkpoint.getFileName() + " as " + layout.summary());
-            return new Vlmo(layout, enc, java.util.Collections.unmodifiableMap(hs), weights);
-        } catch (RuntimeException e) {
-            weights.close();
-            throw e;
+        }
+
+        @Override
+        public String describe(EncoderConfig config) {
+            return layout.summary();
         }
     }
 

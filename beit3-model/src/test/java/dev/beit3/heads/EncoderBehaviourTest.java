@@ -120,7 +120,9 @@ class EncoderBehaviourTest {
         ParityCase c = ParityCase.of("nlvr2").get(0);
         try (Beit3 m = Beit3.builder().checkpoint(c.checkpoint()).attentionHeads(c.encoderConfig().heads()).build()) {
             assertThat(m.headId()).isEqualTo("nlvr2");
-            assertThat(Beit3.detectHead(c.checkpoint())).isEqualTo("nlvr2"); // from the keys alone
+            dev.beit3.core.plugin.ProviderRegistry reg = dev.beit3.core.plugin.ProviderRegistry.discover();
+            assertThat(dev.beit3.core.checkpoint.CheckpointLayout.of(Checkpoint.open(c.checkpoint()), reg)
+                    .detectHead(reg)).isEqualTo("nlvr2"); // from the keys alone
             assertThat(m.provenance().head()).contains("detected from the checkpoint keys");
         }
     }

@@ -3,16 +3,14 @@ package dev.beit3.train;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.pytorch.jni.JniUtils;
-import dev.beit3.api.CheckpointException;
 import dev.beit3.api.EncoderConfig;
 import dev.beit3.api.HeadProvider;
-import dev.beit3.api.HeadSpec;
-import dev.beit3.api.ModelFamily;
 import dev.beit3.api.TaskHead;
 import dev.beit3.core.checkpoint.Checkpoint;
+import dev.beit3.core.checkpoint.CheckpointLayout;
 import dev.beit3.core.checkpoint.TensorData;
-import dev.beit3.core.encoder.Beit3Encoders;
 import dev.beit3.core.encoder.MultiwayEncoder;
+import dev.beit3.core.load.ModelLoader;
 import dev.beit3.core.plugin.ProviderRegistry;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -23,8 +21,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.function.Predicate;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * A BEiT-3 model (encoder + optional task head + any extra parameters such as pretraining heads) in
@@ -35,8 +31,6 @@ import java.util.regex.Pattern;
  * (a resized table is interpolated in Java when the encoder is built, outside the graph).
  */
 public final class TrainableModel implements AutoCloseable {
-    private static final Pattern LAYER = Pattern.compile("^beit3\\.encoder\\.layers\\.(\\d+)\\.");
-
     private final EncoderConfig config;
     private final ParameterStore params;
     private final ProviderRegistry registry;
@@ -123,16 +117,16 @@ public final class TrainableModel implements AutoCloseable {
     }
 
     /**
-     * The BEiT-3 configuration from tensor shapes: D and V from the text embedding, F from layer 0's
-     * FFN, P from the patch projection, S from the vision positions, the text position rows, L from the
-     * layer indices, the final norm from its keys; LayerNorm ε 1e-5.
+     * The BEiT-3 configuration from tensor shapes, as the loader reads it ({@link CheckpointLayout}): D and V
+     * from the text embedding, F from layer 0's FFN, P from the patch projection, S from the vision positions,
+     * the text position rows, L from the layer indices, the final norm from its keys; LayerNorm ε 1e-5.
      *
      * @param c the checkpoint
      * @param heads attention heads
      * @return the configuration
      */
     public static EncoderConfig configOf(Checkpoint c, int heads) {
-        return configOf(c.tensors(), String.valueOf(c.source()), heads);
+        return CheckpointLayout.of(c).requireBeit3().beit3Config(heads, 0);
     }
 
     /**
@@ -144,34 +138,7 @@ public final class TrainableModel implements AutoCloseable {
      * @return the configuration
      */
     public static EncoderConfig configOf(Map<String, TensorData> c, String source, int heads) {
-        long[] emb = shape(c, source, "beit3.text_embed.weight");
-        long[] fc1 = shape(c, source, "beit3.encoder.layers.0.ffn.A.fc1.weight");
-        long[] proj = shape(c, source, "beit3.vision_embed.proj.weight");
-        long[] pos = shape(c, source, "beit3.encoder.embed_positions.A.weight");
-        long[] textPos = shape(c, source, "beit3.encoder.embed_positions.B.weight");
-        int layers = 0;
-        for (String k : c.keySet()) {
-            Matcher m = LAYER.matcher(k);
-            if (m.find()) {
-                layers = Math.max(layers, Integer.parseInt(m.group(1)) + 1);
-            }
-        }
-        long grid = Math.round(Math.sqrt(pos[0] - 3));
-        if (grid * grid != pos[0] - 3) {
-            throw new CheckpointException("beit3.encoder.embed_positions.A.weight has " + pos[0]
-                    + " rows; expected 3 + a square number of patches");
-        }
-        return new EncoderConfig(ModelFamily.BEIT3, (int) emb[1], heads, layers, (int) fc1[0], (int) proj[2],
-                (int) (grid * proj[2]), (int) emb[0], (int) textPos[0], 1e-5,
-                c.containsKey("beit3.encoder.layer_norm.A.weight"), layers);
-    }
-
-    private static long[] shape(Map<String, TensorData> c, String source, String key) {
-        TensorData t = c.get(key);
-        if (t == null) {
-            throw new CheckpointException("checkpoint " + source + " has no key " + key + "; is it a BEiT-3 checkpoint?");
-        }
-        return t.shape();
+        return CheckpointLayout.ofTensors(c, source, null).requireBeit3().beit3Config(heads, 0);
     }
 
     /**
@@ -245,9 +212,9 @@ public final class TrainableModel implements AutoCloseable {
         boolean gradMode = JniUtils.isGradMode();
         JniUtils.setGradMode(true);
         try {
-            MultiwayEncoder enc = Beit3Encoders.build(config, ws, Beit3Encoders.plan(config), registry::expert,
-                    registry::embedding);
-            TaskHead h = head == null ? null : head.create(new HeadSpec(config, head.preset(), headOptions), ws);
+            // the loader's assembly over the autograd leaves instead of a checkpoint's weights
+            MultiwayEncoder enc = ModelLoader.beit3Encoder(config, ws, registry);
+            TaskHead h = head == null ? null : ModelLoader.head(head, config, headOptions, ws);
             return new Network.Built(enc, h);
         } finally {
             JniUtils.setGradMode(gradMode);

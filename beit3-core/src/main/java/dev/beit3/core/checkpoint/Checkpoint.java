@@ -51,6 +51,9 @@ public final class Checkpoint {
     /** Where a tensor's bytes start: a zip entry name (or "" for the file itself) and a byte offset in it. */
     record Origin(String entry, long byteOffset, boolean contiguous) {}
 
+    /** Files read or opened by {@link #read(Path)} and {@link #open(Path)} in this JVM (see {@link #filesOpened()}). */
+    private static final java.util.concurrent.atomic.LongAdder OPENED = new java.util.concurrent.atomic.LongAdder();
+
     private final Path source;
     private final Format format;
     private final Parts parts;
@@ -103,7 +106,18 @@ public final class Checkpoint {
         return read(file, true);
     }
 
+    /**
+     * How many times this JVM has read or opened a checkpoint file ({@link #read(Path)}, {@link #open(Path)}),
+     * failed attempts included: a process-wide count, for tests that check a path opens its file once.
+     *
+     * @return the count since the JVM started
+     */
+    public static long filesOpened() {
+        return OPENED.sum();
+    }
+
     private static Checkpoint read(Path file, boolean lazy) throws IOException {
+        OPENED.increment();
         if (!Files.exists(file)) {
             throw new NoSuchFileException(file.toString(), null, "checkpoint file not found");
         }

@@ -2,20 +2,17 @@ package dev.beit3.core.checkpoint;
 
 import dev.beit3.api.Api;
 import dev.beit3.api.ModelFamily;
-import java.util.ArrayList;
+import dev.beit3.core.plugin.ProviderRegistry;
 import java.util.Collections;
 import java.util.EnumMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
- * What a checkpoint holds, derived from its keys and shapes alone: the model family, the backbone
- * size and the task head. Sizes are 0 when they cannot be derived.
+ * What a checkpoint holds, derived from its keys and shapes alone (its {@link CheckpointLayout}): the model
+ * family, the backbone size and the task head, for printing ({@code beit3 inspect}). Sizes are 0 when they
+ * cannot be derived.
  *
  * @param family BEIT3, VLMO or UNKNOWN
  * @param dim hidden size D
@@ -71,9 +68,6 @@ public record CheckpointSummary(Family family, int dim, int layers, int ffnDim, 
         }
     }
 
-    private static final Pattern BEIT3_LAYER = Pattern.compile("^beit3\\.encoder\\.layers\\.(\\d+)\\.");
-    private static final Pattern VLMO_LAYER = Pattern.compile("^transformer\\.blocks\\.(\\d+)\\.");
-
     /**
      * Freezes the collections.
      */
@@ -83,147 +77,63 @@ public record CheckpointSummary(Family family, int dim, int layers, int ffnDim, 
     }
 
     /**
-     * Summarizes a checkpoint.
+     * Summarizes a checkpoint from its {@link CheckpointLayout}: the task head is the most specific registered
+     * head whose {@link dev.beit3.api.HeadProvider#signatureKeys() signature keys} all occur, named by its task
+     * (see {@link #head()}); with no registered head of the family it is {@code none}.
      *
-     * @param c the checkpoint
+     * @param c the checkpoint (opened or read: only shapes are read)
+     * @param registry the heads to recognise
      * @return the summary
      */
-    public static CheckpointSummary of(Checkpoint c) {
-        // shapes only: a checkpoint opened lazily is summarized without reading (materialising) any tensor
-        Map<String, long[]> shapes = new java.util.LinkedHashMap<>();
-        for (String k : c.tensors().keySet()) {
-            shapes.put(k, c.shape(k).orElseThrow());
-        }
-        return of(shapes, c.dtypeHistogram(), c.parameterCount());
+    public static CheckpointSummary of(Checkpoint c, ProviderRegistry registry) {
+        return of(CheckpointLayout.of(c, registry), c.dtypeHistogram(), c.parameterCount());
     }
 
-    static CheckpointSummary of(Map<String, long[]> t, Map<DType, Integer> dtypes, long params) {
-        if (t.keySet().stream().anyMatch(k -> k.startsWith("beit3."))) {
-            return beit3(t, dtypes, params);
+    static CheckpointSummary of(CheckpointLayout l, Map<DType, Integer> dtypes, long params) {
+        if (l.family() == null) {
+            return new CheckpointSummary(Family.UNKNOWN, 0, 0, 0, 0, 0, 0, false, "none", 0, -1,
+                    List.of(), l.shapes().size(), params, dtypes);
         }
-        if (t.keySet().stream().anyMatch(k -> k.startsWith("transformer.blocks."))) {
-            return vlmo(t, dtypes, params);
-        }
-        return new CheckpointSummary(Family.UNKNOWN, 0, 0, 0, 0, 0, 0, false, "none", 0, -1,
-                List.of(), t.size(), params, dtypes);
+        String head = task(l);
+        return new CheckpointSummary(ModelFamily.VLMO.equals(l.family()) ? Family.VLMO : Family.BEIT3, l.dim(), l.layers(),
+                l.ffnDim(), l.patchSize(), l.imageSize(), l.vocabSize(), l.finalLayerNorm(), head,
+                classes(l, head), l.vlExpertStartLayer(), l.headModules(), l.shapes().size(), params, dtypes);
     }
 
-    private static CheckpointSummary beit3(Map<String, long[]> t, Map<DType, Integer> dtypes, long params) {
-        int dim = (int) dimOf(t, "beit3.vision_embed.proj.weight", 0, dimOf(t, "beit3.text_embed.weight", 1, 0));
-        int layers = countLayers(t, BEIT3_LAYER);
-        int ffn = (int) dimOf(t, "beit3.encoder.layers.0.ffn.A.fc1.weight", 0,
-                dimOf(t, "beit3.encoder.layers.0.ffn.B.fc1.weight", 0, 0));
-        int patch = (int) dimOf(t, "beit3.vision_embed.proj.weight", 2, 0);
-        int grid = sqrtExact(dimOf(t, "beit3.encoder.embed_positions.A.weight", 0, 0) - 3);
-        int vocab = (int) dimOf(t, "beit3.text_embed.weight", 0, 0);
-        boolean finalLn = t.containsKey("beit3.encoder.layer_norm.A.weight");
-        String head;
-        int classes = 0;
-        if (t.containsKey("head.dense1.weight")) {
-            head = "nlvr2";
-            classes = (int) dimOf(t, "head.dense2.weight", 0, 0);
-        } else if (t.containsKey("pooler.dense.weight") && t.containsKey("head.0.weight")) {
-            head = "vqa";
-            classes = (int) dimOf(t, "head.3.weight", 0, 0);
-        } else if (t.containsKey("fc_norm.weight") && t.containsKey("head.weight")) {
-            head = "imageclassification";
-            classes = (int) dimOf(t, "head.weight", 0, 0);
-        } else if (t.containsKey("vision_head.weight") && t.containsKey("language_head.weight")) {
-            head = "retrieval";
-        } else if (t.containsKey("mlm_head.weight") && t.containsKey("mim_head.weight")) {
-            head = "pretrained";
-        } else if (t.containsKey("mlm_head.weight")) {
-            head = "captioning";
-        } else {
-            head = "none";
+    /**
+     * The task word of the matched heads. BEiT-3 heads are named after their task; a BEiT-3 match whose keys
+     * come with the masked-image-modeling head of pre-training ({@code mim_head}, which no head provider reads) is
+     * a pre-training checkpoint. VLMo heads are named after their objectives ({@code vlmo-<objective>}): a
+     * fine-tuning objective (vqa, nlvr2) names the task, the MLM objective marks pre-training, ITM/ITC retrieval.
+     */
+    private static String task(CheckpointLayout l) {
+        List<String> heads = l.matchingHeads();
+        if (heads.isEmpty()) {
+            return "none";
         }
-        return new CheckpointSummary(Family.BEIT3, dim, layers, ffn, patch, grid * patch, vocab, finalLn, head,
-                classes, -1, headModules(t, "beit3."), t.size(), params, dtypes);
-    }
-
-    private static CheckpointSummary vlmo(Map<String, long[]> t, Map<DType, Integer> dtypes, long params) {
-        int dim = (int) dimOf(t, "transformer.patch_embed.proj.weight", 0,
-                dimOf(t, "text_embeddings.word_embeddings.weight", 1, 0));
-        int layers = countLayers(t, VLMO_LAYER);
-        int ffn = (int) dimOf(t, "transformer.blocks.0.mlp_imag.fc1.weight", 0,
-                dimOf(t, "transformer.blocks.0.mlp_text.fc1.weight", 0, 0));
-        int patch = (int) dimOf(t, "transformer.patch_embed.proj.weight", 2, 0);
-        int grid = 0;
-        if (t.containsKey("transformer.pos_embed")) {
-            grid = sqrtExact(dimOf(t, "transformer.pos_embed", 1, 0) - 1);
-        } else if (t.containsKey("relative_position_index")) {
-            grid = sqrtExact(dimOf(t, "relative_position_index", 0, 0) - 1);
+        if (ModelFamily.BEIT3.equals(l.family())) {
+            return heads.get(0).equals("captioning") && l.headModules().contains("mim_head") ? "pretrained" : heads.get(0);
         }
-        int vocab = (int) dimOf(t, "text_embeddings.word_embeddings.weight", 0, 0);
-        boolean finalLn = t.containsKey("transformer.norm.weight");
-        int vlStart = -1;
-        for (int i = 0; i < layers; i++) {
-            if (t.containsKey("transformer.blocks." + i + ".mlp_vl.fc1.weight")) {
-                vlStart = i;
-                break;
+        List<String> objectives = heads.stream().map(h -> h.startsWith("vlmo-") ? h.substring(5) : h).toList();
+        for (String fineTuned : List.of("vqa", "nlvr2")) {
+            if (objectives.contains(fineTuned)) {
+                return fineTuned;
             }
         }
-        String head;
-        int classes = 0;
-        if (t.containsKey("vqa_classifier.0.weight")) {
-            head = "vqa";
-            classes = (int) dimOf(t, "vqa_classifier.3.weight", 0, 0);
-        } else if (t.containsKey("nlvr2_classifier.0.weight")) {
-            head = "nlvr2";
-            classes = (int) dimOf(t, "nlvr2_classifier.3.weight", 0, 0);
-        } else if (t.keySet().stream().anyMatch(k -> k.startsWith("mlm_score."))) {
-            head = "pretrained";
-        } else if (t.keySet().stream().anyMatch(k -> k.startsWith("itm_score.") || k.startsWith("itc_"))) {
-            head = "retrieval";
-        } else {
-            head = "none";
-        }
-        return new CheckpointSummary(Family.VLMO, dim, layers, ffn, patch, grid * patch, vocab, finalLn, head,
-                classes, vlStart, headModules(t, "transformer.", "text_embeddings.", "token_type_embeddings.",
-                        "relative_position_", "text_relative_position_index", "text_imag_relative_position_index"),
-                t.size(), params, dtypes);
+        return objectives.contains("mlm") ? "pretrained" : "retrieval";
     }
 
-    private static List<String> headModules(Map<String, long[]> t, String... backbone) {
-        Set<String> out = new LinkedHashSet<>();
-        outer:
-        for (String k : t.keySet()) {
-            for (String b : backbone) {
-                if (k.startsWith(b)) {
-                    continue outer;
-                }
-            }
-            int dot = k.indexOf('.');
-            out.add(dot < 0 ? k : k.substring(0, dot));
-        }
-        return new ArrayList<>(out);
-    }
-
-    private static long dimOf(Map<String, long[]> t, String key, int axis, long fallback) {
-        long[] s = t.get(key);
-        if (s == null) {
-            return fallback;
-        }
-        return axis < s.length ? s[axis] : fallback;
-    }
-
-    private static int countLayers(Map<String, long[]> t, Pattern p) {
-        int max = -1;
-        for (String k : t.keySet()) {
-            Matcher m = p.matcher(k);
-            if (m.find()) {
-                max = Math.max(max, Integer.parseInt(m.group(1)));
-            }
-        }
-        return max + 1;
-    }
-
-    private static int sqrtExact(long n) {
-        if (n <= 0) {
-            return 0;
-        }
-        long r = Math.round(Math.sqrt((double) n));
-        return r * r == n ? (int) r : 0;
+    /** Output classes of a classifying head: the rows of its last linear layer. */
+    private static int classes(CheckpointLayout l, String head) {
+        String key = switch (ModelFamily.VLMO.equals(l.family()) ? "vlmo-" + head : head) {
+            case "nlvr2" -> "head.dense2.weight";
+            case "vqa" -> "head.3.weight";
+            case "imageclassification" -> "head.weight";
+            case "vlmo-vqa" -> "vqa_classifier.3.weight";
+            case "vlmo-nlvr2" -> "nlvr2_classifier.3.weight";
+            default -> "";
+        };
+        return (int) l.size(key, 0);
     }
 
     /**

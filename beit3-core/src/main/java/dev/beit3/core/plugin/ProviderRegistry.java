@@ -33,11 +33,15 @@ import java.util.function.UnaryOperator;
  * the id and both classes; the same class seen twice is one provider. Among discovered duplicates, the
  * system property {@code beit3.provider.<expert|head|embedding>.<id>=<class name>} picks one.
  *
- * <p>A registry is immutable and safe to share between threads. Nothing is static: two registries built
+ * <p>A registry is immutable and safe to share between threads. Nothing is static but a count of discovery runs
+ * ({@link #discoveryRuns()}): two registries built
  * from different class loaders or builders coexist in one JVM.
  */
 @Api(status = Api.Status.EXPERIMENTAL)
 public final class ProviderRegistry {
+    /** ServiceLoader scans made by {@link Builder#discovered} in this JVM (see {@link #discoveryRuns()}). */
+    private static final java.util.concurrent.atomic.LongAdder DISCOVERIES = new java.util.concurrent.atomic.LongAdder();
+
     private final ProviderTable<ExpertProvider> experts;
     private final ProviderTable<HeadProvider> heads;
     private final ProviderTable<EmbeddingProvider> embeddings;
@@ -88,6 +92,16 @@ public final class ProviderRegistry {
      */
     static ProviderRegistry discover(ClassLoader loader, UnaryOperator<String> properties) {
         return builder().discovered(loader, properties).build();
+    }
+
+    /**
+     * How many times this JVM has scanned the class path for providers ({@link #discover()} and every other
+     * path through {@link Builder#discovered}): a process-wide count, for tests that check a path discovers once.
+     *
+     * @return the count since the JVM started
+     */
+    public static long discoveryRuns() {
+        return DISCOVERIES.sum();
     }
 
     /**
@@ -317,6 +331,7 @@ public final class ProviderRegistry {
         }
 
         Builder discovered(ClassLoader loader, UnaryOperator<String> properties) {
+            DISCOVERIES.increment();
             Discovery.Snapshot found = Discovery.Snapshot.of(Objects.requireNonNull(loader, "loader"), properties);
             experts.addDiscovered(found.experts().providers());
             heads.addDiscovered(found.heads().providers());

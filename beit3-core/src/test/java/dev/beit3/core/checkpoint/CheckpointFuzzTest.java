@@ -37,6 +37,9 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Tag("fuzz")
 class CheckpointFuzzTest {
+    /** The providers the summaries match heads against (discovered once). */
+    private static final dev.beit3.core.plugin.ProviderRegistry REGISTRY = dev.beit3.core.plugin.ProviderRegistry.discover();
+
     @TempDir
     Path dir;
 
@@ -262,7 +265,7 @@ class CheckpointFuzzTest {
     private boolean readAll(Path f) throws IOException {
         // inspect's path first: opened, summarized from shapes only, nothing materialised
         Checkpoint lazy = Checkpoint.open(f);
-        CheckpointSummary.of(lazy);
+        CheckpointSummary.of(lazy, REGISTRY);
         lazy.parameterCount();
         Checkpoint c = Checkpoint.read(f);
         for (TensorData t : c.tensors().values()) {
@@ -271,7 +274,7 @@ class CheckpointFuzzTest {
             }
         }
         assertThat(c.extras().toString()).isNotNull();
-        CheckpointSummary.of(c);
+        CheckpointSummary.of(c, REGISTRY);
         return true;
     }
 
