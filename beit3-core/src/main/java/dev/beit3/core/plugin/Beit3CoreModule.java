@@ -111,7 +111,8 @@ public final class Beit3CoreModule extends AbstractModule {
         logReplacements(Spi.HEAD, snapshot.heads().providers(), heads);
         logReplacements(Spi.EMBEDDING, snapshot.embeddings().providers(), embeddings);
         logReplacements(Spi.KERNEL, snapshot.kernels().providers(), kernels);
-        return ProviderRegistry.ofBound(experts, heads, embeddings, kernels, snapshot.problems());
+        return ProviderRegistry.ofBound(experts, heads, embeddings, kernels, snapshot.images().providers(),
+                snapshot.tokenizers().providers(), snapshot.problems());
     }
 
     private static <P> void logReplacements(Spi<P> spi, Map<String, P> discovered, Map<String, P> bound) {
