@@ -199,6 +199,17 @@ public final class Beit3 implements AutoCloseable {
     }
 
     /**
+     * The ids of the special tokens of this model's text side: its tokenizer's, or, for a model built without one,
+     * those of the tokenizer provider {@link Builder#tokenizer(Path)} uses (fixed by the vocabulary's convention).
+     *
+     * @return bos, pad, eos, unknown
+     */
+    public SpecialTokens specialTokens() {
+        return tokenizer != null ? tokenizer.specialTokens()
+                : shared.registry.tokenizer(TokenizerProvider.DEFAULT_ID).specialTokens();
+    }
+
+    /**
      * The text segment length (reference {@code max_len}).
      *
      * @return the length
@@ -429,9 +440,9 @@ public final class Beit3 implements AutoCloseable {
      * @return the settings
      */
     public CaptioningHead.Decoding decoding() {
-        Tokenizer tok = needTokenizer();
-        SpecialTokens ids = tok.specialTokens();
-        return new CaptioningHead.Decoding(3, maxTextLength, 0.6, tok.maskId(), ids.bos(), ids.pad(), ids.eos());
+        int mask = needTokenizer().maskId();
+        SpecialTokens ids = specialTokens();
+        return new CaptioningHead.Decoding(3, maxTextLength, 0.6, mask, ids.bos(), ids.pad(), ids.eos());
     }
 
     /**
