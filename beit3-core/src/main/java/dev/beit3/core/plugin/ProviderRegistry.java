@@ -22,8 +22,9 @@ import java.util.function.UnaryOperator;
  * <p>Three ways to build one, all with the same resolution rules:
  *
  * <ul>
- *   <li>{@link #discover()}: {@link java.util.ServiceLoader} over {@link ExpertProvider}, {@link HeadProvider}
- *       and {@link EmbeddingProvider}, so a plugin jar on the class path works with zero code;
+ *   <li>{@link #discover()}: {@link java.util.ServiceLoader} over {@link ExpertProvider}, {@link HeadProvider},
+ *       {@link EmbeddingProvider}, {@link KernelProvider}, {@link ImagePreprocessorProvider} and
+ *       {@link TokenizerProvider}, so a plugin jar on the class path works with zero code;
  *   <li>{@link #builder()}: plain Java for users without Guice, e.g. {@code
  *       ProviderRegistry.builder().discovered(loader).expert(new LoraFfnProvider()).build()};
  *   <li>{@link Beit3CoreModule}: Guice, where plugin and user modules contribute through {@link PluginBinder}.
