@@ -59,29 +59,27 @@ class MissingJarTest {
         assertThat(r.out).isEqualTo("loaded " + TASK);
     }
 
+    /** Without {@code module}, the load is a ProviderException whose message matches {@code missing}. */
+    private static void refusedWithout(String module, String missing, String hint) throws Exception {
+        Run r = probe(module);
+        assertThat(r.code).as(r.out).isEqualTo(3);
+        assertThat(r.out).startsWith("ProviderException: ").containsPattern(missing).contains(hint);
+    }
+
     @Test
     void withoutTheVisionJarLoadingIsAProviderExceptionNamingTheVisionProvider() throws Exception {
-        Run r = probe("expert-vision");
-        assertThat(r.code).as(r.out).isEqualTo(3);
-        assertThat(r.out).startsWith("ProviderException: ")
-                .containsPattern("no (expert|embedding|image-preprocessor) provider 'beit3-(vision|image)'")
-                .contains("expert-vision");
+        refusedWithout("expert-vision", "no (expert|embedding|image-preprocessor) provider 'beit3-(vision|image)'",
+                "expert-vision");
     }
 
     @Test
     void withoutTheLanguageJarLoadingIsAProviderExceptionNamingTheLanguageProvider() throws Exception {
-        Run r = probe("expert-language");
-        assertThat(r.code).as(r.out).isEqualTo(3);
-        assertThat(r.out).startsWith("ProviderException: ")
-                .containsPattern("no (expert|embedding|tokenizer) provider 'beit3-(language|sentencepiece)'")
-                .contains("expert-language");
+        refusedWithout("expert-language", "no (expert|embedding|tokenizer) provider 'beit3-(language|sentencepiece)'",
+                "expert-language");
     }
 
     @Test
     void withoutTheHeadsJarLoadingIsAProviderExceptionNamingTheHead() throws Exception {
-        Run r = probe("heads");
-        assertThat(r.code).as(r.out).isEqualTo(3);
-        assertThat(r.out).startsWith("ProviderException: ").contains("no head provider '" + TASK + "'")
-                .contains("heads jar");
+        refusedWithout("heads", "no head provider '" + TASK + "'", "heads jar");
     }
 }

@@ -39,11 +39,11 @@ public record ImageTransform(TransformKind kind, int size) {
      * @param size the image size
      */
     public ImageTransform {
-        Objects.requireNonNull(kind, "kind");
-        if (size <= 0 || size > MAX_SIZE) {
-            throw new InvalidInputException("image transform size " + size + " is outside [1, " + MAX_SIZE
-                    + "]; use the model's image size (e.g. 224, 384, 480)");
-        }
+        new ImageTransformSpec(apiKind(Objects.requireNonNull(kind, "kind")), size); // the api value checks the size
+    }
+
+    private static ImageTransformSpec.Kind apiKind(TransformKind kind) {
+        return kind == TransformKind.VL_EVAL ? ImageTransformSpec.Kind.VL_EVAL : ImageTransformSpec.Kind.IMAGENET_EVAL;
     }
 
     /**
@@ -59,8 +59,7 @@ public record ImageTransform(TransformKind kind, int size) {
 
     /** @return the api value of this transform */
     public ImageTransformSpec spec() {
-        return new ImageTransformSpec(kind == TransformKind.VL_EVAL ? ImageTransformSpec.Kind.VL_EVAL
-                : ImageTransformSpec.Kind.IMAGENET_EVAL, size);
+        return new ImageTransformSpec(apiKind(kind), size);
     }
 
     /**
