@@ -3,7 +3,6 @@ package dev.beit3.cli;
 import dev.beit3.api.EncoderConfig;
 import dev.beit3.api.InvalidInputException;
 import dev.beit3.bench.SyntheticCheckpoint;
-import dev.beit3.expert.vision.image.ImageDecoder;
 import dev.beit3.api.ImageLimits;
 import dev.beit3.api.RgbImage;
 import dev.beit3.model.Beit3;
@@ -195,9 +194,9 @@ final class BenchServeCommand implements Callable<Integer> {
         Consumer<Long> call = n -> {
             int i = (int) (n % images.size());
             switch (wl) {
-                case EMBED_IMAGE -> lib.embedImages(decode(take(images, i, items), limits));
+                case EMBED_IMAGE -> lib.embedImages(decode(lib, take(images, i, items), limits));
                 case EMBED_TEXT -> lib.embedTexts(take(TEXTS, (int) (n % TEXTS.size()), items));
-                case CAPTION -> lib.caption(decode(take(images, i, items), limits), lib.decoding());
+                case CAPTION -> lib.caption(decode(lib, take(images, i, items), limits), lib.decoding());
             }
         };
         runThreads(threads, warm, call, null, items);
@@ -244,14 +243,10 @@ final class BenchServeCommand implements Callable<Integer> {
         }
     }
 
-    private static List<RgbImage> decode(List<byte[]> files, ImageLimits limits) {
+    private static List<RgbImage> decode(Beit3 lib, List<byte[]> files, ImageLimits limits) {
         List<RgbImage> out = new ArrayList<>(files.size());
         for (byte[] f : files) {
-            try {
-                out.add(ImageDecoder.decode(f, limits));
-            } catch (java.io.IOException e) {
-                throw new java.io.UncheckedIOException(e);
-            }
+            out.add(lib.imagePreprocessor().decode(f, limits));
         }
         return out;
     }

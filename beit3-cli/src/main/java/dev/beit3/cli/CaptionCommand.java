@@ -4,7 +4,6 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import dev.beit3.core.io.Printable;
 import dev.beit3.heads.CaptioningHead;
-import dev.beit3.model.Beit3;
 import dev.beit3.model.Caption;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -53,9 +52,7 @@ final class CaptionCommand implements Callable<Integer> {
      */
     @Override
     public Integer call() {
-        PrintWriter out = spec.commandLine().getOut();
-        PrintWriter err = spec.commandLine().getErr();
-        return CliErrors.run(err, () -> {
+        return TaskRun.run(spec, model, common, "captioning", "caption", () -> {
             if (beams != null && (beams < 1 || beams > CaptioningHead.Decoding.MAX_BEAMS)) {
                 throw new dev.beit3.api.InvalidInputException("--beams must be between 1 and "
                         + CaptioningHead.Decoding.MAX_BEAMS + " (the reference uses 3), got " + beams);
@@ -64,10 +61,9 @@ final class CaptionCommand implements Callable<Integer> {
                 throw new dev.beit3.api.InvalidInputException("--length-penalty must be a finite number (the reference"
                         + " uses 0.6), got " + lengthPenalty);
             }
-            common.apply(model.checkpoint == null);
-            List<Path> files = Inputs.images(images);
-            try (Beit3 m = model.load("captioning", "caption", common);
-                    Progress p = common.progress(err, "images", files.size())) {
+            return Inputs.images(images);
+        }, (m, files, out, err) -> {
+            try (Progress p = common.progress(err, "images", files.size())) {
                 CaptioningHead.Decoding d = m.decoding();
                 CaptioningHead.Decoding decoding = new CaptioningHead.Decoding(beams != null ? beams : d.beams(),
                         maxLength != null ? maxLength : d.maxLength(),

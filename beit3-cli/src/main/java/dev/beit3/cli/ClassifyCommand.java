@@ -2,7 +2,6 @@ package dev.beit3.cli;
 
 import com.google.gson.JsonObject;
 import dev.beit3.core.io.Printable;
-import dev.beit3.model.Beit3;
 import dev.beit3.model.Classification;
 import dev.beit3.model.Label;
 import java.io.PrintWriter;
@@ -50,15 +49,12 @@ final class ClassifyCommand implements Callable<Integer> {
      */
     @Override
     public Integer call() {
-        PrintWriter out = spec.commandLine().getOut();
-        PrintWriter err = spec.commandLine().getErr();
-        return CliErrors.run(err, () -> {
-            common.apply(model.checkpoint == null);
+        return TaskRun.run(spec, model, common, "imageclassification", "classify", () -> {
             Checks.positive(topK, "--top-k");
             Checks.positive(batch, "--batch");
-            List<Path> files = Inputs.images(images);
-            try (Beit3 m = model.load("imageclassification", "classify", common);
-                    Progress p = common.progress(err, "images", files.size())) {
+            return Inputs.images(images);
+        }, (m, files, out, err) -> {
+            try (Progress p = common.progress(err, "images", files.size())) {
                 Inputs.Outcome<Classification> r = Inputs.run(m, files, batch, p, imgs -> m.classify(imgs, topK));
                 p.done();
                 for (Inputs.Item<Classification> it : r.items()) {

@@ -2,11 +2,9 @@ package dev.beit3.cli;
 
 import com.google.gson.JsonObject;
 import dev.beit3.api.InvalidInputException;
-import dev.beit3.model.Beit3;
 import dev.beit3.train.Augmentation;
 import dev.beit3.train.Evaluation;
 import dev.beit3.train.TrainingData;
-import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -50,9 +48,7 @@ final class EvaluateCommand implements Callable<Integer> {
      */
     @Override
     public Integer call() {
-        PrintWriter out = spec.commandLine().getOut();
-        return CliErrors.run(spec.commandLine().getErr(), () -> {
-            common.apply(model.checkpoint == null);
+        return TaskRun.run(spec, model, common, task, "evaluate", () -> {
             Checks.positive(batch, "--batch");
             if (!TrainCommand.TASKS.contains(task)) {
                 throw new InvalidInputException("--task must be one of " + String.join(", ", TrainCommand.TASKS)
@@ -61,22 +57,22 @@ final class EvaluateCommand implements Callable<Integer> {
             if (!Files.isDirectory(data)) {
                 throw new InvalidInputException("dataset folder not found: " + data + " (--data)");
             }
-            try (Beit3 m = model.load(task, "evaluate", common)) {
-                TrainingData d = TrainingData.open(new TrainingData.Config(task, data, batch, m.config().imageSize(),
-                        m.maxTextLength(), Augmentation.none(), false, 0, 0.15, 0.4), task.equals("imageclassification")
-                        ? null : m.tokenizer());
-                Map<String, Double> r = Evaluation.evaluate(m, d, batch);
-                if (common.json) {
-                    JsonObject o = new JsonObject();
-                    o.addProperty("task", task);
-                    r.forEach(o::addProperty);
-                    out.println(Json.line(o));
-                } else {
-                    out.println(task + "  " + Evaluation.format(r));
-                }
-                out.flush();
-                return CliErrors.OK;
+            return null;
+        }, (m, none, out, err) -> {
+            TrainingData d = TrainingData.open(new TrainingData.Config(task, data, batch, m.config().imageSize(),
+                    m.maxTextLength(), Augmentation.none(), false, 0, 0.15, 0.4), task.equals("imageclassification")
+                    ? null : m.tokenizer());
+            Map<String, Double> r = Evaluation.evaluate(m, d, batch);
+            if (common.json) {
+                JsonObject o = new JsonObject();
+                o.addProperty("task", task);
+                r.forEach(o::addProperty);
+                out.println(Json.line(o));
+            } else {
+                out.println(task + "  " + Evaluation.format(r));
             }
+            out.flush();
+            return CliErrors.OK;
         });
     }
 }

@@ -7,7 +7,6 @@ import dev.beit3.index.Beit3Index;
 import dev.beit3.index.Hit;
 import dev.beit3.index.IndexDocument;
 import dev.beit3.index.SearchOptions;
-import dev.beit3.model.Beit3;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -68,10 +67,7 @@ final class IndexSearchCommand implements Callable<Integer> {
      */
     @Override
     public Integer call() {
-        PrintWriter out = spec.commandLine().getOut();
-        PrintWriter err = spec.commandLine().getErr();
-        return CliErrors.run(err, () -> {
-            common.apply(model.checkpoint == null);
+        return TaskRun.run(spec, model, common, "retrieval", "index search", () -> {
             Checks.positive(topK, "--top-k");
             Checks.positive(candidates, "--candidates");
             if ((queries == null) == (image == null)) {
@@ -87,9 +83,9 @@ final class IndexSearchCommand implements Callable<Integer> {
                 case "any" -> null;
                 default -> throw new InvalidInputException("--modality must be image, text or any, got " + modality);
             };
-            SearchOptions o = new SearchOptions(only, candidates, exact);
-            try (Beit3 m = model.load("retrieval", "index search", common);
-                    Beit3Index idx = Beit3Index.openReadOnly(index, m)) {
+            return new SearchOptions(only, candidates, exact);
+        }, (m, o, out, err) -> {
+            try (Beit3Index idx = Beit3Index.openReadOnly(index, m)) {
                 if (queries != null) {
                     for (String q : queries) {
                         float[] v = m.embedTexts(List.of(q))[0];

@@ -2,9 +2,7 @@ package dev.beit3.cli;
 
 import com.google.gson.JsonObject;
 import dev.beit3.api.InvalidInputException;
-import dev.beit3.model.Beit3;
 import dev.beit3.model.Verdict;
-import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -49,31 +47,29 @@ final class Nlvr2Command implements Callable<Integer> {
      */
     @Override
     public Integer call() {
-        PrintWriter out = spec.commandLine().getOut();
-        return CliErrors.run(spec.commandLine().getErr(), () -> {
-            common.apply(model.checkpoint == null);
+        return TaskRun.run(spec, model, common, "nlvr2", "nlvr2", () -> {
             for (Path p : List.of(left, right)) {
                 if (!Files.isRegularFile(p)) {
                     throw new InvalidInputException("image file not found: " + p);
                 }
             }
-            try (Beit3 m = model.load("nlvr2", "nlvr2", common)) {
-                Verdict v = m.verify(List.of(m.readImage(left)), List.of(m.readImage(right)), List.of(sentence)).get(0);
-                if (common.json) {
-                    JsonObject o = new JsonObject();
-                    o.addProperty("image_a", left.toString());
-                    o.addProperty("image_b", right.toString());
-                    o.addProperty("sentence", sentence);
-                    o.addProperty("true", v.holds());
-                    o.addProperty("probability_true", v.probabilityTrue());
-                    o.add("logits", Json.floats(v.logits()));
-                    out.println(Json.line(o));
-                } else {
-                    out.printf(Locale.ROOT, "%s  (p(true)=%.4f)%n", v.holds() ? "true" : "false", v.probabilityTrue());
-                }
-                out.flush();
-                return CliErrors.OK;
+            return null;
+        }, (m, none, out, err) -> {
+            Verdict v = m.verify(List.of(m.readImage(left)), List.of(m.readImage(right)), List.of(sentence)).get(0);
+            if (common.json) {
+                JsonObject o = new JsonObject();
+                o.addProperty("image_a", left.toString());
+                o.addProperty("image_b", right.toString());
+                o.addProperty("sentence", sentence);
+                o.addProperty("true", v.holds());
+                o.addProperty("probability_true", v.probabilityTrue());
+                o.add("logits", Json.floats(v.logits()));
+                out.println(Json.line(o));
+            } else {
+                out.printf(Locale.ROOT, "%s  (p(true)=%.4f)%n", v.holds() ? "true" : "false", v.probabilityTrue());
             }
+            out.flush();
+            return CliErrors.OK;
         });
     }
 }

@@ -1,10 +1,10 @@
 package dev.beit3.cli;
 
 import dev.beit3.api.InvalidInputException;
-import dev.beit3.expert.language.text.Beit3Tokenizer;
+import dev.beit3.api.ImagePreprocessor;
+import dev.beit3.api.ImageTransformSpec;
 import dev.beit3.api.TextBatch;
-import dev.beit3.expert.vision.image.ImageDecoder;
-import dev.beit3.expert.vision.image.ImageTransform;
+import dev.beit3.api.Tokenizer;
 import dev.beit3.onnx.OnnxModel;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -46,14 +46,16 @@ final class OnnxEmbedding {
             if (images != null) {
                 int size = Integer.parseInt(meta.get("beit3.image_size"));
                 String tf = meta.getOrDefault("beit3.image_transform", "vl_eval");
-                ImageTransform t = tf.startsWith("imagenet") ? ImageTransform.imagenetEval(size) : ImageTransform.vlEval(size);
+                ImageTransformSpec t = tf.startsWith("imagenet") ? ImageTransformSpec.imagenetEval(size)
+                        : ImageTransformSpec.vlEval(size);
+                ImagePreprocessor pre = Preprocessors.images();
                 List<Path> files = Inputs.images(images);
                 List<String> failures = new ArrayList<>();
                 List<Path> ok = new ArrayList<>();
                 List<float[]> pixels = new ArrayList<>();
                 for (Path f : files) {
                     try {
-                        pixels.add(t.toTensor(ImageDecoder.decode(f, common.limits())));
+                        pixels.add(pre.toTensor(pre.read(f, common.limits()), t));
                         ok.add(f);
                     } catch (InvalidInputException | IOException e) {
                         String msg = "'" + f + "': " + e.getMessage();
@@ -80,7 +82,7 @@ final class OnnxEmbedding {
             }
             int len = model.maxTextLength != null ? model.maxTextLength
                     : Integer.parseInt(meta.getOrDefault("beit3.max_text_length", "64"));
-            try (Beit3Tokenizer tok = Beit3Tokenizer.load(spm)) {
+            try (Tokenizer tok = Preprocessors.tokenizer(spm)) {
                 String sha = meta.get("beit3.tokenizer_sha256");
                 if (sha != null && !sha.equals(tok.sha256())) {
                     err.println("beit3: warning: " + spm + " is not the tokenizer the graph was exported with (sha256 "

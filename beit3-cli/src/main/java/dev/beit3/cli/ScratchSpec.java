@@ -2,7 +2,7 @@ package dev.beit3.cli;
 
 import dev.beit3.api.EncoderConfig;
 import dev.beit3.api.InvalidInputException;
-import dev.beit3.expert.language.text.Beit3Tokenizer;
+import dev.beit3.api.Tokenizer;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Locale;
@@ -62,7 +62,7 @@ final class ScratchSpec {
         int nHeads = heads != null ? heads : h != null ? h : s.equals("large") ? 16 : Math.max(1, dim / 64);
         if (vocab == null) {
             if (spm != null) {
-                try (Beit3Tokenizer tok = Beit3Tokenizer.load(spm)) {
+                try (Tokenizer tok = Preprocessors.tokenizer(spm)) {
                     vocab = tok.vocabularySize();
                 }
             } else {

@@ -71,10 +71,7 @@ final class SearchCommand implements Callable<Integer> {
      */
     @Override
     public Integer call() {
-        PrintWriter out = spec.commandLine().getOut();
-        PrintWriter err = spec.commandLine().getErr();
-        return CliErrors.run(err, () -> {
-            common.apply(model.checkpoint == null);
+        return TaskRun.run(spec, model, common, "retrieval", "search", () -> {
             Checks.positive(topK, "--top-k");
             Checks.positive(batch, "--batch");
             boolean textToImage = queries != null || images != null;
@@ -88,19 +85,25 @@ final class SearchCommand implements Callable<Integer> {
                     throw new InvalidInputException(queries == null ? "--images needs a --query TEXT to rank them for"
                             : "--query needs --images DIR|FILE... to search in");
                 }
-                return imagesForTexts(out, err);
+                return new Query(Inputs.images(images), null);
             }
             if (image == null) {
                 throw new InvalidInputException("--texts needs an --image FILE to rank them for");
             }
-            return textsForImage(out);
-        });
+            List<String> candidates = Inputs.texts(texts, textsFile);
+            if (!Files.isRegularFile(image)) {
+                throw new InvalidInputException("image file not found: " + image);
+            }
+            return new Query(null, candidates);
+        }, (m, q, out, err) -> q.files() != null ? imagesForTexts(m, q.files(), out, err)
+                : textsForImage(m, q.candidates(), out));
     }
 
-    private int imagesForTexts(PrintWriter out, PrintWriter err) {
-        List<Path> files = Inputs.images(images);
-        try (Beit3 m = model.load("retrieval", "search", common);
-                Progress p = common.progress(err, "images", files.size())) {
+    /** What a search ranks: image files for the queries, or candidate texts for the image. */
+    private record Query(List<Path> files, List<String> candidates) {}
+
+    private int imagesForTexts(Beit3 m, List<Path> files, PrintWriter out, PrintWriter err) {
+        try (Progress p = common.progress(err, "images", files.size())) {
             float[][] q = m.embedTexts(queries);
             Inputs.Outcome<float[]> r = Inputs.run(m, files, batch, p, imgs -> List.of(m.embedImages(imgs)));
             p.done();
@@ -122,22 +125,16 @@ final class SearchCommand implements Callable<Integer> {
         }
     }
 
-    private int textsForImage(PrintWriter out) {
-        List<String> candidates = Inputs.texts(texts, textsFile);
-        if (!Files.isRegularFile(image)) {
-            throw new InvalidInputException("image file not found: " + image);
+    private int textsForImage(Beit3 m, List<String> candidates, PrintWriter out) {
+        float[][] ie = m.embedImages(List.of(m.readImage(image)));
+        List<float[]> te = new ArrayList<>();
+        for (int s = 0; s < candidates.size(); s += batch) {
+            te.addAll(List.of(m.embedTexts(candidates.subList(s, Math.min(candidates.size(), s + batch)))));
         }
-        try (Beit3 m = model.load("retrieval", "search", common)) {
-            float[][] ie = m.embedImages(List.of(m.readImage(image)));
-            List<float[]> te = new ArrayList<>();
-            for (int s = 0; s < candidates.size(); s += batch) {
-                te.addAll(List.of(m.embedTexts(candidates.subList(s, Math.min(candidates.size(), s + batch)))));
-            }
-            float[] scores = Beit3.similarity(ie, te.toArray(float[][]::new))[0];
-            print(out, "image", image.toString(), "text", candidates, scores);
-            out.flush();
-            return CliErrors.OK;
-        }
+        float[] scores = Beit3.similarity(ie, te.toArray(float[][]::new))[0];
+        print(out, "image", image.toString(), "text", candidates, scores);
+        out.flush();
+        return CliErrors.OK;
     }
 
     private void print(PrintWriter out, String keyKind, String key, String itemKind, List<String> items, float[] scores) {

@@ -5,7 +5,6 @@ import dev.beit3.api.InvalidInputException;
 import dev.beit3.core.io.Printable;
 import dev.beit3.api.RgbImage;
 import dev.beit3.model.Answer;
-import dev.beit3.model.Beit3;
 import dev.beit3.model.Label;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -55,22 +54,20 @@ final class VqaCommand implements Callable<Integer> {
      */
     @Override
     public Integer call() {
-        PrintWriter out = spec.commandLine().getOut();
-        return CliErrors.run(spec.commandLine().getErr(), () -> {
-            common.apply(model.checkpoint == null);
+        return TaskRun.run(spec, model, common, "vqa", "vqa", () -> {
             Checks.positive(topK, "--top-k");
             if (!Files.isRegularFile(image)) {
                 throw new InvalidInputException("image file not found: " + image);
             }
-            try (Beit3 m = model.load("vqa", "vqa", common)) {
-                RgbImage img = m.readImage(image);
-                List<Answer> answers = m.answer(Collections.nCopies(questions.size(), img), questions, topK);
-                for (int i = 0; i < answers.size(); i++) {
-                    print(out, questions.get(i), answers.get(i));
-                }
-                out.flush();
-                return CliErrors.OK;
+            return null;
+        }, (m, none, out, err) -> {
+            RgbImage img = m.readImage(image);
+            List<Answer> answers = m.answer(Collections.nCopies(questions.size(), img), questions, topK);
+            for (int i = 0; i < answers.size(); i++) {
+                print(out, questions.get(i), answers.get(i));
             }
+            out.flush();
+            return CliErrors.OK;
         });
     }
 

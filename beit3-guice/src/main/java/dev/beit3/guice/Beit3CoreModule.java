@@ -5,7 +5,9 @@ import com.google.inject.Provides;
 import com.google.inject.Singleton;
 import dev.beit3.api.Api;
 import dev.beit3.api.EmbeddingProvider;
+import dev.beit3.api.ImagePreprocessorProvider;
 import dev.beit3.api.KernelProvider;
+import dev.beit3.api.TokenizerProvider;
 import dev.beit3.api.ExpertProvider;
 import dev.beit3.api.HeadProvider;
 import dev.beit3.core.plugin.DiscoveryProblem;
@@ -116,7 +118,8 @@ public final class Beit3CoreModule extends AbstractModule {
         logReplacements("head", found.heads(), heads);
         logReplacements("embedding", found.embeddings(), embeddings);
         logReplacements("kernel", found.kernels(), kernels);
-        return ProviderRegistry.ofBound(experts, heads, embeddings, kernels, found.problems());
+        return ProviderRegistry.ofBound(experts, heads, embeddings, kernels, found.images(), found.tokenizers(),
+                found.problems());
     }
 
     /**
@@ -127,16 +130,21 @@ public final class Beit3CoreModule extends AbstractModule {
      * @param heads discovered head providers by id
      * @param embeddings discovered embedding providers by id
      * @param kernels discovered kernel backend providers by id
+     * @param images discovered image preprocessor providers by id
+     * @param tokenizers discovered tokenizer providers by id
      * @param problems the providers that could not be loaded
      */
     record Discovered(Map<String, ExpertProvider> experts, Map<String, HeadProvider> heads,
             Map<String, EmbeddingProvider> embeddings, Map<String, KernelProvider> kernels,
+            Map<String, ImagePreprocessorProvider> images, Map<String, TokenizerProvider> tokenizers,
             List<DiscoveryProblem> problems) {
         /** Nothing discovered: the state of a module built without discovery. */
-        static final Discovered NOTHING = new Discovered(Map.of(), Map.of(), Map.of(), Map.of(), List.of());
+        static final Discovered NOTHING = new Discovered(Map.of(), Map.of(), Map.of(), Map.of(), Map.of(), Map.of(),
+                List.of());
 
         Discovered(ProviderRegistry registry) {
-            this(registry.experts(), registry.heads(), registry.embeddings(), registry.kernels(), registry.problems());
+            this(registry.experts(), registry.heads(), registry.embeddings(), registry.kernels(),
+                    registry.imagePreprocessors(), registry.tokenizers(), registry.problems());
         }
     }
 

@@ -1,46 +1,46 @@
 package dev.beit3.model;
 
-import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import dev.beit3.api.Api;
 import dev.beit3.api.CheckpointException;
 import dev.beit3.api.EncoderConfig;
 import dev.beit3.api.HeadInput;
 import dev.beit3.api.HeadProvider;
 import dev.beit3.api.HeadSpec;
+import dev.beit3.api.ImageLimits;
+import dev.beit3.api.ImagePreprocessor;
+import dev.beit3.api.ImageTransformSpec;
 import dev.beit3.api.InvalidInputException;
 import dev.beit3.api.Modality;
 import dev.beit3.api.ModelClosedException;
-import dev.beit3.api.Kernels;
 import dev.beit3.api.ModelFamily;
 import dev.beit3.api.Precision;
+import dev.beit3.api.RgbImage;
 import dev.beit3.api.RoutingPlan;
+import dev.beit3.api.SpecialTokens;
 import dev.beit3.api.TaskHead;
 import dev.beit3.api.TaskPreset;
+import dev.beit3.api.TextBatch;
+import dev.beit3.api.Tokenizer;
+import dev.beit3.api.TokenizerProvider;
 import dev.beit3.core.checkpoint.Checkpoint;
 import dev.beit3.core.checkpoint.CheckpointWeights;
-import dev.beit3.core.kernels.KernelSelection;
 import dev.beit3.core.encoder.Beit3Encoders;
 import dev.beit3.core.encoder.MultiwayEncoder;
+import dev.beit3.core.kernels.KernelSelection;
 import dev.beit3.core.plugin.ProviderRegistry;
-import dev.beit3.expert.language.text.Beit3Tokenizer;
-import dev.beit3.api.TextBatch;
-import dev.beit3.expert.vision.image.ImageDecoder;
-import dev.beit3.api.ImageLimits;
-import dev.beit3.expert.vision.image.ImageTransform;
-import dev.beit3.api.RgbImage;
 import dev.beit3.heads.CaptioningHead;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.Function;
 
 /**
  * A loaded BEiT-3 model: a Multiway encoder under one task head, with its tokenizer and image
@@ -53,59 +53,31 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * }
  * }</pre>
  *
+ * <p>Preprocessing and tokenization come from the {@link ImagePreprocessor} and {@link Tokenizer} providers the
+ * registry discovers (the expert-vision and expert-language jars), so a missing jar is a
+ * {@link dev.beit3.api.ProviderException} naming it.
+ *
  * <p>Thread-safe: calls run concurrently, each in its own native memory scope. {@link #close()} waits
  * for running calls; calls after close fail with {@link ModelClosedException}.
  */
 @Api(status = Api.Status.STABLE)
 public final class Beit3 implements AutoCloseable {
-    private final Shared shared;
+    private final SharedEncoder shared;
     private final MultiwayEncoder encoder;
     private final TaskHead head;
     private final HeadSpec headSpec;
     private final NDManager headWeights;
-    private final Beit3Tokenizer tokenizer;
+    private final Tokenizer tokenizer;
     private final List<String> labels;
-    private final ImageTransform transform;
+    private final ImageTransformSpec transform;
     private final ImageLimits limits;
     private final int maxTextLength;
     private final Provenance provenance;
-    private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
-    private volatile boolean closed;
+    private final CallGuard guard;
 
-    /** Encoder weights shared by the models built with {@link #withHead}; closed with the last one. */
-    private static final class Shared {
-        final NDManager weights;
-        final Checkpoint checkpoint;
-        final Beit3Tokenizer tokenizer;
-        final ProviderRegistry registry;
-        final int batchSize;
-        final Kernels kernels;
-        final AtomicInteger users = new AtomicInteger(1);
-
-        Shared(NDManager weights, Checkpoint checkpoint, Beit3Tokenizer tokenizer, ProviderRegistry registry,
-                int batchSize, Kernels kernels) {
-            this.kernels = kernels;
-            this.weights = weights;
-            this.checkpoint = checkpoint;
-            this.tokenizer = tokenizer;
-            this.registry = registry;
-            this.batchSize = batchSize;
-        }
-
-        void release() {
-            if (users.decrementAndGet() == 0) {
-                weights.close();
-                kernels.close();
-                if (tokenizer != null) {
-                    tokenizer.close();
-                }
-            }
-        }
-    }
-
-    private Beit3(Shared shared, MultiwayEncoder encoder, TaskHead head, HeadSpec headSpec, NDManager headWeights,
-            Beit3Tokenizer tokenizer, List<String> labels, ImageTransform transform, ImageLimits limits,
-            int maxTextLength, Provenance provenance) {
+    private Beit3(SharedEncoder shared, MultiwayEncoder encoder, TaskHead head, HeadSpec headSpec,
+            NDManager headWeights, Tokenizer tokenizer, List<String> labels, ImageTransformSpec transform,
+            ImageLimits limits, int maxTextLength, Provenance provenance) {
         this.shared = shared;
         this.encoder = encoder;
         this.head = head;
@@ -117,6 +89,7 @@ public final class Beit3 implements AutoCloseable {
         this.limits = limits;
         this.maxTextLength = maxTextLength;
         this.provenance = provenance;
+        this.guard = new CallGuard(head::id);
     }
 
     /**
@@ -158,7 +131,7 @@ public final class Beit3 implements AutoCloseable {
     }
 
     /** The names of the head's outputs, in order. */
-    java.util.List<String> headOutputNames() {
+    List<String> headOutputNames() {
         return head.outputNames();
     }
 
@@ -183,10 +156,20 @@ public final class Beit3 implements AutoCloseable {
     /**
      * The image transform inputs go through.
      *
-     * @return the transform
+     * @return the transform's kind and size
      */
-    public ImageTransform imageTransform() {
+    public ImageTransformSpec imageTransform() {
         return transform;
+    }
+
+    /**
+     * The image preprocessing of this model (decoding and the transforms), e.g. to prepare pixels for an
+     * exported graph exactly as the model does: {@code imagePreprocessor().toTensor(img, imageTransform())}.
+     *
+     * @return the preprocessor
+     */
+    public ImagePreprocessor imagePreprocessor() {
+        return shared.images;
     }
 
     /**
@@ -194,8 +177,19 @@ public final class Beit3 implements AutoCloseable {
      *
      * @return the tokenizer or null
      */
-    public Beit3Tokenizer tokenizer() {
+    public Tokenizer tokenizer() {
         return tokenizer;
+    }
+
+    /**
+     * The ids of the special tokens of this model's text side: its tokenizer's, or, for a model built without one,
+     * those of the tokenizer provider {@link Builder#tokenizer(Path)} uses (fixed by the vocabulary's convention).
+     *
+     * @return bos, pad, eos, unknown
+     */
+    public SpecialTokens specialTokens() {
+        return tokenizer != null ? tokenizer.specialTokens()
+                : shared.registry.tokenizer(TokenizerProvider.DEFAULT_ID).specialTokens();
     }
 
     /**
@@ -217,7 +211,7 @@ public final class Beit3 implements AutoCloseable {
      */
     public RgbImage readImage(Path file) {
         try {
-            return ImageDecoder.decode(file, limits);
+            return shared.images.read(file, limits);
         } catch (IOException e) {
             throw new InvalidInputException("cannot read image " + file + ": " + e.getMessage(), e);
         }
@@ -231,16 +225,19 @@ public final class Beit3 implements AutoCloseable {
         return out;
     }
 
-    private Beit3Tokenizer needTokenizer() {
-        if (closed) {
-            // checked before tokenizing (outside the call's lock), so a closed model reports itself, not its tokenizer
-            throw new ModelClosedException("this BEiT-3 model (" + head.id() + ") is closed; load it again");
-        }
+    private Tokenizer needTokenizer() {
+        // checked before tokenizing (outside the call's lock), so a closed model reports itself, not its tokenizer
+        guard.requireOpen();
         if (tokenizer == null) {
             throw new InvalidInputException("this model was built without a tokenizer; pass the .spm file with"
                     + " Beit3.builder().tokenizer(path) (the official one is beit3.spm)");
         }
         return tokenizer;
+    }
+
+    /** The (B, 3, S, S) batch of images {@code [a, b)}, in the call's scope. */
+    private ai.djl.ndarray.NDArray pixels(List<RgbImage> images, int a, int b, NDManager scope) {
+        return shared.images.batch(images.subList(a, b), transform, scope);
     }
 
     // ------------------------------------------------------------------ tasks
@@ -255,12 +252,10 @@ public final class Beit3 implements AutoCloseable {
     public List<Classification> classify(List<RgbImage> images, int topK) {
         requireHead("imageclassification", "classify");
         return chunked(images.size(), (a, b) -> call(scope -> {
-            NDList out = head.forward(encoder, new HeadInput(transform.batch(images.subList(a, b), scope), null, null,
-                    null, Map.of()), scope);
-            float[][] logits = rows(out.get(0));
+            NDList out = head.forward(encoder, HeadInput.ofImages(pixels(images, a, b, scope)), scope);
             List<Classification> res = new ArrayList<>();
-            for (float[] l : logits) {
-                res.add(new Classification(top(l, topK, softmax(l)), l));
+            for (float[] l : HeadOutputs.rows(out.get(0))) {
+                res.add(HeadOutputs.classification(l, topK, labels));
             }
             return res;
         }));
@@ -285,9 +280,8 @@ public final class Beit3 implements AutoCloseable {
      */
     public float[][] embedImages(List<RgbImage> images) {
         requireHead("retrieval", "embedImages");
-        return chunked(images.size(), (a, b) -> call(scope -> List.of(rows(head.forward(encoder,
-                new HeadInput(transform.batch(images.subList(a, b), scope), null, null, null, Map.of()), scope)
-                .get(0))))).toArray(new float[0][]);
+        return chunked(images.size(), (a, b) -> call(scope -> List.of(HeadOutputs.rows(head.forward(encoder,
+                HeadInput.ofImages(pixels(images, a, b, scope)), scope).get(0))))).toArray(new float[0][]);
     }
 
     /**
@@ -298,12 +292,11 @@ public final class Beit3 implements AutoCloseable {
      */
     public float[][] embedTexts(List<String> texts) {
         requireHead("retrieval", "embedTexts");
-        Beit3Tokenizer tok = needTokenizer();
+        Tokenizer tok = needTokenizer();
         return chunked(texts.size(), (a, b) -> {
             TextBatch batch = tok.batch(texts.subList(a, b), maxTextLength);
-            return call(scope -> List.of(rows(head.forward(encoder,
-                    new HeadInput(null, null, batch.toIds(scope), batch.toPaddingMask(scope), Map.of()), scope)
-                    .get(1))));
+            return call(scope -> List.of(HeadOutputs.rows(head.forward(encoder,
+                    HeadInput.ofText(batch.toIds(scope), batch.toPaddingMask(scope)), scope).get(1))));
         }).toArray(new float[0][]);
     }
 
@@ -350,19 +343,14 @@ public final class Beit3 implements AutoCloseable {
     public List<Answer> answer(List<RgbImage> images, List<String> questions, int topK) {
         requireHead("vqa", "answer");
         sameSize(images.size(), questions.size(), "images", "questions");
-        Beit3Tokenizer tok = needTokenizer();
+        Tokenizer tok = needTokenizer();
         return chunked(images.size(), (a, b) -> call(scope -> {
             TextBatch batch = tok.batch(questions.subList(a, b), maxTextLength);
-            NDList out = head.forward(encoder, new HeadInput(transform.batch(images.subList(a, b), scope), null,
-                    batch.toIds(scope), batch.toPaddingMask(scope), Map.of()), scope);
+            NDList out = head.forward(encoder, HeadInput.ofImageText(pixels(images, a, b, scope),
+                    batch.toIds(scope), batch.toPaddingMask(scope)), scope);
             List<Answer> res = new ArrayList<>();
-            for (float[] l : rows(out.get(0))) {
-                double[] p = new double[l.length];
-                for (int i = 0; i < l.length; i++) {
-                    p[i] = 1 / (1 + Math.exp(-l[i]));
-                }
-                List<Label> top = top(l, topK, p);
-                res.add(new Answer(top.get(0).label(), top, l));
+            for (float[] l : HeadOutputs.rows(out.get(0))) {
+                res.add(HeadOutputs.answer(l, topK, labels));
             }
             return res;
         }));
@@ -391,16 +379,15 @@ public final class Beit3 implements AutoCloseable {
         requireHead("nlvr2", "verify");
         sameSize(left.size(), right.size(), "first images", "second images");
         sameSize(left.size(), sentences.size(), "image pairs", "sentences");
-        Beit3Tokenizer tok = needTokenizer();
+        Tokenizer tok = needTokenizer();
         return chunked(left.size(), (a, b) -> call(scope -> {
             TextBatch batch = tok.batch(sentences.subList(a, b), maxTextLength);
-            NDList out = head.forward(encoder, new HeadInput(transform.batch(left.subList(a, b), scope),
-                    transform.batch(right.subList(a, b), scope), batch.toIds(scope), batch.toPaddingMask(scope),
-                    Map.of()), scope);
+            NDList out = head.forward(encoder, HeadInput.builder().images(pixels(left, a, b, scope))
+                    .secondImages(pixels(right, a, b, scope)).text(batch.toIds(scope), batch.toPaddingMask(scope))
+                    .build(), scope);
             List<Verdict> res = new ArrayList<>();
-            for (float[] l : rows(out.get(0))) {
-                double[] p = softmax(l);
-                res.add(new Verdict(l[1] > l[0], p[1], l));
+            for (float[] l : HeadOutputs.rows(out.get(0))) {
+                res.add(HeadOutputs.verdict(l));
             }
             return res;
         }));
@@ -415,13 +402,12 @@ public final class Beit3 implements AutoCloseable {
      */
     public List<Caption> caption(List<RgbImage> images, CaptioningHead.Decoding decoding) {
         requireHead("captioning", "caption");
-        Beit3Tokenizer tok = needTokenizer();
+        Tokenizer tok = needTokenizer();
         if (!(head instanceof CaptioningHead ch)) {
             throw new InvalidInputException("head " + head.id() + " does not generate captions");
         }
         return chunked(images.size(), (a, b) -> call(scope -> {
-            CaptioningHead.Generation g = ch.generate(encoder, transform.batch(images.subList(a, b), scope), decoding,
-                    false, scope);
+            CaptioningHead.Generation g = ch.generate(encoder, pixels(images, a, b, scope), decoding, false, scope);
             List<Caption> res = new ArrayList<>();
             for (int i = 0; i < b - a; i++) {
                 res.add(new Caption(tok.decode(g.decodedIds()[i]), g.decodedIds()[i], g.scores()[i]));
@@ -432,12 +418,14 @@ public final class Beit3 implements AutoCloseable {
 
     /**
      * The reference decoding settings for this model: 3 beams, {@link #maxTextLength()} slots, length
-     * penalty 0.6, the tokenizer's mask id.
+     * penalty 0.6, the tokenizer's mask and special ids.
      *
      * @return the settings
      */
     public CaptioningHead.Decoding decoding() {
-        return new CaptioningHead.Decoding(3, maxTextLength, 0.6, needTokenizer().maskId(), 0, 1, 2);
+        int mask = needTokenizer().maskId();
+        SpecialTokens ids = specialTokens();
+        return new CaptioningHead.Decoding(3, maxTextLength, 0.6, mask, ids.bos(), ids.pad(), ids.eos());
     }
 
     /**
@@ -446,13 +434,12 @@ public final class Beit3 implements AutoCloseable {
      * @param input builds the head input inside the call's scope
      * @return the outputs as float arrays keyed by the head's output names (integer outputs widened)
      */
-    public Map<String, float[]> run(java.util.function.Function<NDManager, HeadInput> input) {
+    public Map<String, float[]> run(Function<NDManager, HeadInput> input) {
         return call(scope -> {
             NDList out = head.forward(encoder, input.apply(scope), scope);
-            Map<String, float[]> res = new java.util.LinkedHashMap<>();
+            Map<String, float[]> res = new LinkedHashMap<>();
             for (int i = 0; i < out.size(); i++) {
-                res.put(head.outputNames().get(i), out.get(i).toType(ai.djl.ndarray.types.DataType.FLOAT32, false)
-                        .toFloatArray());
+                res.put(head.outputNames().get(i), out.get(i).toType(DataType.FLOAT32, false).toFloatArray());
             }
             return res;
         });
@@ -467,7 +454,7 @@ public final class Beit3 implements AutoCloseable {
      * @return a new model sharing this model's encoder; close it independently
      */
     public Beit3 withHead(String headId, Path headCheckpoint, Map<String, String> options) {
-        return guarded(() -> {
+        return guard.guarded(() -> {
             HeadProvider hp = shared.registry.head(headId);
             Checkpoint source = shared.checkpoint;
             if (headCheckpoint != null) {
@@ -483,7 +470,7 @@ public final class Beit3 implements AutoCloseable {
                 HeadSpec spec = new HeadSpec(encoder.config(), hp.preset(), options);
                 TaskHead h = hp.create(spec, ws);
                 ws.report().throwIfIncomplete("head " + headId);
-                shared.users.incrementAndGet();
+                shared.retain();
                 Provenance p = new Provenance(provenance.checkpoint(), provenance.checkpointSha256(),
                         provenance.config(), headId + " (swapped in"
                         + (headCheckpoint == null ? "" : " from " + headCheckpoint) + ")",
@@ -505,46 +492,17 @@ public final class Beit3 implements AutoCloseable {
      * @return the head outputs
      */
     NDList forwardInScope(HeadInput input, NDManager scope) {
-        return guarded(() -> head.forward(encoder, input, scope));
+        return guard.guarded(() -> head.forward(encoder, input, scope));
     }
 
     // ------------------------------------------------------------------ plumbing
 
-    /** Runs {@code body} on index ranges of at most the batch size and concatenates the results. */
-    private <R> List<R> chunked(int n, java.util.function.BiFunction<Integer, Integer, List<R>> body) {
-        if (n == 0) {
-            throw new InvalidInputException("no inputs given");
-        }
-        List<R> out = new ArrayList<>(n);
-        for (int from = 0; from < n; from += shared.batchSize) {
-            out.addAll(body.apply(from, Math.min(n, from + shared.batchSize)));
-        }
-        return out;
+    private <R> List<R> chunked(int n, Chunks.Body<R> body) {
+        return Chunks.run(n, shared.batchSize, body);
     }
 
-    private interface ScopedCall<T> {
-        T apply(NDManager scope);
-    }
-
-    private <T> T call(ScopedCall<T> body) {
-        return guarded(() -> {
-            try (NDManager scope = shared.weights.newSubManager()) {
-                return body.apply(scope);
-            }
-        });
-    }
-
-    private <T> T guarded(java.util.function.Supplier<T> body) {
-        ReentrantReadWriteLock.ReadLock r = lock.readLock();
-        r.lock();
-        try {
-            if (closed) {
-                throw new ModelClosedException("this BEiT-3 model (" + head.id() + ") is closed; load it again");
-            }
-            return body.get();
-        } finally {
-            r.unlock();
-        }
+    private <T> T call(Function<NDManager, T> body) {
+        return guard.scoped(shared.weights, body);
     }
 
     private void requireHead(String id, String method) {
@@ -563,68 +521,18 @@ public final class Beit3 implements AutoCloseable {
         }
     }
 
-    private List<Label> top(float[] logits, int k, double[] probs) {
-        Integer[] idx = new Integer[logits.length];
-        for (int i = 0; i < idx.length; i++) {
-            idx[i] = i;
-        }
-        Arrays.sort(idx, (a, b) -> Float.compare(logits[b], logits[a]));
-        List<Label> out = new ArrayList<>();
-        for (int i = 0; i < Math.min(Math.max(k, 1), idx.length); i++) {
-            int c = idx[i];
-            out.add(new Label(c, c < labels.size() ? labels.get(c) : String.valueOf(c), logits[c], probs[c]));
-        }
-        return out;
-    }
-
-    private static double[] softmax(float[] l) {
-        double max = Double.NEGATIVE_INFINITY;
-        for (float v : l) {
-            max = Math.max(max, v);
-        }
-        double sum = 0;
-        double[] p = new double[l.length];
-        for (int i = 0; i < l.length; i++) {
-            p[i] = Math.exp(l[i] - max);
-            sum += p[i];
-        }
-        for (int i = 0; i < l.length; i++) {
-            p[i] /= sum;
-        }
-        return p;
-    }
-
-    private static float[][] rows(NDArray a) {
-        long n = a.getShape().get(0);
-        long d = a.getShape().dimension() > 1 ? a.getShape().get(1) : 1;
-        float[] flat = a.toFloatArray();
-        float[][] out = new float[(int) n][];
-        for (int i = 0; i < n; i++) {
-            out[i] = Arrays.copyOfRange(flat, (int) (i * d), (int) ((i + 1) * d));
-        }
-        return out;
-    }
-
     /**
      * Closes the model: waits for running calls, then frees its native memory (the encoder weights
      * when no model built by {@link #withHead} still uses them). Idempotent.
      */
     @Override
     public void close() {
-        ReentrantReadWriteLock.WriteLock w = lock.writeLock();
-        w.lock();
-        try {
-            if (closed) {
-                return;
-            }
-            closed = true;
+        guard.close(() -> {
             if (headWeights != null) {
                 headWeights.close();
             }
             shared.release();
-        } finally {
-            w.unlock();
-        }
+        });
     }
 
     @Override
@@ -643,7 +551,7 @@ public final class Beit3 implements AutoCloseable {
         private Integer attentionHeads;
         private Integer maxTextLength;
         private List<String> labels;
-        private ImageTransform transform;
+        private ImageTransformSpec transform;
         private ImageLimits limits = ImageLimits.defaults();
         private Map<String, String> headOptions = new HashMap<>();
         private ProviderRegistry registry;
@@ -793,7 +701,7 @@ public final class Beit3 implements AutoCloseable {
          * @param t the transform
          * @return this
          */
-        public Builder imageTransform(ImageTransform t) {
+        public Builder imageTransform(ImageTransformSpec t) {
             this.transform = t;
             return this;
         }
@@ -864,11 +772,11 @@ public final class Beit3 implements AutoCloseable {
             MultiwayEncoder enc = m.encoder();
             String hid = m.head().provider().id();
             TaskPreset preset = m.head().spec().task();
-            Beit3Tokenizer tok = null;
+            Tokenizer tok = null;
             try {
                 if (tokenizerFile != null) {
                     try {
-                        tok = Beit3Tokenizer.load(tokenizerFile);
+                        tok = m.registry().tokenizer(TokenizerProvider.DEFAULT_ID).load(tokenizerFile);
                     } catch (IOException e) {
                         throw new InvalidInputException("cannot read tokenizer " + tokenizerFile + ": "
                                 + e.getMessage(), e);
@@ -881,9 +789,9 @@ public final class Beit3 implements AutoCloseable {
                 }
                 int textLen = maxTextLength != null ? maxTextLength : preset.maxTextTokens() > 0
                         ? preset.maxTextTokens() : 64;
-                ImageTransform tf = transform != null ? transform
-                        : preset.name().equals("imageclassification") ? ImageTransform.imagenetEval(cfg.imageSize())
-                        : ImageTransform.vlEval(cfg.imageSize());
+                ImageTransformSpec tf = transform != null ? transform
+                        : preset.name().equals("imageclassification") ? ImageTransformSpec.imagenetEval(cfg.imageSize())
+                        : ImageTransformSpec.vlEval(cfg.imageSize());
                 List<String> notes = new ArrayList<>();
                 if (lowMemory && !kc.kernels().usesModelArrays()) {
                     notes.add("low-memory mode: not applied by the " + kc.kernels().id() + " backend, which keeps its"
@@ -900,7 +808,7 @@ public final class Beit3 implements AutoCloseable {
                         m.report().unexpected(), notes,
                         tok == null ? "" : tokenizerFile + " (sha256 " + tok.sha256() + ")", Version.VALUE,
                         kc.describe());
-                return new Beit3(new Shared(m.weights(), m.checkpoint(), tok, m.registry(), batchSize, kc.kernels()),
+                return new Beit3(new SharedEncoder(m.weights(), m.checkpoint(), tok, m.registry(), batchSize, kc.kernels()),
                         enc, m.head().head(), m.head().spec(), null, tok, labels, tf, limits, textLen, prov);
             } catch (RuntimeException e) {
                 m.close();

@@ -42,7 +42,8 @@ final class Beit3Block extends AbstractBlock {
             throw new InvalidInputException("the BEiT-3 block needs an NDArray named images or text_ids; got "
                     + inputs.getShapes().length + " unnamed arrays");
         }
-        NDList out = model.forwardInScope(new HeadInput(images, second, ids, pad, options), inputs.head().getManager());
+        NDList out = model.forwardInScope(HeadInput.builder().images(images).secondImages(second).text(ids, pad)
+                .options(options).build(), inputs.head().getManager());
         for (int i = 0; i < out.size(); i++) {
             out.get(i).setName(model.headOutputNames().get(i));
         }

@@ -40,8 +40,15 @@ public final class Beit3Translators {
 
             @Override
             public Classifications processOutput(TranslatorContext ctx, NDList list) {
-                NDArray probs = list.get(0).get(0).softmax(-1);
-                return new Classifications(names(model, (int) probs.size()), probs);
+                float[] logits = HeadOutputs.rows(list.get(0))[0];
+                Classification c = HeadOutputs.classification(logits, logits.length, model.labels());
+                List<String> names = new ArrayList<>(logits.length);
+                List<Double> probs = new ArrayList<>(logits.length);
+                for (Label l : c.top()) {
+                    names.add(l.label());
+                    probs.add(l.probability());
+                }
+                return new Classifications(names, probs);
             }
         };
     }
@@ -61,7 +68,7 @@ public final class Beit3Translators {
 
             @Override
             public float[] processOutput(TranslatorContext ctx, NDList list) {
-                return list.get(0).get(0).toFloatArray();
+                return HeadOutputs.rows(list.get(0))[0];
             }
         };
     }
@@ -81,7 +88,7 @@ public final class Beit3Translators {
 
             @Override
             public float[] processOutput(TranslatorContext ctx, NDList list) {
-                return list.get(1).get(0).toFloatArray();
+                return HeadOutputs.rows(list.get(1))[0];
             }
         };
     }
@@ -101,15 +108,7 @@ public final class Beit3Translators {
 
             @Override
             public String processOutput(TranslatorContext ctx, NDList list) {
-                float[] logits = list.get(0).get(0).toFloatArray();
-                int best = 0;
-                for (int i = 1; i < logits.length; i++) {
-                    if (logits[i] > logits[best]) {
-                        best = i;
-                    }
-                }
-                List<String> n = names(model, logits.length);
-                return n.get(best);
+                return HeadOutputs.answer(HeadOutputs.rows(list.get(0))[0], 1, model.labels()).answer();
             }
         };
     }
@@ -145,7 +144,7 @@ public final class Beit3Translators {
     }
 
     private static NDList images(Beit3 model, NDManager m, Image image) {
-        NDArray batch = model.imageTransform().batch(List.of(rgb(m, image)), m); // (1, 3, S, S)
+        NDArray batch = model.imagePreprocessor().batch(List.of(rgb(m, image)), model.imageTransform(), m); // (1, 3, S, S)
         batch.setName("images");
         return new NDList(batch);
     }
@@ -162,13 +161,5 @@ public final class Beit3Translators {
         into.add(ids);
         into.add(pad);
         return into;
-    }
-
-    private static List<String> names(Beit3 model, int n) {
-        List<String> out = new ArrayList<>(n);
-        for (int i = 0; i < n; i++) {
-            out.add(i < model.labels().size() ? model.labels().get(i) : String.valueOf(i));
-        }
-        return out;
     }
 }

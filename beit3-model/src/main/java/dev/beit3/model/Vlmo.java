@@ -30,7 +30,7 @@ import java.util.function.Function;
  * <pre>{@code
  * try (Vlmo m = Vlmo.load(Path.of("vlmo_base_patch16_224.pt"))) {
  *     System.out.println(m.plan());                 // which expert serves which span, per layer
- *     Map<String, float[]> r = m.run("vlmo-itm", s -> new HeadInput(images, null, ids, padding, Map.of()));
+ *     Map<String, float[]> r = m.run("vlmo-itm", s -> HeadInput.ofImageText(images, ids, padding));
  * }
  * }</pre>
  *

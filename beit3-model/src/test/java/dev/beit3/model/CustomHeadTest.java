@@ -44,8 +44,8 @@ class CustomHeadTest {
                 Beit3 probed = model.withHead("linear-probe", probeFile, Map.of())) {
             RgbImage img = model.readImage(firstSample());
             float[] embedding = model.embedImages(List.of(img))[0];
-            float[] logits = probed.run(scope -> new dev.beit3.api.HeadInput(
-                    probed.imageTransform().batch(List.of(img), scope), null, null, null, Map.of())).get("logits");
+            float[] logits = probed.run(scope -> dev.beit3.api.HeadInput.ofImages(
+                    probed.imagePreprocessor().batch(List.of(img), probed.imageTransform(), scope))).get("logits");
             double norm = 0;
             for (float v : logits) {
                 norm += v * v;

@@ -118,11 +118,11 @@ public final class OnnxBench {
             List<OnnxModel> open = new ArrayList<>();
             try {
                 if (tower.equals("image")) {
-                    calls.add(() -> rows(model.run(m -> new HeadInput(m.create(pixels, new Shape(s.batch(), 3, size,
-                            size)), null, null, null, Map.of())), 0, s.batch()));
+                    calls.add(() -> rows(model.run(m -> HeadInput.ofImages(m.create(pixels, new Shape(s.batch(), 3,
+                            size, size)))), 0, s.batch()));
                 } else {
-                    calls.add(() -> rows(model.run(m -> new HeadInput(null, null, longs(m, ids), longs(m, mask),
-                            Map.of())), 1, s.batch()));
+                    calls.add(() -> rows(model.run(m -> HeadInput.ofText(longs(m, ids), longs(m, mask))), 1,
+                            s.batch()));
                 }
                 for (String p : precisions) {
                     OnnxModel g = OnnxModel.open(onnxDir.resolve("retrieval_" + tower + p + ".onnx"), s.threads());

@@ -4,8 +4,9 @@ import dev.beit3.api.Api;
 import dev.beit3.api.CheckpointException;
 import dev.beit3.api.InvalidInputException;
 import dev.beit3.core.checkpoint.Checkpoint;
-import dev.beit3.expert.language.text.Beit3Tokenizer;
-import dev.beit3.expert.vision.image.ImageTransform;
+import dev.beit3.api.ImageTransformSpec;
+import dev.beit3.api.SpecialTokens;
+import dev.beit3.api.Tokenizer;
 import dev.beit3.model.Beit3;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -164,7 +165,7 @@ public final class OnnxExport {
         boolean images = !graph.equals("text_tower");
         boolean texts = !graph.equals("image_tower") && !graph.equals("classification");
         if (images) {
-            ImageTransform t = model.imageTransform();
+            ImageTransformSpec t = model.imageTransform();
             m.put("beit3.image_size", Integer.toString(cfg.imageSize()));
             m.put("beit3.patch_size", Integer.toString(cfg.patchSize()));
             m.put("beit3.image_transform", t.toString() + (t.kind().name().equals("VL_EVAL")
@@ -177,12 +178,13 @@ public final class OnnxExport {
         if (texts) {
             m.put("beit3.max_text_length", Integer.toString(model.maxTextLength()));
             m.put("beit3.vocab_size", Integer.toString(cfg.vocabSize()));
-            m.put("beit3.tokenizer", "SentencePiece with XLM-R ids: <s>=" + Beit3Tokenizer.BOS_ID + " <pad>="
-                    + Beit3Tokenizer.PAD_ID + " </s>=" + Beit3Tokenizer.EOS_ID + " <unk>=" + Beit3Tokenizer.UNK_ID
+            SpecialTokens ids = model.specialTokens();
+            m.put("beit3.tokenizer", "SentencePiece with XLM-R ids: <s>=" + ids.bos() + " <pad>="
+                    + ids.pad() + " </s>=" + ids.eos() + " <unk>=" + ids.unknown()
                     + ", other piece = spm id + 1, <mask> = pieces + 1");
             m.put("beit3.text_segment", "[0] + ids[:L-2] + [2], right-padded with 1 to L; padding_mask 1 = padding,"
                     + " 0 = real token (BOS/EOS included); the length may vary per call");
-            Beit3Tokenizer tok = model.tokenizer();
+            Tokenizer tok = model.tokenizer();
             if (tok != null) {
                 m.put("beit3.tokenizer_file", Path.of(tok.name()).getFileName().toString());
                 m.put("beit3.tokenizer_sha256", tok.sha256());

@@ -49,7 +49,8 @@ class OnnxDemoTest {
         int s = m.config().imageSize();
         float[] all = new float[images.size() * 3 * s * s];
         for (int i = 0; i < images.size(); i++) {
-            float[] t = m.imageTransform().toTensor(m.readImage(demo.resolve("samples").resolve(images.get(i))));
+            float[] t = m.imagePreprocessor().toTensor(m.readImage(demo.resolve("samples").resolve(images.get(i))),
+                    m.imageTransform());
             System.arraycopy(t, 0, all, i * t.length, t.length);
         }
         return all;

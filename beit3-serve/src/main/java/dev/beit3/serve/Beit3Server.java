@@ -372,7 +372,7 @@ public final class Beit3Server implements AutoCloseable {
 
     private void embed(Context ctx) {
         ServedModel m = model(ctx, "embed");
-        Requests.Body b = requests.read(ctx, Set.of("images", "texts"));
+        Requests.Body b = requests.read(ctx, m.model.imagePreprocessor(), Set.of("images", "texts"));
         boolean hasImages = b.has("images");
         boolean hasTexts = b.has("texts");
         if (!hasImages && !hasTexts) {
@@ -404,7 +404,7 @@ public final class Beit3Server implements AutoCloseable {
     private void similarity(Context ctx) {
         ServedModel m = model(ctx, "similarity");
         refuseIfFull(m, m.imageEmbeddings, m.textEmbeddings);
-        Requests.Body b = requests.read(ctx, Set.of("images", "texts"));
+        Requests.Body b = requests.read(ctx, m.model.imagePreprocessor(), Set.of("images", "texts"));
         long deadline = deadline();
         CompletableFuture<List<float[]>> fi;
         CompletableFuture<List<float[]>> ft;
@@ -425,7 +425,7 @@ public final class Beit3Server implements AutoCloseable {
     private void classify(Context ctx) {
         ServedModel m = model(ctx, "classify");
         refuseIfFull(m, m.classes, null);
-        Requests.Body b = requests.read(ctx, Set.of("images", "top_k"));
+        Requests.Body b = requests.read(ctx, m.model.imagePreprocessor(), Set.of("images", "top_k"));
         int k = b.integer("top_k", 5, 1, Math.max(1, m.model.labels().isEmpty() ? 1000 : m.model.labels().size()));
         long deadline = deadline();
         CompletableFuture<List<Classification>> f;
@@ -446,7 +446,7 @@ public final class Beit3Server implements AutoCloseable {
     private void vqa(Context ctx) {
         ServedModel m = model(ctx, "vqa");
         refuseIfFull(m, m.answers, null);
-        Requests.Body b = requests.read(ctx, Set.of("image", "images", "question", "questions", "top_k"));
+        Requests.Body b = requests.read(ctx, m.model.imagePreprocessor(), Set.of("image", "images", "question", "questions", "top_k"));
         long deadline = deadline();
         List<ServedModel.Question> items = new ArrayList<>();
         CompletableFuture<List<Answer>> f;
@@ -493,7 +493,7 @@ public final class Beit3Server implements AutoCloseable {
     private void nlvr2(Context ctx) {
         ServedModel m = model(ctx, "nlvr2");
         refuseIfFull(m, m.verdicts, null);
-        Requests.Body b = requests.read(ctx, Set.of("left", "right", "sentences"));
+        Requests.Body b = requests.read(ctx, m.model.imagePreprocessor(), Set.of("left", "right", "sentences"));
         long deadline = deadline();
         List<String> sentences;
         CompletableFuture<List<Verdict>> f;
@@ -530,7 +530,7 @@ public final class Beit3Server implements AutoCloseable {
     private void caption(Context ctx) {
         ServedModel m = model(ctx, "caption");
         refuseIfFull(m, m.captions, null);
-        Requests.Body b = requests.read(ctx, Set.of("images", "beam_size", "max_length"));
+        Requests.Body b = requests.read(ctx, m.model.imagePreprocessor(), Set.of("images", "beam_size", "max_length"));
         int beams = b.integer("beam_size", m.model.decoding().beams(), 1, 16);
         int max = b.integer("max_length", m.model.decoding().maxLength(), 3, m.model.maxTextLength());
         long deadline = deadline();

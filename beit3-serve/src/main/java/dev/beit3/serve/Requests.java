@@ -9,8 +9,8 @@ import com.google.gson.Strictness;
 import com.google.gson.stream.JsonReader;
 import com.google.gson.stream.JsonToken;
 import dev.beit3.api.InvalidInputException;
-import dev.beit3.expert.vision.image.ImageDecoder;
 import dev.beit3.api.ImageLimits;
+import dev.beit3.api.ImagePreprocessor;
 import dev.beit3.api.RgbImage;
 import io.javalin.http.Context;
 import java.io.IOException;
@@ -39,10 +39,12 @@ final class Requests {
     /** A parsed body with the names it may hold. */
     final class Body {
         private final JsonObject json;
+        private final ImagePreprocessor images;
         private int items;
 
-        private Body(JsonObject json, Set<String> allowed) {
+        private Body(JsonObject json, ImagePreprocessor images, Set<String> allowed) {
             this.json = json;
+            this.images = images;
             for (String k : json.keySet()) {
                 if (!allowed.contains(k)) {
                     throw ApiError.badRequest(k, "unknown field '" + k + "'", "this endpoint takes "
@@ -143,8 +145,8 @@ final class Requests {
                         "encode the image file's bytes with standard base64 (RFC 4648)");
             }
             try {
-                return ImageDecoder.decode(bytes, limits);
-            } catch (InvalidInputException | IOException ex) {
+                return images.decode(bytes, limits);
+            } catch (InvalidInputException ex) {
                 throw ApiError.badRequest(where, where + ": " + ex.getMessage(), "send a PNG, JPEG, GIF, BMP or TIFF"
                         + " file of at most " + settings.maxImagePixels() + " pixels");
             }
@@ -203,10 +205,11 @@ final class Requests {
      * Reads the body: at most {@code maxBodyBytes}, strict JSON, one object.
      *
      * @param ctx the request
+     * @param images decodes the body's images (the served model's preprocessing)
      * @param allowed the field names the endpoint takes
      * @return the body
      */
-    Body read(Context ctx, Set<String> allowed) {
+    Body read(Context ctx, ImagePreprocessor images, Set<String> allowed) {
         long max = settings.maxBodyBytes();
         long declared = ctx.req().getContentLengthLong();
         if (declared > max) {
@@ -241,7 +244,7 @@ final class Requests {
         }
         Set<String> names = new java.util.HashSet<>(allowed);
         names.add("id");
-        return new Body(root.getAsJsonObject(), names);
+        return new Body(root.getAsJsonObject(), images, names);
     }
 
     private ApiError tooLarge(long declared) {

@@ -1,7 +1,6 @@
 package dev.beit3.spark;
 
 import dev.beit3.api.InvalidInputException;
-import dev.beit3.expert.vision.image.ImageDecoder;
 import dev.beit3.api.ImageLimits;
 import dev.beit3.api.RgbImage;
 import dev.beit3.model.Beit3;
@@ -107,9 +106,9 @@ final class EmbedPartition implements MapPartitionsFunction<Row, Row> {
                     throw new InvalidInputException("the input is null");
                 }
                 switch (kind) {
-                    case IMAGE_PATH -> images.add(ImageDecoder.decode(Files.readAllBytes(localPath(r.getString(column))),
-                            limits));
-                    case IMAGE_BYTES -> images.add(ImageDecoder.decode((byte[]) r.get(column), limits));
+                    case IMAGE_PATH -> images.add(model.imagePreprocessor().decode(
+                            Files.readAllBytes(localPath(r.getString(column))), limits));
+                    case IMAGE_BYTES -> images.add(model.imagePreprocessor().decode((byte[]) r.get(column), limits));
                     case TEXT -> texts.add(r.getString(column));
                     default -> throw new IllegalStateException(kind.toString());
                 }

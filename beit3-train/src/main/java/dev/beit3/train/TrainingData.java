@@ -5,6 +5,7 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dev.beit3.api.InvalidInputException;
+import dev.beit3.api.Tokenizer;
 import dev.beit3.api.ImageLimits;
 import dev.beit3.api.RgbImage;
 import dev.beit3.expert.language.text.Beit3Tokenizer;
@@ -135,7 +136,7 @@ public final class TrainingData {
     }
 
     private final Config config;
-    private final Beit3Tokenizer tokenizer;
+    private final Tokenizer tokenizer;
     private final Path file;
     private final long[] offsets;
     private final List<String> labels;
@@ -146,7 +147,7 @@ public final class TrainingData {
     private int[] permutation;
     private long permutationEpoch = -1;
 
-    private TrainingData(Config config, Beit3Tokenizer tokenizer, long[] offsets, List<String> labels, int numClasses) {
+    private TrainingData(Config config, Tokenizer tokenizer, long[] offsets, List<String> labels, int numClasses) {
         this.config = config;
         this.tokenizer = tokenizer;
         this.file = config.dir().resolve(FILE);
@@ -170,7 +171,7 @@ public final class TrainingData {
      * @throws IOException when {@code data.jsonl} cannot be read
      * @throws InvalidInputException when the folder or a line does not fit the task
      */
-    public static TrainingData open(Config config, Beit3Tokenizer tokenizer) throws IOException {
+    public static TrainingData open(Config config, Tokenizer tokenizer) throws IOException {
         Path f = config.dir().resolve(FILE);
         if (!Files.isRegularFile(f)) {
             throw new NoSuchFileException(f.toString(), null, "a dataset folder needs " + FILE);
@@ -576,7 +577,7 @@ public final class TrainingData {
     }
 
     /** @return the tokenizer (null for the tasks without text) */
-    Beit3Tokenizer tokenizer() {
+    Tokenizer tokenizer() {
         return tokenizer;
     }
 

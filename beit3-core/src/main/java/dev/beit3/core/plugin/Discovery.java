@@ -3,6 +3,8 @@ package dev.beit3.core.plugin;
 import dev.beit3.api.EmbeddingProvider;
 import dev.beit3.api.ExpertProvider;
 import dev.beit3.api.HeadProvider;
+import dev.beit3.api.ImagePreprocessorProvider;
+import dev.beit3.api.TokenizerProvider;
 import dev.beit3.api.KernelProvider;
 import dev.beit3.api.ProviderException;
 import java.net.URL;
@@ -70,9 +72,12 @@ final class Discovery {
      * @param heads the head providers
      * @param embeddings the embedding providers
      * @param kernels the kernel backend providers
+     * @param images the image preprocessor providers
+     * @param tokenizers the tokenizer providers
      */
     record Snapshot(Found<ExpertProvider> experts, Found<HeadProvider> heads, Found<EmbeddingProvider> embeddings,
-            Found<KernelProvider> kernels) {
+            Found<KernelProvider> kernels, Found<ImagePreprocessorProvider> images,
+            Found<TokenizerProvider> tokenizers) {
         /**
          * Discovers all three SPIs.
          *
@@ -86,7 +91,9 @@ final class Discovery {
                     scan(Spi.EXPERT, loader, properties),
                     scan(Spi.HEAD, loader, properties),
                     scan(Spi.EMBEDDING, loader, properties),
-                    scan(Spi.KERNEL, loader, properties));
+                    scan(Spi.KERNEL, loader, properties),
+                    scan(Spi.IMAGE, loader, properties),
+                    scan(Spi.TOKENIZER, loader, properties));
         }
 
         /** @return the problems of all three SPIs, experts first */
@@ -95,6 +102,8 @@ final class Discovery {
             all.addAll(heads.problems());
             all.addAll(embeddings.problems());
             all.addAll(kernels.problems());
+            all.addAll(images.problems());
+            all.addAll(tokenizers.problems());
             return List.copyOf(all);
         }
     }

@@ -5,6 +5,8 @@ import dev.beit3.api.EmbeddingProvider;
 import dev.beit3.api.KernelProvider;
 import dev.beit3.api.ExpertProvider;
 import dev.beit3.api.HeadProvider;
+import dev.beit3.api.ImagePreprocessorProvider;
+import dev.beit3.api.TokenizerProvider;
 import dev.beit3.api.ProviderException;
 import java.util.ArrayList;
 import java.util.List;
@@ -14,13 +16,15 @@ import java.util.Optional;
 import java.util.function.UnaryOperator;
 
 /**
- * The experts, heads and embeddings available to a model, each under its unique id.
+ * The experts, heads, embeddings, kernel backends and preprocessing (image preprocessors, tokenizers) available to
+ * a model, each under its unique id.
  *
  * <p>Three ways to build one, all with the same resolution rules:
  *
  * <ul>
- *   <li>{@link #discover()}: {@link java.util.ServiceLoader} over {@link ExpertProvider}, {@link HeadProvider}
- *       and {@link EmbeddingProvider}, so a plugin jar on the class path works with zero code;
+ *   <li>{@link #discover()}: {@link java.util.ServiceLoader} over {@link ExpertProvider}, {@link HeadProvider},
+ *       {@link EmbeddingProvider}, {@link KernelProvider}, {@link ImagePreprocessorProvider} and
+ *       {@link TokenizerProvider}, so a plugin jar on the class path works with zero code;
  *   <li>{@link #builder()}: plain Java for users without Guice, e.g. {@code
  *       ProviderRegistry.builder().discovered(loader).expert(new LoraFfnProvider()).build()};
  *   <li>{@code dev.beit3.guice.Beit3CoreModule} (module {@code beit3-guice}): Guice, where user modules contribute
@@ -46,6 +50,8 @@ public final class ProviderRegistry {
     private final ProviderTable<HeadProvider> heads;
     private final ProviderTable<EmbeddingProvider> embeddings;
     private final ProviderTable<KernelProvider> kernels;
+    private final ProviderTable<ImagePreprocessorProvider> images;
+    private final ProviderTable<TokenizerProvider> tokenizers;
     private final List<DiscoveryProblem> problems;
 
     private ProviderRegistry(
@@ -53,7 +59,11 @@ public final class ProviderRegistry {
             Map<String, HeadProvider> heads,
             Map<String, EmbeddingProvider> embeddings,
             Map<String, KernelProvider> kernels,
+            Map<String, ImagePreprocessorProvider> images,
+            Map<String, TokenizerProvider> tokenizers,
             List<DiscoveryProblem> problems) {
+        this.images = new ProviderTable<>(Spi.IMAGE, images, only(problems, Spi.IMAGE));
+        this.tokenizers = new ProviderTable<>(Spi.TOKENIZER, tokenizers, only(problems, Spi.TOKENIZER));
         this.kernels = new ProviderTable<>(Spi.KERNEL, withReference(kernels), only(problems, Spi.KERNEL));
         this.experts = new ProviderTable<>(Spi.EXPERT, experts, only(problems, Spi.EXPERT));
         this.heads = new ProviderTable<>(Spi.HEAD, heads, only(problems, Spi.HEAD));
@@ -132,7 +142,30 @@ public final class ProviderRegistry {
             Map<String, EmbeddingProvider> embeddings,
             Map<String, KernelProvider> kernels,
             List<DiscoveryProblem> problems) {
-        return new ProviderRegistry(experts, heads, embeddings, kernels, problems);
+        return ofBound(experts, heads, embeddings, kernels, Map.of(), Map.of(), problems);
+    }
+
+    /**
+     * The registry of a Guice injector, with the preprocessing providers discovery found.
+     *
+     * @param experts bound expert providers
+     * @param heads bound head providers
+     * @param embeddings bound embedding providers
+     * @param kernels bound kernel backend providers
+     * @param images image preprocessor providers
+     * @param tokenizers tokenizer providers
+     * @param problems problems of the discovery that contributed to the maps
+     * @return the registry
+     */
+    public static ProviderRegistry ofBound(
+            Map<String, ExpertProvider> experts,
+            Map<String, HeadProvider> heads,
+            Map<String, EmbeddingProvider> embeddings,
+            Map<String, KernelProvider> kernels,
+            Map<String, ImagePreprocessorProvider> images,
+            Map<String, TokenizerProvider> tokenizers,
+            List<DiscoveryProblem> problems) {
+        return new ProviderRegistry(experts, heads, embeddings, kernels, images, tokenizers, problems);
     }
 
     /** The DJL reference backend is always there, even in a registry built by hand or by a Guice module. */
@@ -186,6 +219,46 @@ public final class ProviderRegistry {
      */
     public EmbeddingProvider embedding(String id) {
         return embeddings.get(id);
+    }
+
+    /**
+     * Returns the image preprocessor provider with an id.
+     *
+     * @param id the id, e.g. {@value ImagePreprocessorProvider#DEFAULT_ID}
+     * @return the provider
+     * @throws ProviderException if there is none; the message lists the available ids and names the jar to add
+     */
+    public ImagePreprocessorProvider imagePreprocessor(String id) {
+        return images.get(id);
+    }
+
+    /**
+     * Returns the tokenizer provider with an id.
+     *
+     * @param id the id, e.g. {@value TokenizerProvider#DEFAULT_ID}
+     * @return the provider
+     * @throws ProviderException if there is none; the message lists the available ids and names the jar to add
+     */
+    public TokenizerProvider tokenizer(String id) {
+        return tokenizers.get(id);
+    }
+
+    /**
+     * All image preprocessor providers.
+     *
+     * @return providers by id, sorted by id, unmodifiable
+     */
+    public Map<String, ImagePreprocessorProvider> imagePreprocessors() {
+        return images.map();
+    }
+
+    /**
+     * All tokenizer providers.
+     *
+     * @return providers by id, sorted by id, unmodifiable
+     */
+    public Map<String, TokenizerProvider> tokenizers() {
+        return tokenizers.map();
     }
 
     /**
@@ -266,6 +339,8 @@ public final class ProviderRegistry {
         heads.describeTo(out);
         embeddings.describeTo(out);
         kernels.describeTo(out);
+        images.describeTo(out);
+        tokenizers.describeTo(out);
         if (!problems.isEmpty()) {
             out.append("problems (").append(problems.size()).append("):\n");
             problems.forEach(p -> out.append("  ").append(p).append('\n'));
@@ -303,6 +378,8 @@ public final class ProviderRegistry {
         private final Contributions<HeadProvider> heads = new Contributions<>(Spi.HEAD);
         private final Contributions<EmbeddingProvider> embeddings = new Contributions<>(Spi.EMBEDDING);
         private final Contributions<KernelProvider> kernels = new Contributions<>(Spi.KERNEL);
+        private final Contributions<ImagePreprocessorProvider> images = new Contributions<>(Spi.IMAGE);
+        private final Contributions<TokenizerProvider> tokenizers = new Contributions<>(Spi.TOKENIZER);
         private final List<DiscoveryProblem> problems = new ArrayList<>();
 
         private Builder() {}
@@ -337,6 +414,8 @@ public final class ProviderRegistry {
             heads.addDiscovered(found.heads().providers());
             embeddings.addDiscovered(found.embeddings().providers());
             kernels.addDiscovered(found.kernels().providers());
+            images.addDiscovered(found.images().providers());
+            tokenizers.addDiscovered(found.tokenizers().providers());
             problems.addAll(found.problems());
             return this;
         }
@@ -393,6 +472,30 @@ public final class ProviderRegistry {
         }
 
         /**
+         * Adds an image preprocessor provider under its {@code id()}.
+         *
+         * @param provider the provider
+         * @return this builder
+         * @throws ProviderException if a different class was already added under the same id
+         */
+        public Builder imagePreprocessor(ImagePreprocessorProvider provider) {
+            images.addExplicit(provider);
+            return this;
+        }
+
+        /**
+         * Adds a tokenizer provider under its {@code id()}.
+         *
+         * @param provider the provider
+         * @return this builder
+         * @throws ProviderException if a different class was already added under the same id
+         */
+        public Builder tokenizer(TokenizerProvider provider) {
+            tokenizers.addExplicit(provider);
+            return this;
+        }
+
+        /**
          * Adds an expert provider that overrides any other provider of its id, discovered or added; of two
          * replacements for one id, the later call wins. Replacing an id nobody else provides simply adds it.
          *
@@ -436,7 +539,7 @@ public final class ProviderRegistry {
          */
         public ProviderRegistry build() {
             return new ProviderRegistry(experts.resolve(), heads.resolve(), embeddings.resolve(), kernels.resolve(),
-                    problems);
+                    images.resolve(), tokenizers.resolve(), problems);
         }
     }
 }

@@ -3,6 +3,8 @@ package dev.beit3.core.plugin;
 import dev.beit3.api.EmbeddingProvider;
 import dev.beit3.api.ExpertProvider;
 import dev.beit3.api.HeadProvider;
+import dev.beit3.api.ImagePreprocessorProvider;
+import dev.beit3.api.TokenizerProvider;
 import dev.beit3.api.KernelProvider;
 import java.util.Objects;
 import java.util.function.Function;
@@ -48,6 +50,24 @@ final class Spi<P> {
             KernelProvider::id,
             KernelProvider::description,
             "is the kernels-onednn jar (or your plugin's jar) on the class path?");
+
+    /** {@link ImagePreprocessorProvider}: listed with its description. */
+    static final Spi<ImagePreprocessorProvider> IMAGE = new Spi<>(
+            ImagePreprocessorProvider.class,
+            "image-preprocessor",
+            ImagePreprocessorProvider::id,
+            ImagePreprocessorProvider::id,
+            ImagePreprocessorProvider::description,
+            "is the expert-vision jar (or your plugin's jar) on the class path?");
+
+    /** {@link TokenizerProvider}: listed with its description. */
+    static final Spi<TokenizerProvider> TOKENIZER = new Spi<>(
+            TokenizerProvider.class,
+            "tokenizer",
+            TokenizerProvider::id,
+            TokenizerProvider::id,
+            TokenizerProvider::description,
+            "is the expert-language jar (or your plugin's jar) on the class path?");
 
     private final Class<P> type;
     private final String noun;

@@ -1,6 +1,8 @@
 package dev.beit3.expert.language.text;
 
+import dev.beit3.api.SpecialTokens;
 import dev.beit3.api.TextBatch;
+import dev.beit3.api.Tokenizer;
 
 import ai.djl.sentencepiece.SpProcessor;
 import ai.djl.sentencepiece.SpTokenizer;
@@ -36,7 +38,7 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * <p>Instances are thread-safe. {@link #close()} frees the native processor; later calls throw
  * {@link ModelClosedException}.
  */
-public final class Beit3Tokenizer implements AutoCloseable {
+public final class Beit3Tokenizer implements Tokenizer {
     /** Id of {@code <s>} (bos, cls). */
     public static final int BOS_ID = 0;
     /** Id of {@code <pad>}. */
@@ -45,6 +47,8 @@ public final class Beit3Tokenizer implements AutoCloseable {
     public static final int EOS_ID = 2;
     /** Id of {@code <unk>}. */
     public static final int UNK_ID = 3;
+    /** The special ids above, as the api names them. */
+    public static final SpecialTokens SPECIAL_TOKENS = new SpecialTokens(BOS_ID, PAD_ID, EOS_ID, UNK_ID);
     /** Largest accepted model file (SentencePiece models are a few MB). */
     static final long MAX_FILE_BYTES = 256L << 20;
 
@@ -316,7 +320,14 @@ public final class Beit3Tokenizer implements AutoCloseable {
         };
     }
 
+    /** @return {@link #SPECIAL_TOKENS}: the XLM-R ids */
+    @Override
+    public SpecialTokens specialTokens() {
+        return SPECIAL_TOKENS;
+    }
+
     /** @return the id of {@code <mask>}: number of SentencePiece pieces + 1 */
+    @Override
     public int maskId() {
         return model.size() + 1;
     }

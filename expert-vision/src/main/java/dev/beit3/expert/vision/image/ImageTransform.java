@@ -5,6 +5,7 @@ import dev.beit3.api.RgbImage;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import dev.beit3.api.ImageTransformSpec;
 import dev.beit3.api.InvalidInputException;
 import java.util.List;
 import java.util.Objects;
@@ -25,11 +26,11 @@ import java.util.Objects;
  * @param size the image size S, positive
  */
 public record ImageTransform(TransformKind kind, int size) {
-    private static final float[] HALF = {0.5f, 0.5f, 0.5f};
-    private static final float[] IMAGENET_MEAN = {0.485f, 0.456f, 0.406f};
-    private static final float[] IMAGENET_STD = {0.229f, 0.224f, 0.225f};
+    private static final float[] HALF = ImageTransformSpec.Kind.VL_EVAL.mean();
+    private static final float[] IMAGENET_MEAN = ImageTransformSpec.Kind.IMAGENET_EVAL.mean();
+    private static final float[] IMAGENET_STD = ImageTransformSpec.Kind.IMAGENET_EVAL.std();
     /** Largest accepted size: far above any BEiT-3 resolution (224–768). */
-    public static final int MAX_SIZE = 8192;
+    public static final int MAX_SIZE = ImageTransformSpec.MAX_SIZE;
 
     /**
      * Checks the arguments.
@@ -38,11 +39,27 @@ public record ImageTransform(TransformKind kind, int size) {
      * @param size the image size
      */
     public ImageTransform {
-        Objects.requireNonNull(kind, "kind");
-        if (size <= 0 || size > MAX_SIZE) {
-            throw new InvalidInputException("image transform size " + size + " is outside [1, " + MAX_SIZE
-                    + "]; use the model's image size (e.g. 224, 384, 480)");
-        }
+        new ImageTransformSpec(apiKind(Objects.requireNonNull(kind, "kind")), size); // the api value checks the size
+    }
+
+    private static ImageTransformSpec.Kind apiKind(TransformKind kind) {
+        return kind == TransformKind.VL_EVAL ? ImageTransformSpec.Kind.VL_EVAL : ImageTransformSpec.Kind.IMAGENET_EVAL;
+    }
+
+    /**
+     * The transform an api spec names.
+     *
+     * @param spec kind and size
+     * @return the transform
+     */
+    public static ImageTransform of(ImageTransformSpec spec) {
+        return new ImageTransform(spec.kind() == ImageTransformSpec.Kind.VL_EVAL ? TransformKind.VL_EVAL
+                : TransformKind.IMAGENET_EVAL, spec.size());
+    }
+
+    /** @return the api value of this transform */
+    public ImageTransformSpec spec() {
+        return new ImageTransformSpec(apiKind(kind), size);
     }
 
     /**
