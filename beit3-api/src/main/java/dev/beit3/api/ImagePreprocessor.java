@@ -8,7 +8,7 @@ import java.util.List;
 
 /**
  * Image preprocessing as the reference does it: decoding a file to RGB bytes (PIL's {@code convert('RGB')}) within
- * {@link ImageLimits}, and the evaluation transform of an {@link ImageTransformSpec} to normalised channel-first
+ * {@link ImageLimits}, Pillow's bicubic resize, and the evaluation transform of an {@link ImageTransformSpec} to normalised channel-first
  * floats. Obtained from an {@link ImagePreprocessorProvider}; implementations are thread-safe.
  */
 @Api(status = Api.Status.EXPERIMENTAL)
@@ -33,6 +33,18 @@ public interface ImagePreprocessor {
      * @throws InvalidInputException if the bytes are not a decodable image within the limits
      */
     RgbImage decode(byte[] bytes, ImageLimits limits);
+
+    /**
+     * Resizes an image with the reference's resampling (Pillow's {@code Image.resize(size, BICUBIC)}, bit-exact):
+     * the resize the training transforms ({@code RandomResizedCrop}) apply to their crop.
+     *
+     * @param image the image
+     * @param width output width (at least 1)
+     * @param height output height (at least 1)
+     * @return the resized image
+     * @throws InvalidInputException if a size is not positive
+     */
+    RgbImage resize(RgbImage image, int width, int height);
 
     /**
      * The transform of one image: geometry, then {@code ToTensor} and {@code Normalize}.

@@ -1,6 +1,6 @@
 package dev.beit3.train;
 
-import dev.beit3.expert.vision.image.PillowResize;
+import dev.beit3.api.ImagePreprocessor;
 import dev.beit3.api.RgbImage;
 import java.util.Random;
 
@@ -84,9 +84,10 @@ public record Augmentation(boolean enabled, double minScale, double maxScale, do
      * @param in the decoded image
      * @param size the output side S
      * @param rng the random source
+     * @param resizer the preprocessing whose Pillow-exact {@link ImagePreprocessor#resize} scales the crop
      * @return the augmented image
      */
-    public RgbImage apply(RgbImage in, int size, Random rng) {
+    public RgbImage apply(RgbImage in, int size, Random rng, ImagePreprocessor resizer) {
         if (!enabled) {
             return in;
         }
@@ -94,7 +95,7 @@ public record Augmentation(boolean enabled, double minScale, double maxScale, do
         int h = in.height();
         int[] box = cropBox(w, h, rng); // top, left, height, width
         RgbImage crop = crop(in, box[0], box[1], box[2], box[3]);
-        RgbImage out = crop.width() == size && crop.height() == size ? crop : PillowResize.bicubic(crop, size, size);
+        RgbImage out = crop.width() == size && crop.height() == size ? crop : resizer.resize(crop, size, size);
         if (flipProbability > 0 && rng.nextDouble() < flipProbability) {
             out = flip(out);
         }

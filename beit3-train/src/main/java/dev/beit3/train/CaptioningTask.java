@@ -2,8 +2,8 @@ package dev.beit3.train;
 
 import ai.djl.ndarray.NDArray;
 import dev.beit3.api.InvalidInputException;
+import dev.beit3.api.MaskedLanguageHead;
 import dev.beit3.api.TextBatch;
-import dev.beit3.heads.CaptioningHead;
 import java.util.EnumMap;
 import java.util.Map;
 
@@ -48,8 +48,10 @@ final class CaptioningTask {
      * @return (M, V)
      */
     static NDArray logits(Network net, Batch b) {
-        if (!(net.head() instanceof CaptioningHead h)) {
-            throw new InvalidInputException("the captioning task needs the captioning head");
+        if (!(net.head() instanceof MaskedLanguageHead h)) {
+            throw new InvalidInputException("the captioning task needs the captioning head (a MaskedLanguageHead), got "
+                    + (net.head() == null ? "no head" : "the " + net.head().id() + " head")
+                    + "; train captioning from a captioning checkpoint");
         }
         return h.maskedLm(net.encoder(), b.require(BatchKey.IMAGE), b.require(BatchKey.MASKED_TOKENS),
                 b.get(BatchKey.PADDING_MASK), b.require(BatchKey.LANGUAGE_MASKED_POS), net.scope());

@@ -103,11 +103,12 @@ final class Examples {
             if (!o.has(field)) {
                 throw new InvalidInputException(config().task() + " line without \"" + field + "\": " + o);
             }
-            RgbImage img = config().augmentation().apply(data.image(o.get(field).getAsString()), s, rngs.get(i));
+            RgbImage img = config().augmentation().apply(data.image(o.get(field).getAsString()), s, rngs.get(i),
+                    data.preprocessor());
             if (config().randAugment() != null) {
                 img = config().randAugment().apply(img, rngs.get(i));
             }
-            float[] t = data.transform().toTensor(img);
+            float[] t = data.preprocessor().toTensor(img, data.transform());
             if (t.length != 3 * s * s) {
                 throw new InvalidInputException("image " + o.get(field).getAsString() + " does not become " + s + "x"
                         + s);

@@ -5,8 +5,11 @@ import dev.beit3.api.EncoderConfig;
 import dev.beit3.api.InvalidInputException;
 import dev.beit3.core.checkpoint.Checkpoint;
 import dev.beit3.core.checkpoint.TensorData;
+import dev.beit3.api.ImagePreprocessor;
+import dev.beit3.api.ImagePreprocessorProvider;
+import dev.beit3.api.Tokenizer;
+import dev.beit3.api.TokenizerProvider;
 import dev.beit3.core.plugin.ProviderRegistry;
-import dev.beit3.expert.language.text.Beit3Tokenizer;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -210,7 +213,25 @@ public final class FineTune {
      * @throws IOException on I/O failure
      */
     public static Result run(Options o, PrintStream progress) throws IOException {
-        Beit3Tokenizer tok = o.tokenizer() == null ? null : Beit3Tokenizer.load(o.tokenizer());
+        return run(o, progress, ProviderRegistry.discover());
+    }
+
+    /**
+     * Runs the training with providers already discovered: the tokenizer ({@value TokenizerProvider#DEFAULT_ID}),
+     * the image preprocessing ({@value ImagePreprocessorProvider#DEFAULT_ID}), the experts and the head all come
+     * from {@code registry}.
+     *
+     * @param o the settings
+     * @param progress where the progress bar goes (null = silent)
+     * @param registry the providers of this run
+     * @return what the run did
+     * @throws IOException on I/O failure
+     * @throws dev.beit3.api.ProviderException when a provider the run needs is not on the class path
+     */
+    public static Result run(Options o, PrintStream progress, ProviderRegistry registry) throws IOException {
+        ImagePreprocessor images = registry.imagePreprocessor(ImagePreprocessorProvider.DEFAULT_ID).preprocessor();
+        Tokenizer tok = o.tokenizer() == null ? null
+                : registry.tokenizer(TokenizerProvider.DEFAULT_ID).load(o.tokenizer());
         TorchScriptVisualTokenizer visual = null;
         try (NDManager root = NDManager.newBaseManager()) {
             if (o.visualTokenizer() != null) {
@@ -222,7 +243,7 @@ public final class FineTune {
             int imageSize = o.scratch() != null ? o.scratch().imageSize() : imageSize(source, o.checkpoint());
             TrainingData.Config dc = new TrainingData.Config(o.task(), o.data(), o.batchSize(), imageSize,
                     o.textMaxLen(), o.augmentation(), true, o.seed(), o.maskProbability(), 0.4);
-            TrainingData data = TrainingData.open(dc, tok);
+            TrainingData data = TrainingData.open(dc, tok, images);
             int classes = o.numClasses() > 0 ? o.numClasses() : data.numClasses();
             Regularization mx = o.regularization() == null ? Regularization.NONE : o.regularization();
             if (mx.mixes() || mx.erasingProb() > 0 || mx.randAugment() != null) {
@@ -236,7 +257,7 @@ public final class FineTune {
             TrainingTask task = o.task().equals("mim_image") ? Tasks.maskedImageModeling(visual)
                     : task(o.task(), o.labelSmoothing());
             try (TrainableModel model = TrainableModel.of(init, origin,
-                    new TrainableModel.Spec(o.attentionHeads(), head, Map.of()), root, ProviderRegistry.discover())) {
+                    new TrainableModel.Spec(o.attentionHeads(), head, Map.of()), root, registry)) {
                 checkClasses(model, o.task(), classes);
                 Trainer.Config cfg = new Trainer.Config(new LrSchedule(o.lr(), o.minLr(), 0, o.warmupSteps(), o.steps()),
                         new AdamW.Config(0.9, o.betas2(), 1e-8), o.weightDecay(),

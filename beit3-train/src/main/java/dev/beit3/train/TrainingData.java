@@ -5,12 +5,13 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dev.beit3.api.InvalidInputException;
+import dev.beit3.api.ImagePreprocessor;
+import dev.beit3.api.ImagePreprocessorProvider;
+import dev.beit3.api.ImageTransformSpec;
 import dev.beit3.api.Tokenizer;
+import dev.beit3.core.plugin.ProviderRegistry;
 import dev.beit3.api.ImageLimits;
 import dev.beit3.api.RgbImage;
-import dev.beit3.expert.language.text.Beit3Tokenizer;
-import dev.beit3.expert.vision.image.ImageDecoder;
-import dev.beit3.expert.vision.image.ImageTransform;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
@@ -22,6 +23,7 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Random;
 
 /**
@@ -54,7 +56,7 @@ import java.util.Random;
  * <p>Images: decoded as the official {@code default_loader} (RGB), then the configured {@link Augmentation}
  * (random resized crop + flip, or nothing), then the task's official evaluation transform at the model's
  * size (ImageNet mean/std for classification; mean = std = 0.5 otherwise), which is the identity on the
- * geometry once the crop has the model's size. Text: the official segments of {@link Beit3Tokenizer}.
+ * geometry once the crop has the model's size. Text: the official segments of the {@link Tokenizer}.
  * Captioning: the official {@code CaptioningDataset} masking ({@link TokenMasking#captioning}). Masked
  * language modeling: {@link TokenMasking#random}; masked image modeling: {@link PatchMasking#blockwise}.
  *
@@ -142,14 +144,17 @@ public final class TrainingData {
     private final List<String> labels;
     private final Map<String, Integer> labelIndex = new LinkedHashMap<>();
     private final int numClasses;
-    private final ImageTransform transform;
+    private final ImagePreprocessor preprocessor;
+    private final ImageTransformSpec transform;
     private final TaskData task;
     private int[] permutation;
     private long permutationEpoch = -1;
 
-    private TrainingData(Config config, Tokenizer tokenizer, long[] offsets, List<String> labels, int numClasses) {
+    private TrainingData(Config config, Tokenizer tokenizer, ImagePreprocessor preprocessor, long[] offsets,
+            List<String> labels, int numClasses) {
         this.config = config;
         this.tokenizer = tokenizer;
+        this.preprocessor = preprocessor;
         this.file = config.dir().resolve(FILE);
         this.offsets = offsets;
         this.labels = labels;
@@ -158,8 +163,25 @@ public final class TrainingData {
         }
         this.numClasses = numClasses;
         this.task = TaskData.of(config.task());
-        this.transform = task.imagenetNormalisation() ? ImageTransform.imagenetEval(config.imageSize())
-                : ImageTransform.vlEval(config.imageSize());
+        this.transform = task.imagenetNormalisation() ? ImageTransformSpec.imagenetEval(config.imageSize())
+                : ImageTransformSpec.vlEval(config.imageSize());
+    }
+
+    /**
+     * Opens a dataset folder with the default image preprocessing ({@value ImagePreprocessorProvider#DEFAULT_ID}),
+     * discovered here; a training run that has discovered its providers passes its own with {@link #open(Config,
+     * Tokenizer, ImagePreprocessor)}.
+     *
+     * @param config the settings
+     * @param tokenizer the tokenizer (required for every task with text; may be null for classification and MIM)
+     * @return the dataset
+     * @throws IOException when {@code data.jsonl} cannot be read
+     * @throws InvalidInputException when the folder or a line does not fit the task
+     * @throws dev.beit3.api.ProviderException when no image preprocessing is on the class path
+     */
+    public static TrainingData open(Config config, Tokenizer tokenizer) throws IOException {
+        return open(config, tokenizer,
+                ProviderRegistry.discover().imagePreprocessor(ImagePreprocessorProvider.DEFAULT_ID).preprocessor());
     }
 
     /**
@@ -167,11 +189,15 @@ public final class TrainingData {
      *
      * @param config the settings
      * @param tokenizer the tokenizer (required for every task with text; may be null for classification and MIM)
+     * @param preprocessor the image decoding, resize and transform (the reference's, from {@link
+     *     ProviderRegistry#imagePreprocessor})
      * @return the dataset
      * @throws IOException when {@code data.jsonl} cannot be read
      * @throws InvalidInputException when the folder or a line does not fit the task
      */
-    public static TrainingData open(Config config, Tokenizer tokenizer) throws IOException {
+    public static TrainingData open(Config config, Tokenizer tokenizer, ImagePreprocessor preprocessor)
+            throws IOException {
+        Objects.requireNonNull(preprocessor, "preprocessor");
         Path f = config.dir().resolve(FILE);
         if (!Files.isRegularFile(f)) {
             throw new NoSuchFileException(f.toString(), null, "a dataset folder needs " + FILE);
@@ -209,7 +235,7 @@ public final class TrainingData {
             labels = List.copyOf(l);
         }
         int classes = task.numClasses(labels, maxLabel, config.dir());
-        return new TrainingData(config, tokenizer, offs.stream().mapToLong(Long::longValue).toArray(), labels, classes);
+        return new TrainingData(config, tokenizer, preprocessor, offs.stream().mapToLong(Long::longValue).toArray(), labels, classes);
     }
 
     /**
@@ -413,7 +439,7 @@ public final class TrainingData {
         return new TrainingData(new Config(c.task(), c.dir(), c.batchSize(), c.imageSize(), c.textMaxLen(),
                 c.augmentation(), c.shuffle(), c.seed(), c.maskProbability(), c.mimRatio(), randAugment, erasing,
                 mixup), tokenizer,
-                offsets, labels, numClasses);
+                preprocessor, offsets, labels, numClasses);
     }
 
     /**
@@ -463,7 +489,7 @@ public final class TrainingData {
     public RgbImage image(String relative) {
         Path p = config.dir().resolve(relative);
         try {
-            return ImageDecoder.decode(p, ImageLimits.defaults());
+            return preprocessor.read(p, ImageLimits.defaults());
         } catch (IOException e) {
             throw new InvalidInputException("cannot read image " + p + ": " + e.getMessage(), e);
         }
@@ -582,8 +608,13 @@ public final class TrainingData {
     }
 
     /** @return the task's evaluation transform at the model's size */
-    ImageTransform transform() {
+    ImageTransformSpec transform() {
         return transform;
+    }
+
+    /** @return the image decoding, resize and transform */
+    ImagePreprocessor preprocessor() {
+        return preprocessor;
     }
 
     private JsonObject read(RandomAccessFile raf, int row) throws IOException {

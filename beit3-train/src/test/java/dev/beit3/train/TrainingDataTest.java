@@ -4,7 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ai.djl.ndarray.NDManager;
+import dev.beit3.api.ImagePreprocessor;
+import dev.beit3.api.ImagePreprocessorProvider;
 import dev.beit3.api.InvalidInputException;
+import dev.beit3.core.plugin.ProviderRegistry;
 import dev.beit3.core.testing.Fixtures;
 import dev.beit3.expert.language.text.Beit3Tokenizer;
 import dev.beit3.api.RgbImage;
@@ -21,6 +24,8 @@ class TrainingDataTest {
     @TempDir
     static Path dir;
     static Beit3Tokenizer tok;
+    static final ImagePreprocessor PREP = ProviderRegistry.discover()
+            .imagePreprocessor(ImagePreprocessorProvider.DEFAULT_ID).preprocessor();
 
     @BeforeAll
     static void generate() throws Exception {
@@ -127,16 +132,16 @@ class TrainingDataTest {
             assertThat(box[0] + box[2]).isLessThanOrEqualTo(30);
             assertThat(box[1] + box[3]).isLessThanOrEqualTo(40);
             assertThat(area).isBetween(0.05, 1.0);
-            assertThat(aug.apply(img, 16, rng).width()).isEqualTo(16);
+            assertThat(aug.apply(img, 16, rng, PREP).width()).isEqualTo(16);
         }
         byte[] sq = new byte[20 * 20 * 3];
         sq[0] = (byte) 255;
         RgbImage square = new RgbImage(20, 20, sq);
         Augmentation flipOnly = new Augmentation(true, 1, 1, 1, 1, 1);
-        RgbImage f = flipOnly.apply(square, 20, rng); // full-image crop, no resize, always flipped
+        RgbImage f = flipOnly.apply(square, 20, rng, PREP); // full-image crop, no resize, always flipped
         assertThat(f.sample(19, 0, 0)).isEqualTo(255);
         assertThat(f.sample(0, 0, 0)).isZero();
-        assertThat(Augmentation.none().apply(img, 16, rng)).isSameAs(img);
+        assertThat(Augmentation.none().apply(img, 16, rng, PREP)).isSameAs(img);
     }
 
     @Test

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import dev.beit3.api.Api;
 import dev.beit3.api.Encoder;
+import dev.beit3.api.MaskedLanguageHead;
 import dev.beit3.api.TaskHead;
 import java.util.List;
 
@@ -14,7 +15,7 @@ import java.util.List;
  * <p>Shapes: B images, S side, T text slots, V vocabulary, K beams.
  */
 @Api(status = Api.Status.STABLE)
-public interface CaptioningHead extends TaskHead {
+public interface CaptioningHead extends TaskHead, MaskedLanguageHead {
 
     /**
      * Decoding settings.

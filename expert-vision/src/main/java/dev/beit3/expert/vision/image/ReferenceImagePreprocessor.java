@@ -10,7 +10,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 
-/** {@link ImagePreprocessor} over {@link ImageDecoder} and {@link ImageTransform}; stateless. */
+/** {@link ImagePreprocessor} over {@link ImageDecoder}, {@link PillowResize} and {@link ImageTransform}; stateless. */
 final class ReferenceImagePreprocessor implements ImagePreprocessor {
     @Override
     public RgbImage read(Path file, ImageLimits limits) throws IOException {
@@ -20,6 +20,11 @@ final class ReferenceImagePreprocessor implements ImagePreprocessor {
     @Override
     public RgbImage decode(byte[] bytes, ImageLimits limits) {
         return ImageDecoder.decode(bytes, "the image bytes", limits);
+    }
+
+    @Override
+    public RgbImage resize(RgbImage image, int width, int height) {
+        return PillowResize.bicubic(image, width, height);
     }
 
     @Override
