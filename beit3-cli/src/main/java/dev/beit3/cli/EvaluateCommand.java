@@ -61,7 +61,7 @@ final class EvaluateCommand implements Callable<Integer> {
         }, (m, none, out, err) -> {
             TrainingData d = TrainingData.open(new TrainingData.Config(task, data, batch, m.config().imageSize(),
                     m.maxTextLength(), Augmentation.none(), false, 0, 0.15, 0.4), task.equals("imageclassification")
-                    ? null : m.tokenizer());
+                    ? null : m.tokenizer(), m.imagePreprocessor());
             Map<String, Double> r = Evaluation.evaluate(m, d, batch);
             if (common.json) {
                 JsonObject o = new JsonObject();

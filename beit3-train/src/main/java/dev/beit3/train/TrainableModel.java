@@ -65,7 +65,9 @@ public final class TrainableModel implements AutoCloseable {
     }
 
     /**
-     * Reads a checkpoint ({@code .pth} or safetensors) into a trainable model.
+     * Reads a checkpoint ({@code .pth} or safetensors) into a trainable model, with providers discovered here (a
+     * run that has discovered its providers passes them with {@link #load(Path, Spec, NDManager,
+     * ProviderRegistry)}).
      *
      * @param checkpoint the file
      * @param spec heads and task head
@@ -74,7 +76,22 @@ public final class TrainableModel implements AutoCloseable {
      * @throws IOException when the file cannot be read
      */
     public static TrainableModel load(Path checkpoint, Spec spec, NDManager parent) throws IOException {
-        return load(Checkpoint.read(checkpoint), spec, parent, ProviderRegistry.discover());
+        return load(checkpoint, spec, parent, ProviderRegistry.discover());
+    }
+
+    /**
+     * Reads a checkpoint ({@code .pth} or safetensors) into a trainable model.
+     *
+     * @param checkpoint the file
+     * @param spec heads and task head
+     * @param parent manager under which the parameters live
+     * @param registry where the expert, embedding and head providers come from
+     * @return the model
+     * @throws IOException when the file cannot be read
+     */
+    public static TrainableModel load(Path checkpoint, Spec spec, NDManager parent, ProviderRegistry registry)
+            throws IOException {
+        return load(Checkpoint.read(checkpoint), spec, parent, registry);
     }
 
     /**
