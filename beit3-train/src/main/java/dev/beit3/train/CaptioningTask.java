@@ -77,4 +77,27 @@ final class CaptioningTask {
             return new Batch(a);
         }
     }
+
+    /** The task: the masked-LM head; the reference's drop-worst schedule (ratio 0.2 after step 12000). */
+    static final class Kind implements TaskKind {
+        @Override
+        public String id() {
+            return ID;
+        }
+
+        @Override
+        public TaskData data() {
+            return new Data();
+        }
+
+        @Override
+        public TrainingTask objective(double labelSmoothing, VisualTokenizer visual) {
+            return CaptioningTask.objective(labelSmoothing, 0.2, 12000);
+        }
+
+        @Override
+        public Map<String, long[]> headShapes(int d, int vocab, int numClasses, int visualVocab) {
+            return MaskedLanguageTask.mlmHead(d, vocab);
+        }
+    }
 }

@@ -7,6 +7,7 @@ import dev.beit3.api.HeadInput;
 import dev.beit3.api.InvalidInputException;
 import java.nio.file.Path;
 import java.util.EnumMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -101,6 +102,49 @@ final class ClassificationTask {
             a.put(BatchKey.IMAGE, m.create(px, new Shape(b, 3, s, s))); // (B, 3, S, S)
             a.put(BatchKey.LABEL, m.create(y));
             return new Batch(a);
+        }
+    }
+
+    /** The task: ImageNet-style head ({@code fc_norm}, {@code head}), no final encoder norm. */
+    static final class Kind implements TaskKind {
+        @Override
+        public String id() {
+            return ID;
+        }
+
+        @Override
+        public TaskData data() {
+            return new Data();
+        }
+
+        @Override
+        public TrainingTask objective(double labelSmoothing, VisualTokenizer visual) {
+            return ClassificationTask.objective(labelSmoothing);
+        }
+
+        @Override
+        public Map<String, long[]> headShapes(int d, int vocab, int numClasses, int visualVocab) {
+            Map<String, long[]> head = new LinkedHashMap<>();
+            head.put("fc_norm.weight", new long[] {d});
+            head.put("fc_norm.bias", new long[] {d});
+            head.put("head.weight", new long[] {numClasses, d});
+            head.put("head.bias", new long[] {numClasses});
+            return head;
+        }
+
+        @Override
+        public boolean normalizeOutput() {
+            return false;
+        }
+
+        @Override
+        public double initScale(String key) {
+            return key.equals("head.weight") ? 0.001 : 1.0;
+        }
+
+        @Override
+        public String classCountKey() {
+            return "head.weight";
         }
     }
 }

@@ -190,18 +190,7 @@ public final class FineTune {
      * @return the objective
      */
     public static TrainingTask task(String task, double labelSmoothing) {
-        return switch (task) {
-            case "imageclassification" -> Tasks.imageClassification(labelSmoothing);
-            case "vqa" -> Tasks.vqa();
-            case "nlvr2" -> Tasks.nlvr2();
-            case "retrieval" -> Tasks.retrieval();
-            case "captioning" -> Tasks.captioning(labelSmoothing, 0.2, 12000);
-            case "mlm_text" -> Tasks.maskedLanguageModeling(false);
-            case "mlm_image_text" -> Tasks.maskedLanguageModeling(true);
-            case "mim_image" -> Tasks.maskedImageModeling(null);
-            default -> throw new InvalidInputException("unknown task '" + task + "'; use imageclassification, vqa,"
-                    + " nlvr2, retrieval, captioning, mlm_text, mlm_image_text or mim_image");
-        };
+        return TaskKind.of(task).objective(labelSmoothing, null);
     }
 
     /**
@@ -253,9 +242,8 @@ public final class FineTune {
                                 classes) : null);
             }
             Map<String, TensorData> init = HeadInit.forTask(source, o.task(), classes, o.visualVocab(), o.seed());
-            String head = o.task().startsWith("mlm_") || o.task().startsWith("mim_") ? null : o.task();
-            TrainingTask task = o.task().equals("mim_image") ? Tasks.maskedImageModeling(visual)
-                    : task(o.task(), o.labelSmoothing());
+            TrainingTask task = TaskKind.of(o.task()).objective(o.labelSmoothing(), visual);
+            String head = task.headId();
             try (TrainableModel model = TrainableModel.of(init, origin,
                     new TrainableModel.Spec(o.attentionHeads(), head, Map.of()), root, registry)) {
                 checkClasses(model, o.task(), classes);
@@ -313,11 +301,7 @@ public final class FineTune {
     }
 
     private static void checkClasses(TrainableModel model, String task, int classes) {
-        String key = switch (task) {
-            case "imageclassification" -> "head.weight";
-            case "vqa" -> "head.3.weight";
-            default -> null;
-        };
+        String key = TaskKind.of(task).classCountKey();
         if (key != null && model.parameters().get(key).getShape().get(0) != classes) {
             throw new InvalidInputException("the checkpoint's " + task + " head has "
                     + model.parameters().get(key).getShape().get(0) + " outputs but the dataset has " + classes

@@ -43,53 +43,10 @@ public final class HeadInit {
         }
         int d = (int) emb.shape()[1];
         int vocab = (int) emb.shape()[0];
-        boolean normalizeOutput = !task.equals("imageclassification") && !task.equals("vqa");
-        Map<String, long[]> head = new LinkedHashMap<>();
-        switch (task) {
-            case "imageclassification" -> {
-                head.put("fc_norm.weight", new long[] {d});
-                head.put("fc_norm.bias", new long[] {d});
-                head.put("head.weight", new long[] {numClasses, d});
-                head.put("head.bias", new long[] {numClasses});
-            }
-            case "vqa" -> {
-                head.put("pooler.norm.weight", new long[] {d});
-                head.put("pooler.norm.bias", new long[] {d});
-                head.put("pooler.dense.weight", new long[] {d, d});
-                head.put("pooler.dense.bias", new long[] {d});
-                head.put("head.0.weight", new long[] {2L * d, d});
-                head.put("head.0.bias", new long[] {2L * d});
-                head.put("head.1.weight", new long[] {2L * d});
-                head.put("head.1.bias", new long[] {2L * d});
-                head.put("head.3.weight", new long[] {numClasses, 2L * d});
-                head.put("head.3.bias", new long[] {numClasses});
-            }
-            case "nlvr2" -> {
-                head.put("head.norm1.weight", new long[] {4L * d});
-                head.put("head.norm1.bias", new long[] {4L * d});
-                head.put("head.dense1.weight", new long[] {2L * d, 4L * d});
-                head.put("head.dense1.bias", new long[] {2L * d});
-                head.put("head.norm2.weight", new long[] {2L * d});
-                head.put("head.norm2.bias", new long[] {2L * d});
-                head.put("head.dense2.weight", new long[] {2, 2L * d});
-                head.put("head.dense2.bias", new long[] {2});
-            }
-            case "retrieval" -> {
-                head.put("logit_scale", new long[] {});
-                head.put("vision_head.weight", new long[] {d, d});
-                head.put("language_head.weight", new long[] {d, d});
-            }
-            case "captioning", "mlm_text", "mlm_image_text" -> {
-                head.put("mlm_head.weight", new long[] {vocab, d});
-                head.put("mlm_head.bias", new long[] {vocab});
-            }
-            case "mim_image" -> {
-                head.put("mim_head.weight", new long[] {visualVocab, d});
-                head.put("mim_head.bias", new long[] {visualVocab});
-            }
-            default -> throw new InvalidInputException("unknown task '" + task + "'");
-        }
-        boolean pretrain = task.startsWith("mlm_") || task.startsWith("mim_");
+        TaskKind kind = TaskKind.of(task);
+        boolean normalizeOutput = kind.normalizeOutput();
+        Map<String, long[]> head = kind.headShapes(d, vocab, numClasses, visualVocab);
+        boolean pretrain = kind.pretraining();
         Random rng = new Random(seed);
         Map<String, TensorData> out = new LinkedHashMap<>();
         for (Map.Entry<String, TensorData> e : source.entrySet()) {
@@ -116,12 +73,12 @@ public final class HeadInit {
                 out.put(k, have);
                 continue;
             }
-            out.put(k, init(k, e.getValue(), task, rng));
+            out.put(k, init(k, e.getValue(), kind, rng));
         }
         return out;
     }
 
-    private static TensorData init(String k, long[] shape, String task, Random rng) {
+    private static TensorData init(String k, long[] shape, TaskKind kind, Random rng) {
         if (k.equals("logit_scale")) {
             return filled(k, shape, (float) Math.log(1 / 0.07));
         }
@@ -132,7 +89,7 @@ public final class HeadInit {
         if (norm) {
             return filled(k, shape, 1f);
         }
-        double scale = task.equals("imageclassification") && k.equals("head.weight") ? 0.001 : 1.0;
+        double scale = kind.initScale(k);
         float[] v = ModelInit.truncNormal(rng, shape[0] * (shape.length > 1 ? shape[1] : 1), 0.02);
         for (int i = 0; i < v.length; i++) {
             v[i] = (float) (v[i] * scale);

@@ -6,6 +6,7 @@ import dev.beit3.api.EncoderInput;
 import dev.beit3.api.InvalidInputException;
 import dev.beit3.core.nn.Ops;
 import java.util.EnumMap;
+import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -116,6 +117,37 @@ final class MaskedImageTask {
             }
             a.put(BatchKey.VISION_MASKED_POS, ex.manager().create(masks));
             return new Batch(a);
+        }
+    }
+
+    /** The pretraining task: the encoder and {@code mim_head} over the visual codebook, no task head. */
+    static final class Kind implements TaskKind {
+        @Override
+        public String id() {
+            return ID;
+        }
+
+        @Override
+        public TaskData data() {
+            return new Data();
+        }
+
+        @Override
+        public TrainingTask objective(double labelSmoothing, VisualTokenizer visual) {
+            return MaskedImageTask.objective(visual);
+        }
+
+        @Override
+        public Map<String, long[]> headShapes(int d, int vocab, int numClasses, int visualVocab) {
+            Map<String, long[]> head = new LinkedHashMap<>();
+            head.put("mim_head.weight", new long[] {visualVocab, d});
+            head.put("mim_head.bias", new long[] {visualVocab});
+            return head;
+        }
+
+        @Override
+        public boolean pretraining() {
+            return true;
         }
     }
 }

@@ -5,6 +5,7 @@ import dev.beit3.api.EncoderInput;
 import dev.beit3.api.TextBatch;
 import dev.beit3.core.nn.Ops;
 import java.util.EnumMap;
+import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -84,6 +85,54 @@ final class MaskedLanguageTask {
             a.put(BatchKey.TEXT_IDS, ex.manager().create(mk.inputIds()));
             a.put(BatchKey.LANGUAGE_MASKED_POS, ex.manager().create(mk.maskedPositions()));
             return new Batch(a);
+        }
+    }
+
+    /**
+     * The {@code mlm_head} over the text vocabulary.
+     *
+     * @param d width D
+     * @param vocab vocabulary V
+     * @return name → shape
+     */
+    static Map<String, long[]> mlmHead(int d, int vocab) {
+        Map<String, long[]> head = new LinkedHashMap<>();
+        head.put("mlm_head.weight", new long[] {vocab, d});
+        head.put("mlm_head.bias", new long[] {vocab});
+        return head;
+    }
+
+    /** The pretraining task: the encoder and {@code mlm_head}, no task head. */
+    static final class Kind implements TaskKind {
+        private final boolean withImage;
+
+        Kind(boolean withImage) {
+            this.withImage = withImage;
+        }
+
+        @Override
+        public String id() {
+            return MaskedLanguageTask.id(withImage);
+        }
+
+        @Override
+        public TaskData data() {
+            return new Data(withImage);
+        }
+
+        @Override
+        public TrainingTask objective(double labelSmoothing, VisualTokenizer visual) {
+            return MaskedLanguageTask.objective(withImage);
+        }
+
+        @Override
+        public Map<String, long[]> headShapes(int d, int vocab, int numClasses, int visualVocab) {
+            return mlmHead(d, vocab);
+        }
+
+        @Override
+        public boolean pretraining() {
+            return true;
         }
     }
 }

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import dev.beit3.api.HeadInput;
 import java.nio.file.Path;
 import java.util.EnumMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -63,6 +64,38 @@ final class Nlvr2Task {
             }
             a.put(BatchKey.LABEL, ex.manager().create(y));
             return new Batch(a);
+        }
+    }
+
+    /** The task: the two-pair head over four widths. */
+    static final class Kind implements TaskKind {
+        @Override
+        public String id() {
+            return ID;
+        }
+
+        @Override
+        public TaskData data() {
+            return new Data();
+        }
+
+        @Override
+        public TrainingTask objective(double labelSmoothing, VisualTokenizer visual) {
+            return Nlvr2Task.objective();
+        }
+
+        @Override
+        public Map<String, long[]> headShapes(int d, int vocab, int numClasses, int visualVocab) {
+            Map<String, long[]> head = new LinkedHashMap<>();
+            head.put("head.norm1.weight", new long[] {4L * d});
+            head.put("head.norm1.bias", new long[] {4L * d});
+            head.put("head.dense1.weight", new long[] {2L * d, 4L * d});
+            head.put("head.dense1.bias", new long[] {2L * d});
+            head.put("head.norm2.weight", new long[] {2L * d});
+            head.put("head.norm2.bias", new long[] {2L * d});
+            head.put("head.dense2.weight", new long[] {2, 2L * d});
+            head.put("head.dense2.bias", new long[] {2});
+            return head;
         }
     }
 }

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import dev.beit3.api.HeadInput;
 import java.util.EnumMap;
+import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -46,6 +47,33 @@ final class RetrievalTask {
             a.put(BatchKey.IMAGE, ex.images("image"));
             ex.text(ex.textOrCaption(), a);
             return new Batch(a);
+        }
+    }
+
+    /** The task: temperature and the two projection heads. */
+    static final class Kind implements TaskKind {
+        @Override
+        public String id() {
+            return ID;
+        }
+
+        @Override
+        public TaskData data() {
+            return new Data();
+        }
+
+        @Override
+        public TrainingTask objective(double labelSmoothing, VisualTokenizer visual) {
+            return RetrievalTask.objective();
+        }
+
+        @Override
+        public Map<String, long[]> headShapes(int d, int vocab, int numClasses, int visualVocab) {
+            Map<String, long[]> head = new LinkedHashMap<>();
+            head.put("logit_scale", new long[] {});
+            head.put("vision_head.weight", new long[] {d, d});
+            head.put("language_head.weight", new long[] {d, d});
+            return head;
         }
     }
 }

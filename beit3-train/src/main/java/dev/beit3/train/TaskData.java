@@ -3,9 +3,6 @@ package dev.beit3.train;
 import dev.beit3.api.InvalidInputException;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
-import java.util.function.Function;
-import java.util.stream.Collectors;
 
 /**
  * How the lines of one task's dataset become a {@link Batch}: the data builder of a task, implemented once per
@@ -15,12 +12,6 @@ import java.util.stream.Collectors;
  * {@link Examples} hand out, so that batch k stays a pure function of (seed, k).
  */
 interface TaskData {
-    /** The built-in tasks by id. */
-    Map<String, TaskData> BUILT_IN = List.of(new ClassificationTask.Data(), new VqaTask.Data(), new Nlvr2Task.Data(),
-            new RetrievalTask.Data(), new CaptioningTask.Data(), new MaskedLanguageTask.Data(false),
-            new MaskedLanguageTask.Data(true), new MaskedImageTask.Data()).stream()
-            .collect(Collectors.toUnmodifiableMap(TaskData::id, Function.identity()));
-
     /**
      * The builder of a task id.
      *
@@ -29,12 +20,7 @@ interface TaskData {
      * @throws InvalidInputException naming the known ids when the id is unknown
      */
     static TaskData of(String task) {
-        TaskData d = BUILT_IN.get(task);
-        if (d == null) {
-            throw new InvalidInputException("unknown task '" + task + "'; use imageclassification, vqa,"
-                    + " nlvr2, retrieval, captioning, mlm_text, mlm_image_text or mim_image");
-        }
-        return d;
+        return TaskKind.of(task).data();
     }
 
     /**

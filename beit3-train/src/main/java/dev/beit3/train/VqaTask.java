@@ -6,6 +6,7 @@ import dev.beit3.api.HeadInput;
 import dev.beit3.api.InvalidInputException;
 import java.nio.file.Path;
 import java.util.EnumMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -72,6 +73,50 @@ final class VqaTask {
             }
             a.put(BatchKey.LABELS, ex.manager().create(t, new Shape(b, numClasses))); // (B, C)
             return new Batch(a);
+        }
+    }
+
+    /** The task: pooler and two-layer answer head, no final encoder norm. */
+    static final class Kind implements TaskKind {
+        @Override
+        public String id() {
+            return ID;
+        }
+
+        @Override
+        public TaskData data() {
+            return new Data();
+        }
+
+        @Override
+        public TrainingTask objective(double labelSmoothing, VisualTokenizer visual) {
+            return VqaTask.objective();
+        }
+
+        @Override
+        public Map<String, long[]> headShapes(int d, int vocab, int numClasses, int visualVocab) {
+            Map<String, long[]> head = new LinkedHashMap<>();
+            head.put("pooler.norm.weight", new long[] {d});
+            head.put("pooler.norm.bias", new long[] {d});
+            head.put("pooler.dense.weight", new long[] {d, d});
+            head.put("pooler.dense.bias", new long[] {d});
+            head.put("head.0.weight", new long[] {2L * d, d});
+            head.put("head.0.bias", new long[] {2L * d});
+            head.put("head.1.weight", new long[] {2L * d});
+            head.put("head.1.bias", new long[] {2L * d});
+            head.put("head.3.weight", new long[] {numClasses, 2L * d});
+            head.put("head.3.bias", new long[] {numClasses});
+            return head;
+        }
+
+        @Override
+        public boolean normalizeOutput() {
+            return false;
+        }
+
+        @Override
+        public String classCountKey() {
+            return "head.3.weight";
         }
     }
 }
