@@ -2,13 +2,13 @@ package dev.beit3.train;
 
 import ai.djl.ndarray.NDManager;
 import dev.beit3.api.EncoderConfig;
-import dev.beit3.api.InvalidInputException;
-import dev.beit3.core.checkpoint.Checkpoint;
-import dev.beit3.core.checkpoint.TensorData;
 import dev.beit3.api.ImagePreprocessor;
 import dev.beit3.api.ImagePreprocessorProvider;
+import dev.beit3.api.InvalidInputException;
 import dev.beit3.api.Tokenizer;
 import dev.beit3.api.TokenizerProvider;
+import dev.beit3.core.checkpoint.Checkpoint;
+import dev.beit3.core.checkpoint.TensorData;
 import dev.beit3.core.plugin.ProviderRegistry;
 import java.io.IOException;
 import java.io.PrintStream;

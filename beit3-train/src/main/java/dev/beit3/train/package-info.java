@@ -27,7 +27,10 @@
  * vision-language tasks the recipes' {@link dev.beit3.train.VlRandomAugment} (OpenCV-exact operations).
  * Batches can be read ahead on a
  * background thread ({@link dev.beit3.train.TrainingData#readAhead}). Text: the official
- * segments of {@code Beit3Tokenizer}; captioning masking as the official {@code CaptioningDataset}
+ * segments of the {@link dev.beit3.api.Tokenizer}; images decoded, resized and normalised by the {@link
+ * dev.beit3.api.ImagePreprocessor}, both found through {@code ProviderRegistry} once per run (this module
+ * imports no expert or head class; the captioning objective reaches its head through {@link
+ * dev.beit3.api.MaskedLanguageHead}); captioning masking as the official {@code CaptioningDataset}
  * ({@code TokenMasking.captioning}: eos included, 80/10/10 replacement).
  *
  * <p><b>Runs</b>: {@link dev.beit3.train.FineTune} (start from any BEiT-3 checkpoint with the reference

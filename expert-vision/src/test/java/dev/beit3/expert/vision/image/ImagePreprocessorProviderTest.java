@@ -1,6 +1,7 @@
 package dev.beit3.expert.vision.image;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -10,6 +11,7 @@ import dev.beit3.api.ImageLimits;
 import dev.beit3.api.ImagePreprocessor;
 import dev.beit3.api.ImagePreprocessorProvider;
 import dev.beit3.api.ImageTransformSpec;
+import dev.beit3.api.InvalidInputException;
 import dev.beit3.api.RgbImage;
 import dev.beit3.core.io.Npy;
 import dev.beit3.core.plugin.ProviderRegistry;
@@ -67,6 +69,34 @@ class ImagePreprocessorProviderTest {
             }
         }
         assertThat(checked).isPositive();
+    }
+
+    @Test
+    void resizeIsPillowsBicubicResize() {
+        int checked = 0;
+        for (JsonObject im : PreprocessFixturesTest.images()) {
+            RgbImage src = PreprocessFixturesTest.npyImage(im.getAsJsonObject("decoded_rgb").get("file").getAsString());
+            for (JsonElement te : im.getAsJsonArray("transforms")) {
+                JsonObject t = te.getAsJsonObject();
+                if (!t.get("transform").getAsString().equals("vl_eval")) {
+                    continue; // vl_eval's geometry is exactly Image.resize((S, S), BICUBIC)
+                }
+                int size = t.get("input_size").getAsInt();
+                RgbImage want = PreprocessFixturesTest.npyImage(t.getAsJsonObject("resized_u8").get("file")
+                        .getAsString());
+                RgbImage got = PRE.resize(src, size, size);
+                int diff = PreprocessFixturesTest.maxAbsDiff(got, want);
+                System.out.printf("preprocessor resize %-28s to %dx%d max abs diff %d%n", im.get("image").getAsString(),
+                        size, size, diff);
+                assertThat(diff).as("%s resized to %d", im.get("image"), size).isZero();
+                checked++;
+            }
+        }
+        assertThat(checked).isPositive();
+        RgbImage one = new RgbImage(2, 1, new byte[] {10, 20, 30, 40, 50, 60});
+        assertThat(PRE.resize(one, 2, 1)).isEqualTo(one);
+        assertThatThrownBy(() -> PRE.resize(one, 0, 1)).isInstanceOf(InvalidInputException.class)
+                .hasMessageContaining("positive");
     }
 
     @Test
