@@ -1,10 +1,15 @@
 package dev.beit3.train;
 
 import ai.djl.ndarray.NDArray;
+import com.google.gson.JsonObject;
 import dev.beit3.api.InvalidInputException;
 import dev.beit3.api.MaskedLanguageHead;
 import dev.beit3.api.TextBatch;
+import dev.beit3.model.Beit3;
+import dev.beit3.model.Caption;
+import java.util.Arrays;
 import java.util.EnumMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -81,6 +86,11 @@ final class CaptioningTask {
     /** The task: the masked-LM head; the reference's drop-worst schedule (ratio 0.2 after step 12000). */
     static final class Kind implements TaskKind {
         @Override
+        public TaskMetrics metrics() {
+            return new Metrics();
+        }
+
+        @Override
         public String id() {
             return ID;
         }
@@ -98,6 +108,33 @@ final class CaptioningTask {
         @Override
         public Map<String, long[]> headShapes(int d, int vocab, int numClasses, int visualVocab) {
             return MaskedLanguageTask.mlmHead(d, vocab);
+        }
+    }
+
+    /** {@code exact_match} and {@code word_accuracy} of the beam-search captions. */
+    static final class Metrics implements TaskMetrics {
+        private double exact;
+        private double words;
+
+        @Override
+        public void add(Beit3 model, TrainingData data, List<JsonObject> lines) {
+            List<Caption> cs = model.caption(Evaluation.images(data, lines, "image"), model.decoding());
+            for (int i = 0; i < lines.size(); i++) {
+                String[] want = Evaluation.norm(lines.get(i).get("caption").getAsString());
+                String[] got = Evaluation.norm(cs.get(i).text());
+                exact += Arrays.equals(want, got) ? 1 : 0;
+                int same = 0;
+                for (int k = 0; k < Math.min(want.length, got.length); k++) {
+                    same += want[k].equals(got[k]) ? 1 : 0;
+                }
+                words += same / (double) Math.max(want.length, got.length);
+            }
+        }
+
+        @Override
+        public void putInto(Map<String, Double> out, int n) {
+            out.put("exact_match", exact / n);
+            out.put("word_accuracy", words / n);
         }
     }
 }

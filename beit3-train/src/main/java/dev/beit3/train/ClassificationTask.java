@@ -3,8 +3,11 @@ package dev.beit3.train;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import com.google.gson.JsonObject;
 import dev.beit3.api.HeadInput;
 import dev.beit3.api.InvalidInputException;
+import dev.beit3.model.Beit3;
+import dev.beit3.model.Classification;
 import java.nio.file.Path;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
@@ -108,6 +111,11 @@ final class ClassificationTask {
     /** The task: ImageNet-style head ({@code fc_norm}, {@code head}), no final encoder norm. */
     static final class Kind implements TaskKind {
         @Override
+        public TaskMetrics metrics() {
+            return new Metrics();
+        }
+
+        @Override
         public String id() {
             return ID;
         }
@@ -145,6 +153,29 @@ final class ClassificationTask {
         @Override
         public String classCountKey() {
             return "head.weight";
+        }
+    }
+
+    /** {@code top1} and {@code top5} accuracy of the classification logits. */
+    static final class Metrics implements TaskMetrics {
+        private double top1;
+        private double top5;
+
+        @Override
+        public void add(Beit3 model, TrainingData data, List<JsonObject> lines) {
+            List<Classification> cs = model.classify(Evaluation.images(data, lines, "image"), 1);
+            for (int i = 0; i < lines.size(); i++) {
+                int y = data.classLabel(lines.get(i));
+                int rank = Evaluation.rank(cs.get(i).logits(), y);
+                top1 += rank < 1 ? 1 : 0;
+                top5 += rank < 5 ? 1 : 0;
+            }
+        }
+
+        @Override
+        public void putInto(Map<String, Double> out, int n) {
+            out.put("top1", top1 / n);
+            out.put("top5", top5 / n);
         }
     }
 }

@@ -4,9 +4,6 @@ import com.google.gson.JsonObject;
 import dev.beit3.api.InvalidInputException;
 import dev.beit3.api.RgbImage;
 import dev.beit3.model.Beit3;
-import dev.beit3.model.Caption;
-import dev.beit3.model.Classification;
-import dev.beit3.model.Verdict;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -49,83 +46,17 @@ public final class Evaluation {
             throw new InvalidInputException("the dataset is for " + task + " but the model has the " + model.headId()
                     + " head");
         }
+        TaskMetrics metrics = TaskKind.of(task).metrics();
+        if (metrics == null) {
+            throw new InvalidInputException("no evaluation for task " + task);
+        }
         int n = data.size();
         Map<String, Double> out = new LinkedHashMap<>();
-        double[] acc = new double[3];
-        Map<String, double[]> byType = new java.util.TreeMap<>(); // VQA: type → {score, count}
-        List<float[]> imageEmb = new ArrayList<>();
-        List<float[]> textEmb = new ArrayList<>();
         for (int from = 0; from < n; from += batch) {
-            List<JsonObject> lines = data.lines(from, Math.min(n, from + batch));
-            switch (task) {
-                case "imageclassification" -> {
-                    List<Classification> cs = model.classify(images(data, lines, "image"), 1);
-                    for (int i = 0; i < lines.size(); i++) {
-                        int y = data.classLabel(lines.get(i));
-                        int rank = rank(cs.get(i).logits(), y);
-                        acc[0] += rank < 1 ? 1 : 0;
-                        acc[1] += rank < 5 ? 1 : 0;
-                    }
-                }
-                case "vqa" -> {
-                    List<String> qs = texts(lines, "question");
-                    var answers = model.answer(images(data, lines, "image"), qs, 1);
-                    for (int i = 0; i < lines.size(); i++) {
-                        int best = argmax(answers.get(i).logits());
-                        float score = data.vqaTargets(lines.get(i)).getOrDefault(best, 0f);
-                        acc[0] += score;
-                        if (lines.get(i).has("type")) {
-                            double[] t = byType.computeIfAbsent(lines.get(i).get("type").getAsString(),
-                                    k -> new double[2]);
-                            t[0] += score;
-                            t[1]++;
-                        }
-                    }
-                }
-                case "nlvr2" -> {
-                    List<Verdict> vs = model.verify(images(data, lines, "image_a"), images(data, lines, "image_b"),
-                            texts(lines, "sentence"));
-                    for (int i = 0; i < lines.size(); i++) {
-                        acc[0] += (vs.get(i).holds() ? 1 : 0) == TrainingData.nlvr2Label(lines.get(i)) ? 1 : 0;
-                    }
-                }
-                case "retrieval" -> {
-                    imageEmb.addAll(List.of(model.embedImages(images(data, lines, "image"))));
-                    textEmb.addAll(List.of(model.embedTexts(texts(lines, lines.get(0).has("text") ? "text" : "caption"))));
-                }
-                case "captioning" -> {
-                    List<Caption> cs = model.caption(images(data, lines, "image"), model.decoding());
-                    for (int i = 0; i < lines.size(); i++) {
-                        String[] want = norm(lines.get(i).get("caption").getAsString());
-                        String[] got = norm(cs.get(i).text());
-                        acc[0] += java.util.Arrays.equals(want, got) ? 1 : 0;
-                        int same = 0;
-                        for (int k = 0; k < Math.min(want.length, got.length); k++) {
-                            same += want[k].equals(got[k]) ? 1 : 0;
-                        }
-                        acc[1] += same / (double) Math.max(want.length, got.length);
-                    }
-                }
-                default -> throw new InvalidInputException("no evaluation for task " + task);
-            }
+            metrics.add(model, data, data.lines(from, Math.min(n, from + batch)));
         }
         out.put("examples", (double) n);
-        switch (task) {
-            case "imageclassification" -> {
-                out.put("top1", acc[0] / n);
-                out.put("top5", acc[1] / n);
-            }
-            case "vqa" -> {
-                out.put("vqa_accuracy", acc[0] / n);
-                byType.forEach((type, t) -> out.put("vqa_accuracy/" + type, t[0] / t[1]));
-            }
-            case "nlvr2" -> out.put("accuracy", acc[0] / n);
-            case "captioning" -> {
-                out.put("exact_match", acc[0] / n);
-                out.put("word_accuracy", acc[1] / n);
-            }
-            default -> out.putAll(recall(imageEmb.toArray(new float[0][]), textEmb.toArray(new float[0][])));
-        }
+        metrics.putInto(out, n);
         return out;
     }
 
@@ -186,7 +117,7 @@ public final class Evaluation {
         return r;
     }
 
-    private static int argmax(float[] v) {
+    static int argmax(float[] v) {
         int best = 0;
         for (int i = 1; i < v.length; i++) {
             if (v[i] > v[best]) {
@@ -196,12 +127,12 @@ public final class Evaluation {
         return best;
     }
 
-    private static String[] norm(String s) {
+    static String[] norm(String s) {
         String t = s.toLowerCase(Locale.ROOT).strip().replaceAll("\\s+", " ");
         return t.isEmpty() ? new String[0] : t.split(" ");
     }
 
-    private static List<RgbImage> images(TrainingData data, List<JsonObject> lines, String key) {
+    static List<RgbImage> images(TrainingData data, List<JsonObject> lines, String key) {
         List<RgbImage> out = new ArrayList<>();
         for (JsonObject o : lines) {
             if (!o.has(key)) {
@@ -212,7 +143,7 @@ public final class Evaluation {
         return out;
     }
 
-    private static List<String> texts(List<JsonObject> lines, String key) {
+    static List<String> texts(List<JsonObject> lines, String key) {
         List<String> out = new ArrayList<>();
         for (JsonObject o : lines) {
             if (!o.has(key)) {

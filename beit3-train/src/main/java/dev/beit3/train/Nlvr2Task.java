@@ -1,7 +1,10 @@
 package dev.beit3.train;
 
 import ai.djl.ndarray.NDArray;
+import com.google.gson.JsonObject;
 import dev.beit3.api.HeadInput;
+import dev.beit3.model.Beit3;
+import dev.beit3.model.Verdict;
 import java.nio.file.Path;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
@@ -70,6 +73,11 @@ final class Nlvr2Task {
     /** The task: the two-pair head over four widths. */
     static final class Kind implements TaskKind {
         @Override
+        public TaskMetrics metrics() {
+            return new Metrics();
+        }
+
+        @Override
         public String id() {
             return ID;
         }
@@ -96,6 +104,25 @@ final class Nlvr2Task {
             head.put("head.dense2.weight", new long[] {2, 2L * d});
             head.put("head.dense2.bias", new long[] {2});
             return head;
+        }
+    }
+
+    /** {@code accuracy} of the verdicts. */
+    static final class Metrics implements TaskMetrics {
+        private double correct;
+
+        @Override
+        public void add(Beit3 model, TrainingData data, List<JsonObject> lines) {
+            List<Verdict> vs = model.verify(Evaluation.images(data, lines, "image_a"),
+                    Evaluation.images(data, lines, "image_b"), Evaluation.texts(lines, "sentence"));
+            for (int i = 0; i < lines.size(); i++) {
+                correct += (vs.get(i).holds() ? 1 : 0) == TrainingData.nlvr2Label(lines.get(i)) ? 1 : 0;
+            }
+        }
+
+        @Override
+        public void putInto(Map<String, Double> out, int n) {
+            out.put("accuracy", correct / n);
         }
     }
 }

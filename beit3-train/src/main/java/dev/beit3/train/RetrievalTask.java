@@ -2,9 +2,13 @@ package dev.beit3.train;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
+import com.google.gson.JsonObject;
 import dev.beit3.api.HeadInput;
+import dev.beit3.model.Beit3;
+import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -53,6 +57,11 @@ final class RetrievalTask {
     /** The task: temperature and the two projection heads. */
     static final class Kind implements TaskKind {
         @Override
+        public TaskMetrics metrics() {
+            return new Metrics();
+        }
+
+        @Override
         public String id() {
             return ID;
         }
@@ -74,6 +83,24 @@ final class RetrievalTask {
             head.put("vision_head.weight", new long[] {d, d});
             head.put("language_head.weight", new long[] {d, d});
             return head;
+        }
+    }
+
+    /** Recall at 1, 5, 10 in both directions over every line's embeddings ({@link Evaluation#recall}). */
+    static final class Metrics implements TaskMetrics {
+        private final List<float[]> imageEmb = new ArrayList<>();
+        private final List<float[]> textEmb = new ArrayList<>();
+
+        @Override
+        public void add(Beit3 model, TrainingData data, List<JsonObject> lines) {
+            imageEmb.addAll(List.of(model.embedImages(Evaluation.images(data, lines, "image"))));
+            textEmb.addAll(List.of(model.embedTexts(Evaluation.texts(lines,
+                    lines.get(0).has("text") ? "text" : "caption"))));
+        }
+
+        @Override
+        public void putInto(Map<String, Double> out, int n) {
+            out.putAll(Evaluation.recall(imageEmb.toArray(new float[0][]), textEmb.toArray(new float[0][])));
         }
     }
 }

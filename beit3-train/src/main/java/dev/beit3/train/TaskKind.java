@@ -101,6 +101,15 @@ interface TaskKind {
     }
 
     /**
+     * A fresh accumulator of the task's evaluation metrics.
+     *
+     * @return the metrics, or null for the tasks without an evaluation (pretraining)
+     */
+    default TaskMetrics metrics() {
+        return null;
+    }
+
+    /**
      * The head tensor whose first dimension is the class count, checked against the dataset.
      *
      * @return a tensor name, or null for the tasks without classes

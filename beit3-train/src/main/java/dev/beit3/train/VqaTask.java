@@ -2,13 +2,16 @@ package dev.beit3.train;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
+import com.google.gson.JsonObject;
 import dev.beit3.api.HeadInput;
 import dev.beit3.api.InvalidInputException;
+import dev.beit3.model.Beit3;
 import java.nio.file.Path;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * VQA ({@code VQAHandler}): lines {@code {"image", "question", "answers": {answer: score}}} (or {@code "answer"})
@@ -79,6 +82,11 @@ final class VqaTask {
     /** The task: pooler and two-layer answer head, no final encoder norm. */
     static final class Kind implements TaskKind {
         @Override
+        public TaskMetrics metrics() {
+            return new Metrics();
+        }
+
+        @Override
         public String id() {
             return ID;
         }
@@ -117,6 +125,34 @@ final class VqaTask {
         @Override
         public String classCountKey() {
             return "head.3.weight";
+        }
+    }
+
+    /** {@code vqa_accuracy} of the arg-max answer, and per question type when lines carry one. */
+    static final class Metrics implements TaskMetrics {
+        private double score;
+        private final Map<String, double[]> byType = new TreeMap<>(); // type → {score, count}
+
+        @Override
+        public void add(Beit3 model, TrainingData data, List<JsonObject> lines) {
+            List<String> qs = Evaluation.texts(lines, "question");
+            var answers = model.answer(Evaluation.images(data, lines, "image"), qs, 1);
+            for (int i = 0; i < lines.size(); i++) {
+                int best = Evaluation.argmax(answers.get(i).logits());
+                float s = data.vqaTargets(lines.get(i)).getOrDefault(best, 0f);
+                score += s;
+                if (lines.get(i).has("type")) {
+                    double[] t = byType.computeIfAbsent(lines.get(i).get("type").getAsString(), k -> new double[2]);
+                    t[0] += s;
+                    t[1]++;
+                }
+            }
+        }
+
+        @Override
+        public void putInto(Map<String, Double> out, int n) {
+            out.put("vqa_accuracy", score / n);
+            byType.forEach((type, t) -> out.put("vqa_accuracy/" + type, t[0] / t[1]));
         }
     }
 }
