@@ -30,7 +30,7 @@ import dev.beit3.expert.vision.image.ImageDecoder;
 import dev.beit3.api.ImageLimits;
 import dev.beit3.expert.vision.image.ImageTransform;
 import dev.beit3.api.RgbImage;
-import dev.beit3.heads.CaptioningHead;
+import dev.beit3.api.CaptioningHead;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;

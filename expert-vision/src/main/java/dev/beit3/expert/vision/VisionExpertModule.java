@@ -3,12 +3,10 @@ package dev.beit3.expert.vision;
 import com.google.inject.AbstractModule;
 import dev.beit3.api.Api;
 import dev.beit3.core.plugin.PluginBinder;
-import dev.beit3.expert.vision.vlmo.VlmoImageEmbeddingProvider;
-import dev.beit3.expert.vision.vlmo.VlmoImageExpertProvider;
 
 /**
- * Guice module of the vision plugin: binds the BEiT-3 vision expert and embedding providers, and
- * VLMo's image FFN expert and image embedding. Install
+ * Guice module of the vision plugin: binds the BEiT-3 vision expert and embedding providers (VLMo's
+ * live in beit3-vlmo). Install
  * it next to {@code Beit3CoreModule} when the jar is not discovered through {@code ServiceLoader}
  * (e.g. in a container that disables discovery); with discovery on it is harmless.
  */
@@ -21,7 +19,5 @@ public final class VisionExpertModule extends AbstractModule {
     protected void configure() {
         PluginBinder.expert(binder(), Beit3VisionExpertProvider.ID).to(Beit3VisionExpertProvider.class);
         PluginBinder.embedding(binder(), Beit3VisionEmbeddingProvider.ID).to(Beit3VisionEmbeddingProvider.class);
-        PluginBinder.expert(binder(), VlmoImageExpertProvider.ID).to(VlmoImageExpertProvider.class);
-        PluginBinder.embedding(binder(), VlmoImageEmbeddingProvider.ID).to(VlmoImageEmbeddingProvider.class);
     }
 }
