@@ -130,6 +130,11 @@ class VlmoLoadingTest {
             assertThat(m.encoder().branches().get(VlmoEncoders.BRANCH_VL).routes(InputLayout.VISION, s, LayerSlot.FFN))
                     .containsExactly(new Route(Segment.ALL, VlmoEncoders.VL));
             assertThat(m.toString()).contains("branch 'vl'");
+            assertThat(m.encoder().branchNames()).containsExactly(VlmoEncoders.BRANCH_VL);
+            try (NDManager owner = NDManager.newBaseManager()) {
+                // text first: text cannot grow at the end of the sequence, so no incremental decoding
+                assertThat(m.encoder().startDecoding(owner)).isEmpty();
+            }
         }
     }
 
