@@ -3,7 +3,7 @@ package dev.beit3.vlmo;
 import dev.beit3.api.Api;
 import dev.beit3.api.Modality;
 import dev.beit3.api.ModelFamily;
-import dev.beit3.core.encoder.DeclaredEmbeddingProvider;
+import dev.beit3.core.spi.DeclaredEmbeddingProvider;
 
 /**
  * VLMo's image embedding: patch convolution, {@code transformer.cls_token} prepended, {@code

@@ -19,6 +19,7 @@ import dev.beit3.api.TaskPreset;
 import dev.beit3.api.WeightSource;
 import dev.beit3.core.nn.LinearWeights;
 import dev.beit3.core.nn.MaskedRows;
+import dev.beit3.core.spi.DeclaredHeadProvider;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import dev.beit3.api.ModelFamily;
 import dev.beit3.api.Api;
 import dev.beit3.api.Encoder;
 import dev.beit3.api.EncoderInput;
@@ -15,6 +16,7 @@ import dev.beit3.api.TaskHead;
 import dev.beit3.api.TaskPreset;
 import dev.beit3.api.WeightSource;
 import dev.beit3.core.nn.LinearWeights;
+import dev.beit3.core.spi.DeclaredHeadProvider;
 import java.util.Set;
 
 /**
@@ -27,7 +29,7 @@ import java.util.Set;
  * arrays ((0, E) or (0, 0)).
  */
 @Api(status = Api.Status.EXPERIMENTAL)
-public final class VlmoItcHeadProvider extends VlmoHeadProvider {
+public final class VlmoItcHeadProvider extends DeclaredHeadProvider {
     /** The head id. */
     public static final String ID = "vlmo-itc";
     /** Preset: pretrained VLMo retrieval at 224 px, 40 text tokens. */
@@ -35,7 +37,7 @@ public final class VlmoItcHeadProvider extends VlmoHeadProvider {
 
     /** Creates the provider. */
     public VlmoItcHeadProvider() {
-        super(ID, PRESET, Set.of("itc_image_proj.fc.weight", "itc_text_proj.fc.weight"),
+        super(ID, ModelFamily.VLMO, PRESET, Set.of("itc_image_proj.fc.weight", "itc_text_proj.fc.weight"),
                 "VLMo ITC / ITC-VL: L2-normalised image and text features (and their VL-branch versions), scores");
     }
 

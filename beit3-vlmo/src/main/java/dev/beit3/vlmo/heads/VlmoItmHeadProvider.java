@@ -3,6 +3,7 @@ package dev.beit3.vlmo.heads;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import dev.beit3.api.ModelFamily;
 import dev.beit3.api.Api;
 import dev.beit3.api.Encoder;
 import dev.beit3.api.HeadInput;
@@ -11,6 +12,7 @@ import dev.beit3.api.TaskHead;
 import dev.beit3.api.TaskPreset;
 import dev.beit3.api.WeightSource;
 import dev.beit3.core.nn.LinearWeights;
+import dev.beit3.core.spi.DeclaredHeadProvider;
 import java.util.Set;
 
 /**
@@ -19,7 +21,7 @@ import java.util.Set;
  * imageTokenType} (default 1).
  */
 @Api(status = Api.Status.EXPERIMENTAL)
-public final class VlmoItmHeadProvider extends VlmoHeadProvider {
+public final class VlmoItmHeadProvider extends DeclaredHeadProvider {
     /** The head id. */
     public static final String ID = "vlmo-itm";
     /** Preset: pretrained VLMo at 224 px, 40 text tokens. */
@@ -27,7 +29,7 @@ public final class VlmoItmHeadProvider extends VlmoHeadProvider {
 
     /** Creates the provider. */
     public VlmoItmHeadProvider() {
-        super(ID, PRESET, Set.of("itm_score.fc.weight", "pooler.dense.weight"),
+        super(ID, ModelFamily.VLMO, PRESET, Set.of("itm_score.fc.weight", "pooler.dense.weight"),
                 "VLMo ITM: match / no-match logits of image-text pairs from the pooled text [CLS]");
     }
 

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import dev.beit3.api.ModelFamily;
 import dev.beit3.api.Api;
 import dev.beit3.api.Encoder;
 import dev.beit3.api.HeadInput;
@@ -14,6 +15,7 @@ import dev.beit3.api.WeightSource;
 import dev.beit3.core.nn.LayerNormWeights;
 import dev.beit3.core.nn.LinearWeights;
 import dev.beit3.core.nn.Ops;
+import dev.beit3.core.spi.DeclaredHeadProvider;
 import java.util.Set;
 
 /**
@@ -21,7 +23,7 @@ import java.util.Set;
  * {@code decoder(LayerNorm_1e-12(gelu(transform.dense(text_feats)))) + bias} (B, T, V).
  */
 @Api(status = Api.Status.EXPERIMENTAL)
-public final class VlmoMlmHeadProvider extends VlmoHeadProvider {
+public final class VlmoMlmHeadProvider extends DeclaredHeadProvider {
     /** The head id. */
     public static final String ID = "vlmo-mlm";
     /** Preset: pretrained VLMo at 224 px, 40 text tokens. */
@@ -29,7 +31,7 @@ public final class VlmoMlmHeadProvider extends VlmoHeadProvider {
 
     /** Creates the provider. */
     public VlmoMlmHeadProvider() {
-        super(ID, PRESET, Set.of("mlm_score.decoder.weight"),
+        super(ID, ModelFamily.VLMO, PRESET, Set.of("mlm_score.decoder.weight"),
                 "VLMo MLM: vocabulary logits at every text position of a fused pass");
     }
 

@@ -1,10 +1,12 @@
 package dev.beit3.vlmo.heads;
 
+import dev.beit3.api.ModelFamily;
 import dev.beit3.api.Api;
 import dev.beit3.api.HeadSpec;
 import dev.beit3.api.TaskHead;
 import dev.beit3.api.TaskPreset;
 import dev.beit3.api.WeightSource;
+import dev.beit3.core.spi.DeclaredHeadProvider;
 import java.util.Set;
 
 /**
@@ -13,7 +15,7 @@ import java.util.Set;
  * {@code nlvr2_classifier.3(gelu(LayerNorm_1e-5(nlvr2_classifier.0(·))))} (B, 2).
  */
 @Api(status = Api.Status.EXPERIMENTAL)
-public final class VlmoNlvr2HeadProvider extends VlmoHeadProvider {
+public final class VlmoNlvr2HeadProvider extends DeclaredHeadProvider {
     /** The head id. */
     public static final String ID = "vlmo-nlvr2";
     /** Preset: VLMo NLVR2 fine-tuning at 384 px, 40 text tokens. */
@@ -21,7 +23,7 @@ public final class VlmoNlvr2HeadProvider extends VlmoHeadProvider {
 
     /** Creates the provider. */
     public VlmoNlvr2HeadProvider() {
-        super(ID, PRESET, Set.of("nlvr2_classifier.0.weight", "pooler.dense.weight"),
+        super(ID, ModelFamily.VLMO, PRESET, Set.of("nlvr2_classifier.0.weight", "pooler.dense.weight"),
                 "VLMo NLVR2: true/false logits for a sentence about two images");
     }
 

@@ -1,10 +1,12 @@
 package dev.beit3.vlmo.heads;
 
+import dev.beit3.api.ModelFamily;
 import dev.beit3.api.Api;
 import dev.beit3.api.HeadSpec;
 import dev.beit3.api.TaskHead;
 import dev.beit3.api.TaskPreset;
 import dev.beit3.api.WeightSource;
+import dev.beit3.core.spi.DeclaredHeadProvider;
 import java.util.Set;
 
 /**
@@ -12,7 +14,7 @@ import java.util.Set;
  * {@code vqa_classifier.3(gelu(LayerNorm_1e-5(vqa_classifier.0(cls_feats))))} (B, answers).
  */
 @Api(status = Api.Status.EXPERIMENTAL)
-public final class VlmoVqaHeadProvider extends VlmoHeadProvider {
+public final class VlmoVqaHeadProvider extends DeclaredHeadProvider {
     /** The head id. */
     public static final String ID = "vlmo-vqa";
     /** Preset: VLMo VQAv2 fine-tuning at 480 px, 40 text tokens. */
@@ -20,7 +22,7 @@ public final class VlmoVqaHeadProvider extends VlmoHeadProvider {
 
     /** Creates the provider. */
     public VlmoVqaHeadProvider() {
-        super(ID, PRESET, Set.of("vqa_classifier.0.weight", "pooler.dense.weight"),
+        super(ID, ModelFamily.VLMO, PRESET, Set.of("vqa_classifier.0.weight", "pooler.dense.weight"),
                 "VLMo VQA: answer logits from the pooled text [CLS] of image + question");
     }
 

@@ -3,7 +3,7 @@ package dev.beit3.expert.language;
 import dev.beit3.api.Api;
 import dev.beit3.api.Modality;
 import dev.beit3.api.ModelFamily;
-import dev.beit3.core.encoder.DeclaredEmbeddingProvider;
+import dev.beit3.core.spi.DeclaredEmbeddingProvider;
 
 /**
  * The BEiT-3 text embedding: {@code beit3.text_embed} rows and the text position table

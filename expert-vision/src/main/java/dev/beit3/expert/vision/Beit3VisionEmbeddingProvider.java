@@ -3,7 +3,7 @@ package dev.beit3.expert.vision;
 import dev.beit3.api.Api;
 import dev.beit3.api.Modality;
 import dev.beit3.api.ModelFamily;
-import dev.beit3.core.encoder.DeclaredEmbeddingProvider;
+import dev.beit3.core.spi.DeclaredEmbeddingProvider;
 
 /**
  * The BEiT-3 vision embedding: patch convolution, cls token, mask token, and the vision position

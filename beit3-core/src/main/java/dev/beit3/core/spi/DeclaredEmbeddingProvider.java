@@ -1,4 +1,4 @@
-package dev.beit3.core.encoder;
+package dev.beit3.core.spi;
 
 import dev.beit3.api.Api;
 import dev.beit3.api.EmbeddingProvider;
