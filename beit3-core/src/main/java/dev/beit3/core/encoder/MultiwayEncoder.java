@@ -401,7 +401,8 @@ public final class MultiwayEncoder implements Encoder {
         } else {
             pad = scope.zeros(new Shape(batch, total));
         }
-        NDArray keyBias = keyBias(pad, scope); // (B, 1, 1, Ttot) or null without padded keys
+        // (B, 1, 1, Ttot), or null without padded keys (no padding mask given: no key is padded, no check needed)
+        NDArray keyBias = seq.pad() == null ? null : keyBias(pad, scope);
         NDArray bias = keyBias;
         if (input.attentionMask() != null) {
             NDArray am = own(input.attentionMask(), scope).toType(DataType.FLOAT32, false);
