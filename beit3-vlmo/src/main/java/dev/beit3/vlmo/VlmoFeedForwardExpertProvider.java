@@ -1,6 +1,5 @@
 package dev.beit3.vlmo;
 
-import dev.beit3.api.Api;
 import dev.beit3.api.Expert;
 import dev.beit3.api.ExpertProvider;
 import dev.beit3.api.ExpertSpec;
@@ -13,10 +12,10 @@ import java.util.Set;
 /**
  * Base of the VLMo FFN expert providers (image, text, vision-language): each serves only the FFN slot
  * with {@code γ2 ⊙ mlp_X(norm2_X(h))} for its branch {@code X} ({@link VlmoBlocks#IMAGE},
- * {@link VlmoBlocks#TEXT}, {@link VlmoBlocks#VL}); the plugin modules subclass it with their id and modality.
+ * {@link VlmoBlocks#TEXT}, {@link VlmoBlocks#VL}); the three providers of this package subclass it with their id
+ * and modality.
  */
-@Api(status = Api.Status.EXPERIMENTAL)
-public abstract class VlmoFeedForwardExpertProvider implements ExpertProvider {
+abstract class VlmoFeedForwardExpertProvider implements ExpertProvider {
     private final String id;
     private final Modality modality;
     private final String branch;
@@ -30,7 +29,7 @@ public abstract class VlmoFeedForwardExpertProvider implements ExpertProvider {
      * @param branch the key infix of the branch, e.g. {@code "imag"}
      * @param description one line for listings
      */
-    protected VlmoFeedForwardExpertProvider(String id, Modality modality, String branch, String description) {
+    VlmoFeedForwardExpertProvider(String id, Modality modality, String branch, String description) {
         this.id = id;
         this.modality = modality;
         this.branch = branch;
