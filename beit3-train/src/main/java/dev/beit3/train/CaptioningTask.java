@@ -3,7 +3,7 @@ package dev.beit3.train;
 import ai.djl.ndarray.NDArray;
 import dev.beit3.api.InvalidInputException;
 import dev.beit3.api.TextBatch;
-import dev.beit3.heads.CaptioningHead;
+import dev.beit3.api.CaptioningHead;
 import java.util.EnumMap;
 import java.util.Map;
 
