@@ -64,9 +64,12 @@ public final class MultiwayEncoder implements Encoder {
     private final Map<String, Expert> experts;
     private final AttentionBias attentionBias;
     private final Map<String, RoutingPlan> branches;
+    private final dev.beit3.api.AttentionKernel attention; // the kernel backend's, or null for DJL's
 
     private MultiwayEncoder(EncoderConfig config, RoutingPlan plan, Map<Modality, TokenEmbedding> embeddings,
-            Map<String, Expert> experts, AttentionBias attentionBias, Map<String, RoutingPlan> branches) {
+            Map<String, Expert> experts, AttentionBias attentionBias, Map<String, RoutingPlan> branches,
+            dev.beit3.api.AttentionKernel attention) {
+        this.attention = attention;
         this.config = config;
         this.plan = plan;
         this.embeddings = Map.copyOf(embeddings);
@@ -113,7 +116,8 @@ public final class MultiwayEncoder implements Encoder {
         }
         Map<String, Expert> experts = new HashMap<>();
         createExperts(config, plan, providers, encoderWeights, experts);
-        return new MultiwayEncoder(config, plan, embeddings, experts, attentionBias, Map.of());
+        return new MultiwayEncoder(config, plan, embeddings, experts, attentionBias, Map.of(),
+                encoderWeights.kernels().flatMap(dev.beit3.api.Kernels::attention).orElse(null));
     }
 
     /**
@@ -138,7 +142,7 @@ public final class MultiwayEncoder implements Encoder {
         createExperts(config, branchPlan, providers, encoderWeights, all);
         Map<String, RoutingPlan> b = new java.util.LinkedHashMap<>(branches);
         b.put(name, branchPlan);
-        return new MultiwayEncoder(config, plan, embeddings, all, attentionBias, b);
+        return new MultiwayEncoder(config, plan, embeddings, all, attentionBias, b, attention);
     }
 
     /**
@@ -476,7 +480,7 @@ public final class MultiwayEncoder implements Encoder {
             keys.tempAttach(x.getManager()); // results of ops on them land in the layer's scope
             values.tempAttach(x.getManager());
         }
-        NDArray attended = SharedAttention.attend(cat(qs), keys, values, config.heads(), bias); // (B, Ttot, D)
+        NDArray attended = SharedAttention.attend(attention, cat(qs), keys, values, config.heads(), bias); // (B, Ttot, D)
         List<NDArray> outs = new ArrayList<>();
         for (int i = 0; i < att.size(); i++) {
             outs.add(attExperts.get(i).projectOutput(slice(attended, spans.get(att.get(i).segment()))));
