@@ -119,7 +119,7 @@ final class OneDnn {
         long k = 256;
         long n = 256;
         memory.data_type in = Matmuls.inputType(p);
-        try (memory.desc src = new memory.desc(new long[] {m, k}, in, memory.format_tag.ab);
+        try (memory.desc src = new memory.desc(new long[] {m, k}, Matmuls.srcType(p), memory.format_tag.ab);
                 memory.desc wei = new memory.desc(new long[] {k, n}, in, memory.format_tag.any);
                 memory.desc dst = new memory.desc(new long[] {m, n}, memory.data_type.f32, memory.format_tag.ab);
                 primitive_attr attr = Matmuls.attr(p, dev.beit3.api.Kernels.Epilogue.NONE);
