@@ -168,8 +168,9 @@ public final class Benchmark {
             if (options.only().size() == 1 && options.only().get(0).equals("gemm")) {
                 return results;
             }
-            Path file = options.workDir().resolve("beit3-bench-" + (options.large() ? "large" : "base")
-                    + ".safetensors");
+            // a name of its own: two benchmarks in one temp folder would otherwise delete each other's file
+            Path file = Files.createTempFile(options.workDir(), "beit3-bench-" + (options.large() ? "large" : "base")
+                    + "-", ".safetensors");
             log.println("writing a " + (options.large() ? "large" : "base") + " synthetic checkpoint to " + file);
             SyntheticCheckpoint.write(base, file);
             try {

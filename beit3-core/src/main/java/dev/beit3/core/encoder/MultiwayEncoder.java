@@ -74,9 +74,11 @@ public final class MultiwayEncoder implements Encoder {
     private final Map<String, Expert> experts;
     private final AttentionBias attentionBias;
     private final Map<String, BranchPass> branches;
+    private final dev.beit3.api.AttentionKernel attention; // the kernel backend's, or null for DJL's
 
     private MultiwayEncoder(Builder b, Map<String, Expert> experts, Map<String, BranchPass> branches) {
         this.config = b.config;
+        this.attention = b.weights.kernels().flatMap(dev.beit3.api.Kernels::attention).orElse(null);
         this.family = b.family;
         this.plan = b.plan;
         this.embeddings = Map.copyOf(b.embeddings);
@@ -658,7 +660,7 @@ public final class MultiwayEncoder implements Encoder {
             keys.tempAttach(x.getManager()); // results of ops on them land in the layer's scope
             values.tempAttach(x.getManager());
         }
-        NDArray attended = SharedAttention.attend(cat(qs), keys, values, config.heads(), bias); // (B, Ttot, D)
+        NDArray attended = SharedAttention.attend(attention, cat(qs), keys, values, config.heads(), bias); // (B, Ttot, D)
         List<NDArray> outs = new ArrayList<>();
         for (int i = 0; i < att.size(); i++) {
             outs.add(attExperts.get(i).projectOutput(slice(attended, spans.get(att.get(i).segment()))));
