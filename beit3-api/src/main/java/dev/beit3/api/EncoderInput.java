@@ -91,6 +91,17 @@ public record EncoderInput(NDArray image, NDArray textIds, NDArray textPaddingMa
     }
 
     /**
+     * Copy with another image batch (e.g. the same pixels owned by another manager).
+     *
+     * @param images (B, 3, S, S)
+     * @return the copy
+     */
+    public EncoderInput withImage(NDArray images) {
+        return new EncoderInput(images, textIds, textPaddingMask, visionMaskedPositions, attentionMask, allHiddenStates,
+                options);
+    }
+
+    /**
      * Copy with masked patches.
      *
      * @param masked (B, N), 1 = masked

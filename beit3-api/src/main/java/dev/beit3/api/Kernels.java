@@ -4,7 +4,8 @@ import ai.djl.ndarray.NDArray;
 
 /**
  * A kernel backend opened in one {@link Precision} for one model: it prepares each linear layer once, at load
- * (weights converted and laid out the way the backend computes fastest), and then applies it per call.
+ * (weights converted and laid out the way the backend computes fastest), and then applies it per call; it may
+ * also compute the attention products ({@link #attention()}).
  * Thread-safe: one model's layers are applied from many threads.
  */
 @Api(status = Api.Status.EXPERIMENTAL)
@@ -51,6 +52,16 @@ public interface Kernels extends AutoCloseable {
      * @return the prepared layer
      */
     LinearKernel linear(NDArray weight, NDArray bias, Epilogue epilogue);
+
+    /**
+     * The backend's attention score and value products with the softmax between them, when it computes them
+     * faster than the DJL reference; empty: the model computes attention with DJL.
+     *
+     * @return the attention kernel, or empty
+     */
+    default java.util.Optional<AttentionKernel> attention() {
+        return java.util.Optional.empty();
+    }
 
     /** Releases the backend's native resources (primitives, converted weights); the DJL backend has none. */
     @Override

@@ -14,7 +14,7 @@ public enum Precision {
     BF16,
     /**
      * int8 × int8 → int32, rescaled to float32: weights quantised per output channel at load, activations
-     * quantised per call (dynamic, one scale per call).
+     * quantised per call (dynamic, one scale and one zero point per call).
      */
     INT8;
 

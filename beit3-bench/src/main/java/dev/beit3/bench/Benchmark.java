@@ -17,7 +17,7 @@ import dev.beit3.core.checkpoint.CheckpointWeights;
 import dev.beit3.core.encoder.Beit3Encoders;
 import dev.beit3.core.encoder.MultiwayEncoder;
 import dev.beit3.core.plugin.ProviderRegistry;
-import dev.beit3.heads.CaptioningHead;
+import dev.beit3.api.CaptioningHead;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -168,8 +168,9 @@ public final class Benchmark {
             if (options.only().size() == 1 && options.only().get(0).equals("gemm")) {
                 return results;
             }
-            Path file = options.workDir().resolve("beit3-bench-" + (options.large() ? "large" : "base")
-                    + ".safetensors");
+            // a name of its own: two benchmarks in one temp folder would otherwise delete each other's file
+            Path file = Files.createTempFile(options.workDir(), "beit3-bench-" + (options.large() ? "large" : "base")
+                    + "-", ".safetensors");
             log.println("writing a " + (options.large() ? "large" : "base") + " synthetic checkpoint to " + file);
             SyntheticCheckpoint.write(base, file);
             try {
@@ -435,8 +436,8 @@ public final class Benchmark {
                 }
             }, "one beam-3 decoding step at 16 text tokens, full recomputation"));
             // the same step with keys and values of the image and the first 15 text tokens cached
-            try (dev.beit3.core.encoder.KeyValueCache cache = new dev.beit3.core.encoder.KeyValueCache(c.layers(),
-                    weights); NDManager prefill = weights.newSubManager()) {
+            try (dev.beit3.api.DecodingSession session = enc.startDecoding(weights).orElseThrow();
+                    NDManager prefill = weights.newSubManager()) {
                 float[] mask = new float[(nv + tokens - 1) * (nv + tokens - 1)];
                 for (int i = nv; i < nv + tokens - 1; i++) {
                     for (int j = i + 1; j < nv + tokens - 1; j++) {
@@ -448,19 +449,17 @@ public final class Benchmark {
                         mask[i * (nv + tokens - 1) + j] = -1e8f;
                     }
                 }
-                enc.encodeStep(new EncoderInput(imgs, ids.get(":, :{}", tokens - 1), null, null,
-                        prefill.create(mask, new Shape(nv + tokens - 1, nv + tokens - 1)), false, Map.of()), cache, 0,
-                        prefill);
-                long keys = cache.length() + 2;
+                session.start(EncoderInput.fused(imgs, ids.get(":, :{}", tokens - 1), null)
+                        .withAttentionMask(prefill.create(mask, new Shape(nv + tokens - 1, nv + tokens - 1))), prefill);
+                long keys = session.length() + 2;
                 float[] stepMask = new float[(int) (2 * keys)];
                 stepMask[(int) (keys - 1)] = -1e8f;
                 NDArray sm = weights.create(stepMask, new Shape(2, keys));
                 NDArray stepIds = ids.get(":, {}:", tokens - 2);
                 out.add(time("caption480_cached_step16", def, Flops.step(c, beams, 2, keys), beams, () -> {
                     try (NDManager call = weights.newSubManager()) {
-                        enc.encodeStep(new EncoderInput(null, stepIds, null, null, sm, false, Map.of()), cache,
-                                tokens - 2, call).output().toFloatArray();
-                        cache.dropLast(2);
+                        session.step(stepIds, sm, call).output().toFloatArray();
+                        session.dropLast(2);
                     }
                 }, "the same step with the image and 15 text tokens in the key/value cache"));
             }

@@ -70,7 +70,8 @@ final class OpProfile {
     /**
      * The layer's time by op class on every available backend and precision: GEMM = the four linear layers as the
      * backend prepares them (GELU fused into fc1 where the backend fuses it), the rest (attention, layer norms,
-     * GELU, residual adds, split/reshape copies) as the DJL ops measured above.
+     * GELU, residual adds, split/reshape copies) as the DJL ops measured above, except attention where the backend
+     * computes it ({@link dev.beit3.api.Kernels#attention()}).
      */
     private static String byBackend(EncoderConfig c, int batch, int tokens, int reps, Map<String, Double> djl) {
         int d = c.dim();
@@ -101,9 +102,15 @@ final class OpProfile {
                     time(ms, "out", m, reps, x, o::apply);
                     time(ms, "fc1+gelu", m, reps, x, fc1::apply);
                     time(ms, "fc2", m, reps, hidden, fc2::apply);
+                    java.util.Optional<dev.beit3.api.AttentionKernel> att = k.attention();
+                    if (att.isPresent()) { // the backend's own attention on the same (B, T, D) q, k, v
+                        NDArray kv = m.randomNormal(new Shape(batch, tokens, d));
+                        time(ms, "attention", m, reps, x, a -> att.get().attend(a, kv, kv, c.heads(), null));
+                    }
                 }
+                Double own = ms.remove("attention");
                 double gemm = ms.values().stream().mapToDouble(Double::doubleValue).sum();
-                double attention = djl.get("attention (scores, softmax, ·v)");
+                double attention = own != null ? own : djl.get("attention (scores, softmax, ·v)");
                 double norm = 3 * djl.get("layer_norm(D)") + djl.get("layer_norm(F)");
                 double activation = 0; // GELU is inside fc1+gelu for every backend here
                 double copies = djl.get("split qkv + head reshape") - djl.get("linear qkv D→3D")

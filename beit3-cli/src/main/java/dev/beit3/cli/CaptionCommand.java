@@ -3,7 +3,7 @@ package dev.beit3.cli;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import dev.beit3.core.io.Printable;
-import dev.beit3.heads.CaptioningHead;
+import dev.beit3.api.CaptioningHead;
 import dev.beit3.model.Caption;
 import java.io.PrintWriter;
 import java.nio.file.Path;

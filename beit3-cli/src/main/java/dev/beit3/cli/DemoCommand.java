@@ -6,7 +6,7 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dev.beit3.api.InvalidInputException;
 import dev.beit3.api.RgbImage;
-import dev.beit3.heads.CaptioningHead;
+import dev.beit3.api.CaptioningHead;
 import dev.beit3.model.Answer;
 import dev.beit3.model.Beit3;
 import dev.beit3.model.Caption;

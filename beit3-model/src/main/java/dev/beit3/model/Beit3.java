@@ -31,7 +31,7 @@ import dev.beit3.core.encoder.Beit3Encoders;
 import dev.beit3.core.encoder.MultiwayEncoder;
 import dev.beit3.core.kernels.KernelSelection;
 import dev.beit3.core.plugin.ProviderRegistry;
-import dev.beit3.heads.CaptioningHead;
+import dev.beit3.api.CaptioningHead;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;

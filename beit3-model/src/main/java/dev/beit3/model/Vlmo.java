@@ -10,12 +10,8 @@ import dev.beit3.api.HeadInput;
 import dev.beit3.api.InvalidInputException;
 import dev.beit3.api.RoutingPlan;
 import dev.beit3.api.TaskHead;
-import dev.beit3.core.checkpoint.Checkpoint;
-import dev.beit3.core.checkpoint.CheckpointWeights;
 import dev.beit3.core.encoder.MultiwayEncoder;
 import dev.beit3.core.plugin.ProviderRegistry;
-import dev.beit3.core.vlmo.VlmoEncoders;
-import dev.beit3.core.vlmo.VlmoLayout;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -24,7 +20,8 @@ import java.util.Objects;
 import java.util.function.Function;
 
 /**
- * A loaded VLMo checkpoint: the encoder assembled from the plugins ({@link VlmoEncoders}), every VLMo head
+ * A loaded VLMo checkpoint: the encoder assembled by the VLMo plugin (module beit3-vlmo, found through
+ * {@link dev.beit3.core.load.EncoderAssemblyProvider}), every VLMo head
  * whose keys the checkpoint holds, and the model's weights, which {@link #close()} frees.
  *
  * <pre>{@code
@@ -38,13 +35,13 @@ import java.util.function.Function;
  */
 @Api(status = Api.Status.EXPERIMENTAL)
 public final class Vlmo implements AutoCloseable {
-    private final VlmoLayout layout;
+    private final String summary;
     private final MultiwayEncoder encoder;
     private final Map<String, TaskHead> heads;
     private final NDManager weights;
 
-    private Vlmo(VlmoLayout layout, MultiwayEncoder encoder, Map<String, TaskHead> heads, NDManager weights) {
-        this.layout = layout;
+    private Vlmo(String summary, MultiwayEncoder encoder, Map<String, TaskHead> heads, NDManager weights) {
+        this.summary = summary;
         this.encoder = encoder;
         this.heads = heads;
         this.weights = weights;
@@ -56,7 +53,7 @@ public final class Vlmo implements AutoCloseable {
      * @param checkpoint a {@code .pt}/{@code .pth} state dict (plain or under {@code state_dict}/{@code module}/{@code model})
      * @return the model
      * @throws CheckpointException when the file is not a VLMo checkpoint or does not fit
-     * @throws dev.beit3.api.ProviderException when a plugin (e.g. expert-vl) is missing
+     * @throws dev.beit3.api.ProviderException when a plugin (e.g. beit3-vlmo) is missing
      */
     public static Vlmo load(Path checkpoint) {
         return loadWith(checkpoint, null, 0, 0); // the loader discovers the providers, once
@@ -71,7 +68,7 @@ public final class Vlmo implements AutoCloseable {
      * @param imageSize image side S, or 0 to read it off the checkpoint
      * @return the model
      * @throws CheckpointException when the file is not a VLMo checkpoint or does not fit
-     * @throws dev.beit3.api.ProviderException when a plugin (e.g. expert-vl) is missing
+     * @throws dev.beit3.api.ProviderException when a plugin (e.g. beit3-vlmo) is missing
      */
     public static Vlmo load(Path checkpoint, ProviderRegistry registry, int heads, int imageSize) {
         return loadWith(checkpoint, Objects.requireNonNull(registry, "registry"), heads, imageSize);
@@ -79,7 +76,8 @@ public final class Vlmo implements AutoCloseable {
 
     /** Loads through the one loader; {@code registry} null: discovered by the loader. */
     private static Vlmo loadWith(Path checkpoint, ProviderRegistry registry, int heads, int imageSize) {
-        VlmoAssembly assembly = new VlmoAssembly(heads, imageSize);
+        dev.beit3.core.load.EncoderAssembly assembly = dev.beit3.core.load.EncoderAssemblyProvider.forFamily(
+                dev.beit3.api.ModelFamily.VLMO, heads, imageSize);
         // the linear layers follow -Dbeit3.kernels as Checkpoint.weights(manager) does: DJL unless it names another
         String kernelsId = System.getProperty(dev.beit3.core.kernels.KernelSelection.KERNELS_PROPERTY, "").strip();
         boolean reference = kernelsId.isEmpty() || kernelsId.equals("auto")
@@ -100,50 +98,16 @@ public final class Vlmo implements AutoCloseable {
         for (dev.beit3.core.load.LoadedModel.Head h : m.heads()) {
             hs.put(h.provider().id(), h.head());
         }
-        return new Vlmo(assembly.layout, m.encoder(), java.util.Collections.unmodifiableMap(hs), m.weights());
-    }
-
-    /** VLMo's encoder for the loader: its own layout ({@link VlmoLayout}) and {@link VlmoEncoders}. */
-    private static final class VlmoAssembly implements dev.beit3.core.load.EncoderAssembly {
-        private final int heads;
-        private final int imageSize;
-        private VlmoLayout layout;
-
-        VlmoAssembly(int heads, int imageSize) {
-            this.heads = heads;
-            this.imageSize = imageSize;
-        }
-
-        @Override
-        public void check(dev.beit3.core.checkpoint.CheckpointLayout l, Checkpoint checkpoint) {
-            layout = VlmoLayout.of(checkpoint, heads, imageSize);
-        }
-
-        @Override
-        public EncoderConfig configure(dev.beit3.core.checkpoint.CheckpointLayout l,
-                dev.beit3.core.load.LoadRequest request) {
-            return layout.encoderConfig();
-        }
-
-        @Override
-        public MultiwayEncoder build(EncoderConfig config, CheckpointWeights weights, ProviderRegistry registry) {
-            return VlmoEncoders.build(layout, weights, id -> registry.findExpert(id).orElse(null),
-                    id -> registry.findEmbedding(id).orElse(null));
-        }
-
-        @Override
-        public String describe(EncoderConfig config) {
-            return layout.summary();
-        }
+        return new Vlmo(assembly.describe(m.config()), m.encoder(), java.util.Collections.unmodifiableMap(hs), m.weights());
     }
 
     /**
-     * The layout read off the checkpoint.
+     * What the loader read off the checkpoint: dimensions, layers, the first vision-language layer, the heads.
      *
-     * @return the layout
+     * @return one line
      */
-    public VlmoLayout layout() {
-        return layout;
+    public String summary() {
+        return summary;
     }
 
     /**
@@ -214,6 +178,6 @@ public final class Vlmo implements AutoCloseable {
 
     @Override
     public String toString() {
-        return "Vlmo[" + layout.summary() + ", heads " + heads.keySet() + "]\n" + encoder;
+        return "Vlmo[" + summary + ", heads " + heads.keySet() + "]\n" + encoder;
     }
 }

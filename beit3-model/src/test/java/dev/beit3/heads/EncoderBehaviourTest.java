@@ -7,6 +7,8 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import dev.beit3.api.CheckpointException;
+import dev.beit3.api.DecodingSession;
+import dev.beit3.api.Encoder;
 import dev.beit3.api.EncoderConfig;
 import dev.beit3.api.EncoderInput;
 import dev.beit3.api.ModelFamily;
@@ -62,6 +64,60 @@ class EncoderBehaviourTest {
                 assertThat(cl.withinTolerance()).as("row %d (max diff %s)", r, cl.maxAbsDiff()).isTrue();
             }
             System.out.printf(Locale.ROOT, "batch of 4 (text lengths 3, 7, 5, 12) vs single calls: max|diff| %.3e%n", max);
+        }
+    }
+
+    /**
+     * A decoding session fed the prompt and then one token at a time gives, at every new token, the output a full
+     * pass over the whole sequence gives there under the captioning (causal text) mask; its bookkeeping refuses
+     * misuse.
+     */
+    @Test
+    void aDecodingSessionStepGivesTheFullPassOutputAtTheNewToken() throws Exception {
+        ParityCase c = visionText();
+        EncoderConfig cfg = c.encoderConfig();
+        int t = 6;
+        long[] ids = {0, 17, 230, 41, 95, 8};
+        try (NDManager weights = NDManager.newBaseManager(); NDManager call = weights.newSubManager()) {
+            Encoder enc = EncoderParityTest.load(c, cfg, weights);
+            int nv = cfg.numPatches() + 1;
+            NDArray image = call.randomNormal(new Shape(2, 3, cfg.imageSize(), cfg.imageSize()));
+            NDArray text = call.create(ids, new Shape(1, t)).repeat(0, 2); // (2, T)
+            NDArray full = enc.encode(EncoderInput.fused(image, text, null)
+                    .withAttentionMask(CaptioningMaskForTests.mask(nv, t, call)), call).output(); // (2, Nv + T, D)
+            double max = 0;
+            try (DecodingSession s = enc.startDecoding(call).orElseThrow()) {
+                assertThatThrownBy(() -> s.step(text.get(":, 0:1"), null, call))
+                        .isInstanceOf(IllegalStateException.class).hasMessageContaining("start(");
+                NDArray first = s.start(EncoderInput.fused(image, text.get(":, 0:2"), null)
+                        .withAttentionMask(CaptioningMaskForTests.mask(nv, 2, call)), call).output(); // (2, Nv + 2, D)
+                assertThat(s.textLength()).isEqualTo(2);
+                assertThat(s.length()).isEqualTo(nv + 2);
+                Fixtures.Closeness cl = Fixtures.compare(first.get(":, -1").toFloatArray(),
+                        full.get(":, {}", nv + 1).toFloatArray(), 1e-5, 0);
+                assertThat(cl.withinTolerance()).as("prompt (max diff %s)", cl.maxAbsDiff()).isTrue();
+                max = cl.maxAbsDiff();
+                for (int j = 2; j < t; j++) {
+                    NDArray out = s.step(text.get(":, {}:{}", j, j + 1), null, call).output(); // (2, 1, D)
+                    cl = Fixtures.compare(out.toFloatArray(), full.get(":, {}", nv + j).toFloatArray(), 1e-5, 0);
+                    assertThat(cl.withinTolerance()).as("token %d (max diff %s)", j, cl.maxAbsDiff()).isTrue();
+                    max = Math.max(max, cl.maxAbsDiff());
+                }
+                assertThat(s.textLength()).isEqualTo(t);
+                assertThatThrownBy(() -> s.start(EncoderInput.fused(image, text, null), call))
+                        .isInstanceOf(IllegalStateException.class).hasMessageContaining("already started");
+                assertThatThrownBy(() -> s.dropLast(t + 1)).isInstanceOf(IllegalArgumentException.class)
+                        .hasMessageContaining("holds " + t + " text tokens");
+                s.dropLast(1);
+                s.reorder(new long[] {1, 1});
+                assertThat(s.textLength()).isEqualTo(t - 1);
+                assertThat(s.length()).isEqualTo(nv + t - 1);
+                NDArray again = s.step(text.get(":, {}:{}", t - 1, t), null, call).output(); // row 1's cache, twice
+                cl = Fixtures.compare(again.get("0").toFloatArray(), full.get("1, {}", nv + t - 1).toFloatArray(),
+                        1e-5, 0);
+                assertThat(cl.withinTolerance()).as("after drop and reorder (max diff %s)", cl.maxAbsDiff()).isTrue();
+            }
+            System.out.printf(Locale.ROOT, "decoding session vs full causal pass, %d tokens: max|diff| %.3e%n", t, max);
         }
     }
 

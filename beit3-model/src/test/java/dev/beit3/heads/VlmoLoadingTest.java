@@ -7,6 +7,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import com.google.inject.AbstractModule;
 import com.google.inject.Guice;
 import com.google.inject.Injector;
 import dev.beit3.api.CheckpointException;
@@ -17,7 +18,7 @@ import dev.beit3.api.RoutingPlan;
 import dev.beit3.api.TokenEmbedding;
 import dev.beit3.core.checkpoint.CheckpointWeights;
 import dev.beit3.core.encoder.MultiwayEncoder;
-import dev.beit3.core.vlmo.VlmoRelativePositionBias;
+import dev.beit3.vlmo.VlmoRelativePositionBias;
 import dev.beit3.api.ExpertProvider;
 import dev.beit3.api.InputLayout;
 import dev.beit3.api.LayerSlot;
@@ -28,11 +29,11 @@ import dev.beit3.api.Route;
 import dev.beit3.api.Segment;
 import dev.beit3.core.checkpoint.Checkpoint;
 import dev.beit3.guice.Beit3CoreModule;
+import dev.beit3.guice.PluginBinder;
 import dev.beit3.core.plugin.ProviderRegistry;
 import dev.beit3.core.testing.Fixtures;
-import dev.beit3.core.vlmo.VlmoEncoders;
-import dev.beit3.core.vlmo.VlmoLayout;
-import dev.beit3.expert.vl.VisionLanguageExpertModule;
+import dev.beit3.vlmo.VlmoEncoders;
+import dev.beit3.vlmo.VlmoLayout;
 import dev.beit3.model.Beit3;
 import dev.beit3.model.Vlmo;
 import java.nio.file.Files;
@@ -81,7 +82,7 @@ class VlmoLoadingTest {
     void serviceLoaderAndGuiceFindTheVisionLanguageExpert() {
         ProviderRegistry discovered = ProviderRegistry.discover();
         ExpertProvider vl = discovered.findExpert(VlmoEncoders.VL).orElseThrow();
-        assertThat(vl.getClass().getName()).startsWith("dev.beit3.expert.vl.");
+        assertThat(vl.getClass().getName()).startsWith("dev.beit3.vlmo.");
         assertThat(vl.modality()).isEqualTo(Modality.VISION_LANGUAGE);
         assertThat(vl.family()).isEqualTo(ModelFamily.VLMO);
         assertThat(vl.slots()).containsExactly(LayerSlot.FFN);
@@ -91,7 +92,14 @@ class VlmoLoadingTest {
         assertThat(discovered.findEmbedding(VlmoEncoders.IMAGE)).isPresent();
         assertThat(discovered.findEmbedding(VlmoEncoders.TEXT)).isPresent();
 
-        Injector injector = Guice.createInjector(Beit3CoreModule.withoutDiscovery(), new VisionLanguageExpertModule());
+        // beit3-vlmo holds no Guice code: a container binds its providers by id like any other plugin's
+        Injector injector = Guice.createInjector(Beit3CoreModule.withoutDiscovery(), new AbstractModule() {
+            @Override
+            protected void configure() {
+                PluginBinder.expert(binder(), VlmoEncoders.VL).to(dev.beit3.vlmo.VlmoVisionLanguageExpertProvider.class);
+                PluginBinder.expert(binder(), VlmoEncoders.SHARED).to(dev.beit3.vlmo.VlmoSharedExpertProvider.class);
+            }
+        });
         ProviderRegistry bound = injector.getInstance(ProviderRegistry.class);
         assertThat(bound.experts()).containsKeys(VlmoEncoders.VL, VlmoEncoders.SHARED);
     }
@@ -122,6 +130,11 @@ class VlmoLoadingTest {
             assertThat(m.encoder().branches().get(VlmoEncoders.BRANCH_VL).routes(InputLayout.VISION, s, LayerSlot.FFN))
                     .containsExactly(new Route(Segment.ALL, VlmoEncoders.VL));
             assertThat(m.toString()).contains("branch 'vl'");
+            assertThat(m.encoder().branchNames()).containsExactly(VlmoEncoders.BRANCH_VL);
+            try (NDManager owner = NDManager.newBaseManager()) {
+                // text first: text cannot grow at the end of the sequence, so no incremental decoding
+                assertThat(m.encoder().startDecoding(owner)).isEmpty();
+            }
         }
     }
 
@@ -141,16 +154,16 @@ class VlmoLoadingTest {
     }
 
     @Test
-    void withoutExpertVlLoadingFailsNamingTheMissingProvider() throws Exception {
+    void withoutTheVlmoPluginLoadingFailsNamingTheMissingProvider() throws Exception {
         ProviderRegistry.Builder b = ProviderRegistry.builder();
         ServiceLoader.load(ExpertProvider.class).stream().map(ServiceLoader.Provider::get)
-                .filter(p -> !p.getClass().getName().startsWith("dev.beit3.expert.vl.")).forEach(b::expert);
+                .filter(p -> !p.getClass().getName().startsWith("dev.beit3.vlmo.")).forEach(b::expert);
         ServiceLoader.load(dev.beit3.api.EmbeddingProvider.class).stream().map(ServiceLoader.Provider::get)
                 .forEach(b::embedding);
         ProviderRegistry withoutVl = b.build();
         Path vlmo = vlmoCheckpoint();
         assertThatThrownBy(() -> Vlmo.load(vlmo, withoutVl, 0, 0)).isInstanceOf(ProviderException.class)
-                .hasMessageContaining("no expert provider 'vlmo-").hasMessageContaining("expert-vl jar");
+                .hasMessageContaining("no expert provider 'vlmo-").hasMessageContaining("beit3-vlmo jar");
     }
 
     /**

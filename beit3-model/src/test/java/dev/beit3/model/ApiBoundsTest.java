@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.beit3.api.EncoderConfig;
 import dev.beit3.api.InvalidInputException;
 import dev.beit3.core.testing.Fixtures;
-import dev.beit3.heads.CaptioningHead;
+import dev.beit3.api.CaptioningHead;
 import org.junit.jupiter.api.Test;
 
 /**

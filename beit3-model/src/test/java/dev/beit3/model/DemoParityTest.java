@@ -164,7 +164,7 @@ class DemoParityTest {
                 RgbImage img = image(m, p.get("image").getAsString());
                 var three = m.decoding();
                 Caption c3 = m.caption(List.of(img), three).get(0);
-                Caption c1 = m.caption(List.of(img), new dev.beit3.heads.CaptioningHead.Decoding(1, three.maxLength(),
+                Caption c1 = m.caption(List.of(img), new dev.beit3.api.CaptioningHead.Decoding(1, three.maxLength(),
                         three.lengthPenalty(), three.maskId(), 0, 1, 2)).get(0);
                 assertThat(c3.ids()).containsExactly(longs(p.getAsJsonArray("decoded_ids")));
                 assertThat(c3.text()).isEqualTo(p.get("caption").getAsString());

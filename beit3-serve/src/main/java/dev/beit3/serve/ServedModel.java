@@ -1,7 +1,7 @@
 package dev.beit3.serve;
 
 import dev.beit3.api.RgbImage;
-import dev.beit3.heads.CaptioningHead;
+import dev.beit3.api.CaptioningHead;
 import dev.beit3.model.Answer;
 import dev.beit3.model.Beit3;
 import dev.beit3.model.Caption;

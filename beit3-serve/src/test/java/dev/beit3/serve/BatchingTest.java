@@ -106,7 +106,7 @@ class BatchingTest {
                 assertThat(r.status()).as(r.body()).isEqualTo(200);
                 var d = lib.decoding();
                 Caption want = lib.caption(List.of(lib.readImage(Http.IMAGES.resolve(sample(i + 6)))),
-                        new dev.beit3.heads.CaptioningHead.Decoding(beams[i], d.maxLength(), d.lengthPenalty(),
+                        new dev.beit3.api.CaptioningHead.Decoding(beams[i], d.maxLength(), d.lengthPenalty(),
                                 d.maskId(), d.clsId(), d.padId(), d.eosId())).get(0);
                 JsonObject c = r.json().getAsJsonArray("captions").get(0).getAsJsonObject();
                 System.out.printf("batched caption %s beams %d: %s (score diff %.2e)%n", sample(i + 6), beams[i],

@@ -2,8 +2,8 @@ package dev.beit3.train;
 
 import ai.djl.ndarray.NDArray;
 import com.google.gson.JsonObject;
+import dev.beit3.api.CaptioningHead;
 import dev.beit3.api.InvalidInputException;
-import dev.beit3.api.MaskedLanguageHead;
 import dev.beit3.api.TextBatch;
 import dev.beit3.model.Beit3;
 import dev.beit3.model.Caption;
@@ -53,8 +53,8 @@ final class CaptioningTask {
      * @return (M, V)
      */
     static NDArray logits(Network net, Batch b) {
-        if (!(net.head() instanceof MaskedLanguageHead h)) {
-            throw new InvalidInputException("the captioning task needs the captioning head (a MaskedLanguageHead), got "
+        if (!(net.head() instanceof CaptioningHead h)) {
+            throw new InvalidInputException("the captioning task needs the captioning head, got "
                     + (net.head() == null ? "no head" : "the " + net.head().id() + " head")
                     + "; train captioning from a captioning checkpoint");
         }

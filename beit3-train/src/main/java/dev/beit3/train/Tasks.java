@@ -113,21 +113,7 @@ public final class Tasks {
      * @return (M, D)
      */
     static NDArray selectRows(NDArray x, NDArray mask) {
-        long b = x.getShape().get(0);
-        long t = x.getShape().get(1);
-        long d = x.getShape().get(2);
-        if (mask.getShape().get(0) != b || mask.getShape().get(1) != t) {
-            throw new InvalidInputException("mask has shape " + mask.getShape() + " but the sequence is (" + b + ", "
-                    + t + ")");
-        }
-        long[] flags = mask.toType(DataType.INT64, false).toLongArray();
-        long[] rows = java.util.stream.IntStream.range(0, flags.length).filter(i -> flags[i] != 0)
-                .mapToLong(i -> i).toArray();
-        if (rows.length == 0) {
-            throw new InvalidInputException("the mask selects no position");
-        }
-        NDManager m = x.getManager();
-        return x.reshape(b * t, d).get(m.create(rows)); // (M, D)
+        return dev.beit3.core.nn.MaskedRows.select(x, mask); // (M, D)
     }
 
     /** A task that runs a head provider's forward pass. */

@@ -15,6 +15,7 @@ import dev.beit3.api.WeightSource;
 import dev.beit3.core.nn.LayerNormWeights;
 import dev.beit3.core.nn.LinearWeights;
 import dev.beit3.core.nn.Ops;
+import dev.beit3.core.spi.DeclaredHeadProvider;
 import java.util.List;
 import java.util.Set;
 

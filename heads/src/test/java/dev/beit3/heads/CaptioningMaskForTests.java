@@ -8,6 +8,6 @@ final class CaptioningMaskForTests {
     private CaptioningMaskForTests() {}
 
     static NDArray mask(int nv, int t, NDManager m) {
-        return CaptioningHeadProvider.captioningMask(nv, t, m);
+        return CaptioningMask.full(nv, t, m);
     }
 }

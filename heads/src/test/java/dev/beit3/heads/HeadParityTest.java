@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import com.google.gson.JsonObject;
+import dev.beit3.api.CaptioningHead;
 import dev.beit3.api.EncoderConfig;
 import dev.beit3.api.HeadInput;
 import dev.beit3.api.HeadProvider;
@@ -97,9 +98,10 @@ class HeadParityTest {
             return;
         }
         JsonObject g = c.manifest.getAsJsonObject("generation");
-        CaptioningHead.Decoding d = new CaptioningHead.Decoding(g.get("num_beams").getAsInt(),
-                g.get("max_len").getAsInt(), g.get("length_penalty").getAsDouble(), g.get("mask_id").getAsInt(),
-                g.get("cls_id").getAsInt(), g.get("pad_id").getAsInt(), g.get("eos_id").getAsInt());
+        CaptioningHead.Decoding d = CaptioningHead.Decoding.builder(g.get("mask_id").getAsInt())
+                .beams(g.get("num_beams").getAsInt()).maxLength(g.get("max_len").getAsInt())
+                .lengthPenalty(g.get("length_penalty").getAsDouble())
+                .specialIds(g.get("cls_id").getAsInt(), g.get("pad_id").getAsInt(), g.get("eos_id").getAsInt()).build();
         for (boolean cache : new boolean[] {true, false}) {
             generation(c, head, enc, call, d.withCache(cache), cache ? "cached" : "recomputed");
         }

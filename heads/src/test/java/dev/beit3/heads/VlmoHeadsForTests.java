@@ -15,7 +15,7 @@ import dev.beit3.api.ModelFamily;
 import dev.beit3.api.TaskHead;
 import dev.beit3.core.checkpoint.CheckpointWeights;
 import dev.beit3.core.encoder.MultiwayEncoder;
-import dev.beit3.core.vlmo.VlmoLayout;
+import dev.beit3.vlmo.VlmoLayout;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.ServiceLoader;

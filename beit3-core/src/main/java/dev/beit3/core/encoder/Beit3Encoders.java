@@ -58,7 +58,8 @@ public final class Beit3Encoders {
         if (layouts.contains(InputLayout.LANGUAGE) || layouts.contains(InputLayout.FUSED)) {
             emb.put(Modality.LANGUAGE, embedding(embeddings, LANGUAGE).create(config, root));
         }
-        return MultiwayEncoder.build(config, plan, experts, emb, root.under("beit3.encoder."), null);
+        return MultiwayEncoder.builder(config).family(new Beit3FamilyProvider()).plan(plan).experts(experts)
+                .embeddings(emb).weights(root.under("beit3.encoder.")).build();
     }
 
     private static EmbeddingProvider embedding(Function<String, EmbeddingProvider> f, String id) {

@@ -4,17 +4,16 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import dev.beit3.api.Api;
 
 /**
  * The keys and values of every token an incremental decoding has seen, per layer, so a decoding step
  * only computes its new tokens (the reference captioner's {@code incremental_state}).
  *
  * <p>Shapes: R rows (images × beams), Tc cached tokens, D width. Arrays live in the cache's own
- * manager, released by {@link #close()}; not thread-safe (one decoding owns one cache).
+ * manager, released by {@link #close()}; not thread-safe (one decoding owns one cache). Owned by a
+ * {@link CachedDecoding} session.
  */
-@Api(status = Api.Status.STABLE)
-public final class KeyValueCache implements AutoCloseable {
+final class KeyValueCache implements AutoCloseable {
     private final NDManager manager;
     private final NDArray[] keys; // per layer (R, Tc, D)
     private final NDArray[] values; // per layer (R, Tc, D)
@@ -25,7 +24,7 @@ public final class KeyValueCache implements AutoCloseable {
      * @param layers L
      * @param parent manager the cache's own sub-manager is created under
      */
-    public KeyValueCache(int layers, NDManager parent) {
+    KeyValueCache(int layers, NDManager parent) {
         this.manager = parent.newSubManager();
         this.keys = new NDArray[layers];
         this.values = new NDArray[layers];
@@ -36,7 +35,7 @@ public final class KeyValueCache implements AutoCloseable {
      *
      * @return the length
      */
-    public long length() {
+    long length() {
         return keys[0] == null ? 0 : keys[0].getShape().get(1);
     }
 
@@ -71,7 +70,7 @@ public final class KeyValueCache implements AutoCloseable {
      *
      * @param n tokens to drop
      */
-    public void dropLast(int n) {
+    void dropLast(int n) {
         long keep = length() - n;
         for (int l = 0; l < keys.length; l++) {
             NDArray k = keys[l].get(":, :{}", keep);
@@ -88,7 +87,7 @@ public final class KeyValueCache implements AutoCloseable {
      *
      * @param rows for each new row, the old row it copies
      */
-    public void reorder(long[] rows) {
+    void reorder(long[] rows) {
         NDArray index = manager.create(rows);
         for (int l = 0; l < keys.length; l++) {
             NDArray k = keys[l].get(index);

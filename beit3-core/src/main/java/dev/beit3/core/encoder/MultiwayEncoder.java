@@ -8,6 +8,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.beit3.api.Api;
 import dev.beit3.api.AttentionExpert;
+import dev.beit3.api.DecodingSession;
 import dev.beit3.api.Encoder;
 import dev.beit3.api.EncoderConfig;
 import dev.beit3.api.EncoderInput;
@@ -15,12 +16,13 @@ import dev.beit3.api.EncoderOutput;
 import dev.beit3.api.Expert;
 import dev.beit3.api.ExpertProvider;
 import dev.beit3.api.ExpertSpec;
+import dev.beit3.api.FamilyProvider;
+import dev.beit3.api.FamilyProvider.BranchPass;
 import dev.beit3.api.FeedForwardExpert;
 import dev.beit3.api.InputLayout;
 import dev.beit3.api.InvalidInputException;
 import dev.beit3.api.LayerSlot;
 import dev.beit3.api.Modality;
-import dev.beit3.api.ModelFamily;
 import dev.beit3.api.OutputNormExpert;
 import dev.beit3.api.ProviderException;
 import dev.beit3.api.Route;
@@ -29,11 +31,15 @@ import dev.beit3.api.Segment;
 import dev.beit3.api.TokenEmbedding;
 import dev.beit3.api.WeightSource;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
 import java.util.function.Function;
 
 /**
@@ -46,33 +52,39 @@ import java.util.function.Function;
  * <p>Per call, every intermediate array lives in a per-layer sub-manager of the caller's scope and
  * is closed when the layer ends; only the results (and requested hidden states) stay in the scope.
  *
- * <p>Family differences ({@link EncoderConfig#family()}): BEiT-3 puts the image first in a fused
- * sequence and zeroes padded text rows after the embeddings; VLMo puts the text first, leaves padded
- * rows as computed (only keys are masked) and reads up to {@code maxTextPositions} text tokens (its
- * position table has no two reserved rows).
+ * <p>What differs between families (the token order of a fused sequence, whether padded text rows are
+ * zeroed, how many text positions are reserved, the default plan, extra branch passes) comes from the
+ * family's {@link FamilyProvider}; the encoder holds no family test.
  *
- * <p><b>Branches.</b> A model may carry named extra routing plans ({@link #withBranch}) that re-run the
- * top layers from an intermediate hidden state ({@link #runBranch}): VLMo's single-modality passes
- * compute a second, "VL" output by re-running layers s…L−1 on the output of layer s−1 with the
- * vision-language FFN for every token. Branch experts are built once, at load, next to the main ones.
+ * <p><b>Branches.</b> A model may carry named branch passes ({@link FamilyProvider#branches}) that re-run the
+ * top layers from an intermediate hidden state ({@link #runBranch}): VLMo's single-modality passes compute a
+ * second, "VL" output by re-running layers s…L−1 on the output of layer s−1 with the vision-language FFN for
+ * every token. Branch experts are built once, at load, next to the main ones.
+ *
+ * <p><b>Incremental decoding.</b> For families whose fused sequence puts the image first, {@link
+ * #startDecoding} opens a session that keeps the keys and values of earlier tokens, so a step encodes only its
+ * new tokens (captioning).
  */
 @Api(status = Api.Status.STABLE)
 public final class MultiwayEncoder implements Encoder {
     private final EncoderConfig config;
+    private final FamilyProvider family;
     private final RoutingPlan plan;
     private final Map<Modality, TokenEmbedding> embeddings;
     private final Map<String, Expert> experts;
     private final AttentionBias attentionBias;
-    private final Map<String, RoutingPlan> branches;
+    private final Map<String, BranchPass> branches;
+    private final dev.beit3.api.AttentionKernel attention; // the kernel backend's, or null for DJL's
 
-    private MultiwayEncoder(EncoderConfig config, RoutingPlan plan, Map<Modality, TokenEmbedding> embeddings,
-            Map<String, Expert> experts, AttentionBias attentionBias, Map<String, RoutingPlan> branches) {
-        this.config = config;
-        this.plan = plan;
-        this.embeddings = Map.copyOf(embeddings);
+    private MultiwayEncoder(Builder b, Map<String, Expert> experts, Map<String, BranchPass> branches) {
+        this.config = b.config;
+        this.attention = b.weights.kernels().flatMap(dev.beit3.api.Kernels::attention).orElse(null);
+        this.family = b.family;
+        this.plan = b.plan;
+        this.embeddings = Map.copyOf(b.embeddings);
         this.experts = Map.copyOf(experts);
-        this.attentionBias = attentionBias;
-        this.branches = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(branches));
+        this.attentionBias = b.attentionBias;
+        this.branches = Collections.unmodifiableMap(new LinkedHashMap<>(branches));
     }
 
     /**
@@ -93,7 +105,17 @@ public final class MultiwayEncoder implements Encoder {
     }
 
     /**
-     * Builds the encoder: asks every provider the plan names for its experts.
+     * A builder of the encoder.
+     *
+     * @param config the configuration (its family decides the {@link FamilyProvider} unless one is given)
+     * @return the builder
+     */
+    public static Builder builder(EncoderConfig config) {
+        return new Builder(config);
+    }
+
+    /**
+     * Builds the encoder with the family's branch passes: asks every provider the plan names for its experts.
      *
      * @param config the configuration
      * @param plan the routing plan
@@ -107,38 +129,148 @@ public final class MultiwayEncoder implements Encoder {
     public static MultiwayEncoder build(EncoderConfig config, RoutingPlan plan,
             Function<String, ExpertProvider> providers, Map<Modality, TokenEmbedding> embeddings,
             WeightSource encoderWeights, AttentionBias attentionBias) {
-        Objects.requireNonNull(config, "config");
-        if (plan.layers() != config.layers()) {
-            throw new IllegalArgumentException("routing plan has " + plan.layers() + " layers, config " + config.layers());
-        }
-        Map<String, Expert> experts = new HashMap<>();
-        createExperts(config, plan, providers, encoderWeights, experts);
-        return new MultiwayEncoder(config, plan, embeddings, experts, attentionBias, Map.of());
+        return builder(config).plan(plan).experts(providers).embeddings(embeddings).weights(encoderWeights)
+                .attentionBias(attentionBias).build();
     }
 
-    /**
-     * A copy of this encoder that also carries a named branch plan, whose experts are built now (experts
-     * the main plan already built for the same layer, slot and id are shared).
-     *
-     * @param name branch name, e.g. {@code "vl"}
-     * @param branchPlan the plan the branch follows (only its layers from the branch's start are used)
-     * @param providers looks a provider up by id
-     * @param encoderWeights the checkpoint at the encoder's key prefix
-     * @return the new encoder
-     * @throws ProviderException when a provider is missing or cannot serve a slot
-     */
-    public MultiwayEncoder withBranch(String name, RoutingPlan branchPlan, Function<String, ExpertProvider> providers,
-            WeightSource encoderWeights) {
-        Objects.requireNonNull(name, "name");
-        if (branchPlan.layers() != config.layers()) {
-            throw new IllegalArgumentException("branch plan '" + name + "' has " + branchPlan.layers()
-                    + " layers, config " + config.layers());
+    /** Collects what an encoder is made of; {@link #build()} creates the experts. */
+    public static final class Builder {
+        private final EncoderConfig config;
+        private FamilyProvider family;
+        private RoutingPlan plan;
+        private Function<String, ExpertProvider> providers;
+        private final Map<Modality, TokenEmbedding> embeddings = new HashMap<>();
+        private WeightSource weights;
+        private AttentionBias attentionBias;
+        private List<BranchPass> branches;
+
+        private Builder(EncoderConfig config) {
+            this.config = Objects.requireNonNull(config, "config");
         }
-        Map<String, Expert> all = new HashMap<>(experts);
-        createExperts(config, branchPlan, providers, encoderWeights, all);
-        Map<String, RoutingPlan> b = new java.util.LinkedHashMap<>(branches);
-        b.put(name, branchPlan);
-        return new MultiwayEncoder(config, plan, embeddings, all, attentionBias, b);
+
+        /**
+         * The family's facts (default: the provider of {@code config.family()} found by ServiceLoader).
+         *
+         * @param provider the family provider
+         * @return this builder
+         */
+        public Builder family(FamilyProvider provider) {
+            this.family = provider;
+            return this;
+        }
+
+        /**
+         * The routing plan (default: the family's {@link FamilyProvider#defaultPlan}).
+         *
+         * @param p the plan
+         * @return this builder
+         */
+        public Builder plan(RoutingPlan p) {
+            this.plan = p;
+            return this;
+        }
+
+        /**
+         * Looks an expert provider up by id (required).
+         *
+         * @param lookup e.g. a registry's {@code expert(id)}
+         * @return this builder
+         */
+        public Builder experts(Function<String, ExpertProvider> lookup) {
+            this.providers = lookup;
+            return this;
+        }
+
+        /**
+         * The token embedding of one modality.
+         *
+         * @param m the modality
+         * @param e its embedding
+         * @return this builder
+         */
+        public Builder embedding(Modality m, TokenEmbedding e) {
+            embeddings.put(m, e);
+            return this;
+        }
+
+        /**
+         * The token embeddings of the modalities the plan's layouts need.
+         *
+         * @param all modality → embedding
+         * @return this builder
+         */
+        public Builder embeddings(Map<Modality, TokenEmbedding> all) {
+            embeddings.putAll(all);
+            return this;
+        }
+
+        /**
+         * The checkpoint at the encoder's key prefix (required; BEiT-3: {@code "beit3.encoder."}).
+         *
+         * @param encoderWeights the weights
+         * @return this builder
+         */
+        public Builder weights(WeightSource encoderWeights) {
+            this.weights = encoderWeights;
+            return this;
+        }
+
+        /**
+         * An extra additive score bias (default none).
+         *
+         * @param bias the bias, or null
+         * @return this builder
+         */
+        public Builder attentionBias(AttentionBias bias) {
+            this.attentionBias = bias;
+            return this;
+        }
+
+        /**
+         * The branch passes (default: the family's {@link FamilyProvider#branches}).
+         *
+         * @param passes the passes
+         * @return this builder
+         */
+        public Builder branches(List<BranchPass> passes) {
+            this.branches = List.copyOf(passes);
+            return this;
+        }
+
+        /**
+         * Creates the experts of the plan and of every branch (experts the main plan built for the same layer,
+         * slot and id are shared).
+         *
+         * @return the encoder
+         * @throws ProviderException when a provider is missing or cannot serve a slot
+         * @throws IllegalArgumentException when a plan does not have the configuration's layers
+         */
+        public MultiwayEncoder build() {
+            Objects.requireNonNull(providers, "experts: call experts(lookup) before build()");
+            Objects.requireNonNull(weights, "weights: call weights(encoderWeights) before build()");
+            if (family == null) {
+                family = FamilyProviders.of(config.family());
+            }
+            if (plan == null) {
+                plan = family.defaultPlan(config);
+            }
+            if (plan.layers() != config.layers()) {
+                throw new IllegalArgumentException("routing plan has " + plan.layers() + " layers, config "
+                        + config.layers());
+            }
+            Map<String, Expert> experts = new HashMap<>();
+            createExperts(config, plan, providers, weights, experts);
+            Map<String, BranchPass> byName = new LinkedHashMap<>();
+            for (BranchPass b : branches != null ? branches : family.branches(config)) {
+                if (b.plan().layers() != config.layers()) {
+                    throw new IllegalArgumentException("branch plan '" + b.name() + "' has " + b.plan().layers()
+                            + " layers, config " + config.layers());
+                }
+                createExperts(config, b.plan(), providers, weights, experts);
+                byName.put(b.name(), b);
+            }
+            return new MultiwayEncoder(this, experts, byName);
+        }
     }
 
     /**
@@ -147,7 +279,14 @@ public final class MultiwayEncoder implements Encoder {
      * @return name → plan
      */
     public Map<String, RoutingPlan> branches() {
-        return branches;
+        Map<String, RoutingPlan> m = new LinkedHashMap<>();
+        branches.forEach((name, b) -> m.put(name, b.plan()));
+        return Collections.unmodifiableMap(m);
+    }
+
+    @Override
+    public Set<String> branchNames() {
+        return branches.keySet();
     }
 
     private static void createExperts(EncoderConfig config, RoutingPlan plan, Function<String, ExpertProvider> providers,
@@ -212,6 +351,15 @@ public final class MultiwayEncoder implements Encoder {
         return embeddings.get(m);
     }
 
+    /**
+     * The family facts this encoder follows.
+     *
+     * @return the family provider
+     */
+    public FamilyProvider family() {
+        return family;
+    }
+
     /** A contiguous token range of the joint sequence. */
     private record Span(long start, long end) {
         long length() {
@@ -219,12 +367,72 @@ public final class MultiwayEncoder implements Encoder {
         }
     }
 
+    /**
+     * The embedded joint sequence of one call, before the layers.
+     *
+     * @param x (B, Ttot, D)
+     * @param layout what it holds
+     * @param spans the token range of each segment
+     * @param pad (B, Ttot) 1 = padded key, or null when no text padding mask was given
+     * @param split where the second part of a fused sequence starts (see {@link EncoderOutput#splitPosition})
+     * @param visionTokens Nv (0 without image)
+     * @param textTokens T (0 without text)
+     * @param joined whether {@code x} was made here by joining the parts (else it is a part itself)
+     */
+    private record Sequence(NDArray x, InputLayout layout, Map<Segment, Span> spans, NDArray pad, int split,
+            long visionTokens, long textTokens, boolean joined) {}
+
+    /**
+     * What one run of the layers reads: the plan, the layout and segments of the sequence, the first layer,
+     * the additive bias (key padding and attention mask), and the key/value cache of an incremental step.
+     */
+    private record Pass(RoutingPlan plan, InputLayout layout, Map<Segment, Span> spans, int fromLayer,
+            int textTokens, NDArray bias, KeyValueCache cache) {}
+
     @Override
     public EncoderOutput encode(EncoderInput input, NDManager scope) {
+        Sequence seq = embed(input, 0, scope);
+        NDArray x = seq.x();
+        long batch = x.getShape().get(0);
+        long total = seq.visionTokens() + seq.textTokens();
+        NDArray pad = seq.pad();
+        if (pad != null) {
+            if (family.zeroPaddedRows()) {
+                x = x.mul(pad.neg().add(1f).expandDims(2)); // zero padded rows (B, Ttot, D)
+            }
+        } else {
+            pad = scope.zeros(new Shape(batch, total));
+        }
+        // (B, 1, 1, Ttot), or null without padded keys (no padding mask given: no key is padded, no check needed)
+        NDArray keyBias = seq.pad() == null ? null : keyBias(pad, scope);
+        NDArray bias = keyBias;
+        if (input.attentionMask() != null) {
+            NDArray am = own(input.attentionMask(), scope).toType(DataType.FLOAT32, false);
+            Shape ams = am.getShape();
+            if (ams.get(ams.dimension() - 1) != total || ams.get(ams.dimension() - 2) != total) {
+                throw new InvalidInputException("attention mask has shape " + ams + "; expected (" + total + ", "
+                        + total + ") or (B, " + total + ", " + total + ")");
+            }
+            if (ams.dimension() == 3) {
+                am = am.expandDims(1); // (B, 1, Ttot, Ttot)
+            }
+            bias = keyBias == null ? am : am.add(keyBias);
+        }
+        NDList hidden = input.allHiddenStates() ? new NDList(x) : null;
+        Pass pass = new Pass(plan, seq.layout(), seq.spans(), 0, (int) seq.textTokens(), bias, null);
+        NDArray out = run(pass, x, hidden, scope);
+        if (hidden == null && (x != seq.x() || seq.joined()) && x != out) {
+            x.close();
+        }
+        return new EncoderOutput(out, hidden == null ? new NDList() : hidden, seq.split(), pad, seq.layout());
+    }
+
+    /**
+     * Validates the input and embeds it: the vision tokens with their positions, the text tokens with positions
+     * from {@code textOffset}, joined in the family's token order. Every array it makes lives in {@code scope}.
+     */
+    private Sequence embed(EncoderInput input, int textOffset, NDManager scope) {
         InputLayout layout = input.layout();
-        boolean textFirst = config.family() == ModelFamily.VLMO;
-        boolean zeroPaddedRows = config.family() != ModelFamily.VLMO; // VLMo computes padded rows like any other
-        int textLimit = config.family() == ModelFamily.VLMO ? config.maxTextPositions() : config.maxTextPositions() - 2;
         NDArray vision = null;
         NDArray text = null;
         NDArray textPad = null;
@@ -248,8 +456,8 @@ public final class MultiwayEncoder implements Encoder {
             batch = s.get(0);
             EncoderInput own = input.visionMaskedPositions() == null ? input
                     : input.withVisionMask(own(input.visionMaskedPositions(), scope));
-            vision = requireEmbedding(Modality.VISION).embed(withImage(own, img)); // (B, Nv, D)
-            vision = requireEmbedding(Modality.VISION).addPositions(vision);
+            TokenEmbedding ve = requireEmbedding(Modality.VISION);
+            vision = ve.addPositions(ve.embed(own.withImage(img))); // (B, Nv, D)
         }
         if (input.textIds() != null) {
             NDArray ids = own(input.textIds(), scope).toType(DataType.INT64, false);
@@ -257,9 +465,10 @@ public final class MultiwayEncoder implements Encoder {
             if (s.dimension() != 2) {
                 throw new InvalidInputException("text ids have shape " + s + "; expected (B, T)");
             }
-            if (s.get(1) > textLimit) {
-                throw new InvalidInputException("text has " + s.get(1) + " tokens; this model reads at most "
-                        + textLimit + " (truncate the segment)");
+            int textLimit = family.textLimit(config);
+            if (textOffset + s.get(1) > textLimit) {
+                throw new InvalidInputException("text has " + (textOffset + s.get(1)) + " tokens; this model reads"
+                        + " at most " + textLimit + " (truncate the segment)");
             }
             if (batch >= 0 && s.get(0) != batch) {
                 throw new InvalidInputException("image batch " + batch + " and text batch " + s.get(0) + " differ");
@@ -273,125 +482,108 @@ public final class MultiwayEncoder implements Encoder {
                 }
             }
             TokenEmbedding te = requireEmbedding(Modality.LANGUAGE);
-            text = te.addPositions(te.embed(EncoderInput.text(ids, textPad))); // (B, T, D)
+            text = te.addPositions(te.embed(EncoderInput.text(ids, textPad)), textOffset); // (B, T, D)
         }
         long nv = vision == null ? 0 : vision.getShape().get(1);
         long nt = text == null ? 0 : text.getShape().get(1);
-
-        // joint sequence, its segments, and the key padding mask (1 = padded) (B, Ttot)
+        boolean textFirst = family.tokenOrder() == FamilyProvider.TokenOrder.TEXT_FIRST;
         NDArray x;
-        Span visionSpan;
-        Span textSpan;
-        NDArray pad = null;
+        NDArray pad = null; // key padding mask (1 = padded) (B, Ttot)
         if (vision != null && text != null) {
-            NDArray visionPad = scope.zeros(new Shape(batch, nv));
-            NDArray tp = textPad != null ? textPad : scope.zeros(new Shape(batch, nt));
-            if (textFirst) {
-                x = NDArrays.concat(new NDList(text, vision), 1);
-                pad = NDArrays.concat(new NDList(tp, visionPad), 1);
-                textSpan = new Span(0, nt);
-                visionSpan = new Span(nt, nt + nv);
-            } else {
-                x = NDArrays.concat(new NDList(vision, text), 1);
-                pad = NDArrays.concat(new NDList(visionPad, tp), 1);
-                visionSpan = new Span(0, nv);
-                textSpan = new Span(nv, nv + nt);
+            NDArray visionPad = textPad == null ? null : scope.zeros(new Shape(batch, nv));
+            x = textFirst ? NDArrays.concat(new NDList(text, vision), 1) : NDArrays.concat(new NDList(vision, text), 1);
+            if (textPad != null) {
+                pad = textFirst ? NDArrays.concat(new NDList(textPad, visionPad), 1)
+                        : NDArrays.concat(new NDList(visionPad, textPad), 1);
             }
         } else if (vision != null) {
             x = vision;
-            visionSpan = new Span(0, nv);
-            textSpan = new Span(nv, nv);
         } else {
             x = text;
-            textSpan = new Span(0, nt);
-            visionSpan = new Span(0, 0);
             pad = textPad;
         }
-        long total = nv + nt;
-        if (pad != null) {
-            if (zeroPaddedRows) {
-                x = x.mul(pad.neg().add(1f).expandDims(2)); // zero padded rows (B, Ttot, D)
-            }
-        } else {
-            pad = scope.zeros(new Shape(batch, total));
-        }
-        NDArray keyBias = keyBias(pad, scope); // (B, 1, 1, Ttot) or null without padded keys
-        NDArray bias = keyBias;
-        if (input.attentionMask() != null) {
-            NDArray am = own(input.attentionMask(), scope).toType(DataType.FLOAT32, false);
-            Shape ams = am.getShape();
-            if (ams.get(ams.dimension() - 1) != total || ams.get(ams.dimension() - 2) != total) {
-                throw new InvalidInputException("attention mask has shape " + ams + "; expected (" + total + ", "
-                        + total + ") or (B, " + total + ", " + total + ")");
-            }
-            if (ams.dimension() == 3) {
-                am = am.expandDims(1); // (B, 1, Ttot, Ttot)
-            }
-            bias = keyBias == null ? am : am.add(keyBias);
-        }
-
         int split = layout == InputLayout.VISION ? -1
                 : layout == InputLayout.LANGUAGE ? 0 : (int) (textFirst ? nt : nv);
-        Map<Segment, Span> spans = Map.of(Segment.VISION_PART, visionSpan, Segment.LANGUAGE_PART, textSpan,
-                Segment.ALL, new Span(0, total));
+        return new Sequence(x, layout, spans(layout, nv, nt), pad, split, nv, nt, vision != null && text != null);
+    }
 
-        NDList hidden = new NDList();
-        if (input.allHiddenStates()) {
-            hidden.add(x);
+    /** The token range of each segment of a sequence of {@code nv} vision and {@code nt} text tokens. */
+    private Map<Segment, Span> spans(InputLayout layout, long nv, long nt) {
+        boolean textFirst = family.tokenOrder() == FamilyProvider.TokenOrder.TEXT_FIRST;
+        Span vision;
+        Span text;
+        switch (layout) {
+            case VISION -> {
+                vision = new Span(0, nv);
+                text = new Span(nv, nv);
+            }
+            case LANGUAGE -> {
+                vision = new Span(0, 0);
+                text = new Span(0, nt);
+            }
+            default -> {
+                vision = textFirst ? new Span(nt, nt + nv) : new Span(0, nv);
+                text = textFirst ? new Span(0, nt) : new Span(nv, nv + nt);
+            }
         }
-        NDArray out = run(plan, x, layout, 0, (int) nt, spans, bias, input.allHiddenStates(), hidden, scope, null);
-        if (!input.allHiddenStates() && x != vision && x != text && x != out) {
-            x.close();
-        }
-        return new EncoderOutput(out, hidden, split, pad, layout);
+        return Map.of(Segment.VISION_PART, vision, Segment.LANGUAGE_PART, text, Segment.ALL, new Span(0, nv + nt));
     }
 
     /**
-     * Runs layers {@code from…L−1} and the final norm of {@code p}; adds each layer output to
-     * {@code hidden} when {@code keep}. The input {@code x} is never closed.
+     * Runs layers {@code fromLayer…L−1} and the final norm of the pass's plan; adds each layer output to
+     * {@code hidden} unless it is null. The input {@code x} is never closed.
      *
      * @return the final output (B, Ttot, D)
      */
-    private NDArray run(RoutingPlan p, NDArray x, InputLayout layout, int from, int nt, Map<Segment, Span> spans,
-            NDArray bias, boolean keep, NDList hidden, NDManager scope, KeyValueCache cache) {
+    private NDArray run(Pass p, NDArray x, NDList hidden, NDManager scope) {
         NDArray first = x;
-        for (int layer = from; layer < config.layers(); layer++) {
+        for (int layer = p.fromLayer(); layer < config.layers(); layer++) {
             NDArray next;
             try (NDManager ls = scope.newSubManager()) {
                 x.tempAttach(ls);
-                NDArray layerBias = bias;
+                NDArray layerBias = p.bias();
                 if (attentionBias != null) {
-                    NDArray extra = attentionBias.bias(layout, layer, nt, ls);
+                    NDArray extra = attentionBias.bias(p.layout(), layer, p.textTokens(), ls);
                     if (extra != null) {
-                        layerBias = bias == null ? extra : extra.add(bias);
+                        layerBias = p.bias() == null ? extra : extra.add(p.bias());
                     }
                 }
-                next = layer(p, x, layout, layer, spans, layerBias, cache);
+                next = layer(p, x, layer, layerBias);
                 next.attach(scope);
             }
-            if (!keep && x != first) {
+            if (hidden == null && x != first) {
                 x.close();
             }
             x = next;
-            if (keep) {
+            if (hidden != null) {
                 hidden.add(x);
             }
         }
-        return finalNorm(p, x, layout, spans);
+        return finalNorm(p, x);
     }
 
-    /** The final norm slot of {@code p} over {@code x} (B, Ttot, D), or {@code x} when the plan has none. */
-    private NDArray finalNorm(RoutingPlan p, NDArray x, InputLayout layout, Map<Segment, Span> spans) {
-        List<Route> finals = sorted(p.routes(layout, config.layers(), LayerSlot.FINAL_NORM), spans);
+    /** The final norm slot of the pass's plan over {@code x} (B, Ttot, D), or {@code x} when the plan has none. */
+    private NDArray finalNorm(Pass p, NDArray x) {
+        List<Route> finals = sorted(p.plan().routes(p.layout(), config.layers(), LayerSlot.FINAL_NORM), p.spans());
         if (finals.isEmpty()) {
             return x;
         }
         List<NDArray> parts = new ArrayList<>();
         for (Route r : finals) {
             OutputNormExpert e = (OutputNormExpert) experts.get(key(config.layers(), LayerSlot.FINAL_NORM, r.expertId()));
-            parts.add(e.normalize(slice(x, spans.get(r.segment()))));
+            parts.add(e.normalize(slice(x, p.spans().get(r.segment()))));
         }
         return cat(parts);
+    }
+
+    @Override
+    public EncoderOutput runBranch(String name, EncoderOutput main, NDManager scope) {
+        BranchPass b = branches.get(name);
+        if (b == null) {
+            throw new IllegalArgumentException("this encoder has no branch '" + name + "'; branches: "
+                    + branches.keySet());
+        }
+        return runBranch(name, main, b.fromLayer(), scope);
     }
 
     /**
@@ -400,7 +592,7 @@ public final class MultiwayEncoder implements Encoder {
      * key padding and the same per-layer attention bias (layer l of the branch uses layer l's bias).
      * The input's extra attention mask, if any, is not re-applied.
      *
-     * @param name the branch (see {@link #withBranch})
+     * @param name the branch (see {@link #branches()})
      * @param main a pass of this encoder run with {@code allHiddenStates}
      * @param fromLayer first layer to re-run, 0…L−1
      * @param scope manager of the result
@@ -409,8 +601,8 @@ public final class MultiwayEncoder implements Encoder {
      * @throws IllegalArgumentException for an unknown branch, a pass without hidden states, or a bad layer
      */
     public EncoderOutput runBranch(String name, EncoderOutput main, int fromLayer, NDManager scope) {
-        RoutingPlan p = branches.get(name);
-        if (p == null) {
+        BranchPass b = branches.get(name);
+        if (b == null) {
             throw new IllegalArgumentException("this encoder has no branch '" + name + "'; branches: "
                     + branches.keySet());
         }
@@ -424,27 +616,18 @@ public final class MultiwayEncoder implements Encoder {
         InputLayout layout = main.layout();
         NDArray x = main.hiddenStates().get(fromLayer); // (B, Ttot, D)
         long total = x.getShape().get(1);
-        long batch = x.getShape().get(0);
         int split = main.splitPosition();
-        boolean textFirst = config.family() == ModelFamily.VLMO;
-        Span all = new Span(0, total);
-        Span none = new Span(0, 0);
-        Span visionSpan = switch (layout) {
-            case VISION -> all;
-            case LANGUAGE -> none;
-            case FUSED -> textFirst ? new Span(split, total) : new Span(0, split);
+        boolean textFirst = family.tokenOrder() == FamilyProvider.TokenOrder.TEXT_FIRST;
+        long nt = switch (layout) {
+            case VISION -> 0;
+            case LANGUAGE -> total;
+            case FUSED -> textFirst ? split : total - split;
         };
-        Span textSpan = switch (layout) {
-            case VISION -> none;
-            case LANGUAGE -> all;
-            case FUSED -> textFirst ? new Span(0, split) : new Span(split, total);
-        };
-        Map<Segment, Span> spans = Map.of(Segment.VISION_PART, visionSpan, Segment.LANGUAGE_PART, textSpan,
-                Segment.ALL, all);
+        Map<Segment, Span> spans = spans(layout, total - nt, nt);
         NDArray pad = main.paddingMask(); // (B, Ttot), 1 = padded key
         NDArray keyBias = keyBias(pad, scope); // (B, 1, 1, Ttot) or null
         NDList hidden = new NDList();
-        NDArray out = run(p, x, layout, fromLayer, (int) textSpan.length(), spans, keyBias, true, hidden, scope, null);
+        NDArray out = run(new Pass(b.plan(), layout, spans, fromLayer, (int) nt, keyBias, null), x, hidden, scope);
         return new EncoderOutput(out, hidden, split, pad, layout);
     }
 
@@ -452,9 +635,9 @@ public final class MultiwayEncoder implements Encoder {
      * One Multiway layer. With a cache, the new tokens' keys and values are appended to it first and
      * the queries attend to every cached key (incremental decoding).
      */
-    private NDArray layer(RoutingPlan plan, NDArray x, InputLayout layout, int layer, Map<Segment, Span> spans,
-            NDArray bias, KeyValueCache cache) {
-        List<Route> att = sorted(plan.routes(layout, layer, LayerSlot.ATTENTION), spans);
+    private NDArray layer(Pass p, NDArray x, int layer, NDArray bias) {
+        Map<Segment, Span> spans = p.spans();
+        List<Route> att = sorted(p.plan().routes(p.layout(), layer, LayerSlot.ATTENTION), spans);
         List<NDArray> qs = new ArrayList<>();
         List<NDArray> ks = new ArrayList<>();
         List<NDArray> vs = new ArrayList<>();
@@ -469,6 +652,7 @@ public final class MultiwayEncoder implements Encoder {
         }
         NDArray keys = cat(ks); // (B, Ttot, D)
         NDArray values = cat(vs);
+        KeyValueCache cache = p.cache();
         if (cache != null) {
             cache.append(layer, keys, values); // now (B, Tc + Ttot, D)
             keys = cache.keys(layer);
@@ -476,13 +660,13 @@ public final class MultiwayEncoder implements Encoder {
             keys.tempAttach(x.getManager()); // results of ops on them land in the layer's scope
             values.tempAttach(x.getManager());
         }
-        NDArray attended = SharedAttention.attend(cat(qs), keys, values, config.heads(), bias); // (B, Ttot, D)
+        NDArray attended = SharedAttention.attend(attention, cat(qs), keys, values, config.heads(), bias); // (B, Ttot, D)
         List<NDArray> outs = new ArrayList<>();
         for (int i = 0; i < att.size(); i++) {
             outs.add(attExperts.get(i).projectOutput(slice(attended, spans.get(att.get(i).segment()))));
         }
         NDArray h = x.add(cat(outs)); // (B, Ttot, D)
-        List<Route> ffn = sorted(plan.routes(layout, layer, LayerSlot.FFN), spans);
+        List<Route> ffn = sorted(p.plan().routes(p.layout(), layer, LayerSlot.FFN), spans);
         List<NDArray> fs = new ArrayList<>();
         for (Route r : ffn) {
             FeedForwardExpert e = (FeedForwardExpert) experts.get(key(layer, LayerSlot.FFN, r.expertId()));
@@ -494,52 +678,52 @@ public final class MultiwayEncoder implements Encoder {
     }
 
     /**
-     * One incremental step: encodes only the new tokens of a growing fused sequence whose earlier
-     * tokens' keys and values sit in {@code cache} (image first, then text, BEiT-3 order), and appends
-     * the new keys and values to it. The first step usually holds the image and the first text tokens;
-     * later steps hold text only, with {@code textOffset} = text tokens already in the sequence.
+     * Opens an incremental decoding when the family's fused sequence puts the image first (the only order in
+     * which text can grow at the end of the sequence).
+     */
+    @Override
+    public Optional<DecodingSession> startDecoding(NDManager owner) {
+        if (family.tokenOrder() != FamilyProvider.TokenOrder.IMAGE_FIRST) {
+            return Optional.empty();
+        }
+        return Optional.of(new CachedDecoding(this, owner));
+    }
+
+    /**
+     * One incremental step of a session: encodes only the new tokens of a growing fused sequence (image first,
+     * then text) whose earlier tokens' keys and values sit in {@code cache}, and appends the new keys and values
+     * to it. The new text continues at position {@code textOffset}.
      *
-     * <p>No padding is supported in a step. The attention mask, if any, is (Tn, Tc + Tn) or
-     * (R, Tn, Tc + Tn) over [cached tokens, new tokens].
-     *
-     * @param input the new tokens (image and/or text ids), R rows
-     * @param cache keys and values of the earlier tokens (appended to)
-     * @param textOffset index of the first new text token within the text
-     * @param scope receives the output
      * @return the new tokens' output (R, Tn, D) after the final norm; no hidden states
      */
-    public EncoderOutput encodeStep(EncoderInput input, KeyValueCache cache, int textOffset, NDManager scope) {
-        if (config.family() != ModelFamily.BEIT3) {
-            throw new UnsupportedOperationException("incremental decoding is implemented for BEiT-3 order only");
+    EncoderOutput encodeIncrement(EncoderInput input, KeyValueCache cache, int textOffset, NDManager scope) {
+        if (input.textPaddingMask() != null) {
+            throw new InvalidInputException("a decoding step takes no padding mask; decode rows of one length");
         }
-        NDArray vision = null;
-        if (input.image() != null) {
-            NDArray img = own(input.image(), scope);
-            TokenEmbedding ve = requireEmbedding(Modality.VISION);
-            vision = ve.addPositions(ve.embed(withImage(input, img))); // (R, Nv, D)
-        }
-        NDArray text = null;
-        if (input.textIds() != null) {
-            NDArray ids = own(input.textIds(), scope).toType(DataType.INT64, false);
-            TokenEmbedding te = requireEmbedding(Modality.LANGUAGE);
-            text = te.addPositions(te.embed(EncoderInput.text(ids, null)), textOffset); // (R, Tn, D)
-        }
-        long nv = vision == null ? 0 : vision.getShape().get(1);
-        long nt = text == null ? 0 : text.getShape().get(1);
-        NDArray x = vision == null ? text : text == null ? vision : NDArrays.concat(new NDList(vision, text), 1);
-        InputLayout layout = InputLayout.FUSED;
+        Sequence seq = embed(input, textOffset, scope);
+        NDArray x = seq.x();
+        long nv = seq.visionTokens();
+        long nt = seq.textTokens();
+        // every step is part of one fused sequence: image first, then text
         Map<Segment, Span> spans = Map.of(Segment.VISION_PART, new Span(0, nv), Segment.LANGUAGE_PART,
                 new Span(nv, nv + nt), Segment.ALL, new Span(0, nv + nt));
         NDArray bias = null;
         if (input.attentionMask() != null) {
             bias = own(input.attentionMask(), scope).toType(DataType.FLOAT32, false);
-            if (bias.getShape().dimension() == 3) {
+            Shape ms = bias.getShape();
+            long keys = cache.length() + nv + nt;
+            if (ms.get(ms.dimension() - 1) != keys || ms.get(ms.dimension() - 2) != nv + nt) {
+                throw new InvalidInputException("decoding step attention mask has shape " + ms + "; expected ("
+                        + (nv + nt) + ", " + keys + ") or (R, " + (nv + nt) + ", " + keys
+                        + ") over [cached tokens, new tokens]");
+            }
+            if (ms.dimension() == 3) {
                 bias = bias.expandDims(1); // (R, 1, Tn, Tc + Tn)
             }
         }
-        NDArray out = run(plan, x, layout, 0, (int) nt, spans, bias, false, new NDList(), scope, cache);
+        NDArray out = run(new Pass(plan, InputLayout.FUSED, spans, 0, (int) nt, bias, cache), x, null, scope);
         return new EncoderOutput(out, new NDList(), (int) nv, scope.zeros(new Shape(x.getShape().get(0), nv + nt)),
-                layout);
+                InputLayout.FUSED);
     }
 
     /**
@@ -587,11 +771,6 @@ public final class MultiwayEncoder implements Encoder {
         return e;
     }
 
-    private static EncoderInput withImage(EncoderInput in, NDArray img) {
-        return new EncoderInput(img, in.textIds(), in.textPaddingMask(), in.visionMaskedPositions(),
-                in.attentionMask(), in.allHiddenStates(), in.options());
-    }
-
     /** A copy of a caller's array owned by {@code scope}, so every result derived from it lands there. */
     private static NDArray own(NDArray a, NDManager scope) {
         NDArray c = a.duplicate();
@@ -608,7 +787,7 @@ public final class MultiwayEncoder implements Encoder {
             }
         });
         sb.append(plan.describe());
-        branches.forEach((name, b) -> sb.append("branch '").append(name).append("':\n").append(b.describe()));
+        branches.forEach((name, b) -> sb.append("branch '").append(name).append("':\n").append(b.plan().describe()));
         return sb.toString();
     }
 }

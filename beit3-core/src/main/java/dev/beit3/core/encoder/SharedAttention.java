@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.Shape;
+import dev.beit3.api.AttentionKernel;
 
 /**
  * The one scaled dot-product attention over the joint sequence that every modality shares.
@@ -14,7 +15,22 @@ final class SharedAttention {
     private SharedAttention() {}
 
     /**
-     * softmax(q·kᵀ + bias) · v per head, over all tokens.
+     * softmax(q·kᵀ + bias) · v per head, over all tokens, on the kernel backend's attention when it has one.
+     *
+     * @param kernel the backend's attention, or null for the DJL reference
+     * @param q (B, Tq, D), already scaled by d^−½
+     * @param k (B, Tk, D)
+     * @param v (B, Tk, D)
+     * @param heads H
+     * @param bias additive score bias broadcastable to (B, H, Tq, Tk), or null
+     * @return (B, Tq, D) concatenated heads
+     */
+    static NDArray attend(AttentionKernel kernel, NDArray q, NDArray k, NDArray v, int heads, NDArray bias) {
+        return kernel != null ? kernel.attend(q, k, v, heads, bias) : attend(q, k, v, heads, bias);
+    }
+
+    /**
+     * softmax(q·kᵀ + bias) · v per head, over all tokens, with DJL: the reference.
      *
      * @param q (B, Tq, D), already scaled by d^−½
      * @param k (B, Tk, D) (Tk = Tq, or more when earlier keys come from a cache)

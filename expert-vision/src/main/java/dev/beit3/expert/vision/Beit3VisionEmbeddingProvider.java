@@ -1,11 +1,9 @@
 package dev.beit3.expert.vision;
 
 import dev.beit3.api.Api;
-import dev.beit3.api.EmbeddingProvider;
-import dev.beit3.api.EncoderConfig;
 import dev.beit3.api.Modality;
-import dev.beit3.api.TokenEmbedding;
-import dev.beit3.api.WeightSource;
+import dev.beit3.api.ModelFamily;
+import dev.beit3.core.spi.DeclaredEmbeddingProvider;
 
 /**
  * The BEiT-3 vision embedding: patch convolution, cls token, mask token, and the vision position
@@ -13,25 +11,12 @@ import dev.beit3.api.WeightSource;
  * differs from the checkpoint's.
  */
 @Api(status = Api.Status.STABLE)
-public final class Beit3VisionEmbeddingProvider implements EmbeddingProvider {
+public final class Beit3VisionEmbeddingProvider extends DeclaredEmbeddingProvider {
     /** The provider id. */
     public static final String ID = "beit3-vision";
 
     /** Creates the provider. */
-    public Beit3VisionEmbeddingProvider() {}
-
-    @Override
-    public String id() {
-        return ID;
-    }
-
-    @Override
-    public Modality modality() {
-        return Modality.VISION;
-    }
-
-    @Override
-    public TokenEmbedding create(EncoderConfig config, WeightSource weights) {
-        return new VisionEmbedding(config, weights);
+    public Beit3VisionEmbeddingProvider() {
+        super(ID, Modality.VISION, ModelFamily.BEIT3, VisionEmbedding::new);
     }
 }

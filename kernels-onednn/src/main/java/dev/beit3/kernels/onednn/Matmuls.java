@@ -21,7 +21,7 @@ final class Matmuls {
         return attr;
     }
 
-    /** @return the data type the matrix product reads (src and weights) */
+    /** @return the data type the matrix product reads its weights in */
     static memory.data_type inputType(Precision p) {
         return switch (p) {
             case FP32 -> memory.data_type.f32;
@@ -31,8 +31,16 @@ final class Matmuls {
     }
 
     /**
+     * @return the data type the matrix product reads its activations in: int8 reads unsigned bytes with a zero
+     *     point (u8 × s8 is oneDNN's native VNNI product; s8 × s8 costs a compensation pass)
+     */
+    static memory.data_type srcType(Precision p) {
+        return p == Precision.INT8 ? memory.data_type.u8 : inputType(p);
+    }
+
+    /**
      * The matmul attributes: the epilogue as an eltwise post-op, and for int8 the dequantisation scales (one for
-     * the activations, one per output channel for the weights, both given at execution).
+     * the activations, one per output channel for the weights) and the activations' zero point, given at execution.
      */
     static primitive_attr attr(Precision p, Epilogue e) {
         primitive_attr attr = userScratchpad();
@@ -44,6 +52,7 @@ final class Matmuls {
         }
         if (p == Precision.INT8) {
             attr.set_scales_mask(dnnl.DNNL_ARG_SRC, 0);
+            attr.set_zero_points_mask(dnnl.DNNL_ARG_SRC, 0);
             attr.set_scales_mask(dnnl.DNNL_ARG_WEIGHTS, 1 << 1);
         }
         return attr;

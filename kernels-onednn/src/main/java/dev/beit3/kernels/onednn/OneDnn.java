@@ -81,7 +81,8 @@ final class OneDnn {
 
     /**
      * oneDNN brings its own OpenMP runtime, sized by {@code OMP_NUM_THREADS} when it loads (a JVM cannot change
-     * its environment), while libtorch's follows {@code ai.djl.pytorch.num_threads}: say so when they differ.
+     * its environment), while libtorch's follows {@code ai.djl.pytorch.num_threads}: say so when they differ, and
+     * when the two pools would spin against each other ({@code OMP_WAIT_POLICY}, {@code GOMP_SPINCOUNT} unset).
      */
     private static void warnOnSplitThreadBudget() {
         String djl = System.getProperty("ai.djl.pytorch.num_threads");
@@ -90,6 +91,12 @@ final class OneDnn {
             org.slf4j.LoggerFactory.getLogger(OneDnn.class).info("oneDNN's OpenMP threads follow OMP_NUM_THREADS ({}),"
                     + " not ai.djl.pytorch.num_threads={}: start the JVM with OMP_NUM_THREADS={} for one thread budget"
                     + " (the beit3 launcher does this for --threads)", omp == null ? "unset: all cores" : omp, djl, djl);
+        }
+        if (System.getenv("OMP_WAIT_POLICY") == null && System.getenv("GOMP_SPINCOUNT") == null) {
+            org.slf4j.LoggerFactory.getLogger(OneDnn.class).info("oneDNN and libtorch each run an OpenMP pool on the"
+                    + " same cores, and by default a pool's idle workers spin for milliseconds after each operation,"
+                    + " stealing a core from the other pool: start the JVM with OMP_WAIT_POLICY=PASSIVE (the beit3"
+                    + " launcher does)");
         }
     }
 
@@ -112,7 +119,7 @@ final class OneDnn {
         long k = 256;
         long n = 256;
         memory.data_type in = Matmuls.inputType(p);
-        try (memory.desc src = new memory.desc(new long[] {m, k}, in, memory.format_tag.ab);
+        try (memory.desc src = new memory.desc(new long[] {m, k}, Matmuls.srcType(p), memory.format_tag.ab);
                 memory.desc wei = new memory.desc(new long[] {k, n}, in, memory.format_tag.any);
                 memory.desc dst = new memory.desc(new long[] {m, n}, memory.data_type.f32, memory.format_tag.ab);
                 primitive_attr attr = Matmuls.attr(p, dev.beit3.api.Kernels.Epilogue.NONE);

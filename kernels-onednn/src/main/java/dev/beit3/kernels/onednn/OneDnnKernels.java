@@ -10,13 +10,14 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.bytedeco.dnnl.stream;
 
-/** The oneDNN backend opened for one model: its layers, one stream per calling thread. */
+/** The oneDNN backend opened for one model: its layers and attention, one stream per calling thread. */
 final class OneDnnKernels implements Kernels {
     private final OneDnn lib;
     private final Precision precision;
     private final List<OneDnnLinear> layers = new ArrayList<>();
     private final Set<String> implementations = ConcurrentHashMap.newKeySet();
     private final ThreadLocal<stream> streams;
+    private final OneDnnAttention attention = new OneDnnAttention(this);
 
     OneDnnKernels(OneDnn lib, Precision precision) {
         this.lib = lib;
@@ -88,6 +89,11 @@ final class OneDnnKernels implements Kernels {
         return l;
     }
 
+    @Override
+    public java.util.Optional<dev.beit3.api.AttentionKernel> attention() {
+        return java.util.Optional.of(attention);
+    }
+
     /** The implementations the primitives of this model run (for logs and tests). */
     Set<String> implementations() {
         return Set.copyOf(implementations);
@@ -99,5 +105,6 @@ final class OneDnnKernels implements Kernels {
             l.close();
         }
         layers.clear();
+        attention.close();
     }
 }

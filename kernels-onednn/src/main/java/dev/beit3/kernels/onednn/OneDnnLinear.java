@@ -27,7 +27,9 @@ import org.bytedeco.javacpp.Pointer;
  * DJL arrays read and written in place through direct buffers over their memory.
  *
  * <p>int8: W is quantised symmetrically per output channel (scale = max|W[n,:]|/127) at load; each call quantises
- * x with one scale (max|x|/127) and dequantises inside the primitive (y = s_x·s_w[n]·acc + b).
+ * x to unsigned bytes with one scale and zero point over [min(x, 0), max(x, 0)] (x_u8 = round(x/s_x) + z_x, the
+ * u8 × s8 product VNNI computes natively) and dequantises inside the primitive (y = s_x·s_w[n]·(acc − z_x·Σw) + b,
+ * the zero point's correction done by oneDNN).
  */
 final class OneDnnLinear implements LinearKernel, AutoCloseable {
     /** Rows M of the matmul used to let oneDNN choose the weights' layout. */
@@ -64,7 +66,7 @@ final class OneDnnLinear implements LinearKernel, AutoCloseable {
         float[] scales = precision == Precision.INT8 ? channelScales(wb.asFloatBuffer()) : null;
         // W (out, in) row-major is the (K = in, N = out) matrix in "ba" order
         try (memory.desc plain = new memory.desc(new long[] {in, out}, memory.data_type.f32, memory.format_tag.ba);
-                memory.desc src = new memory.desc(new long[] {LAYOUT_ROWS, in}, Matmuls.inputType(precision),
+                memory.desc src = new memory.desc(new long[] {LAYOUT_ROWS, in}, Matmuls.srcType(precision),
                         memory.format_tag.ab);
                 memory.desc any = new memory.desc(new long[] {in, out}, Matmuls.inputType(precision),
                         memory.format_tag.any);
@@ -134,6 +136,14 @@ final class OneDnnLinear implements LinearKernel, AutoCloseable {
         }
     }
 
+    private static memory ints(int v, OneDnn lib) {
+        try (memory.desc d = new memory.desc(new long[] {1}, memory.data_type.s32, memory.format_tag.a)) {
+            memory m = new memory(d, lib.cpu);
+            new org.bytedeco.javacpp.IntPointer(m.get_data_handle()).put(v);
+            return m;
+        }
+    }
+
     private static memory floats(float[] v, OneDnn lib) {
         try (memory.desc d = new memory.desc(new long[] {v.length}, memory.data_type.f32, memory.format_tag.a)) {
             return floats(v, lib, d);
@@ -170,6 +180,7 @@ final class OneDnnLinear implements LinearKernel, AutoCloseable {
                 IntMemoryMap args = new IntMemoryMap()) {
             memory lowp = null;
             memory srcScale = null;
+            memory srcZero = null;
             try {
                 memory src = xm;
                 if (p.quantize != null) { // bf16 / int8: convert the activations first
@@ -180,11 +191,16 @@ final class OneDnnLinear implements LinearKernel, AutoCloseable {
                         ra.put(dnnl.DNNL_ARG_TO, lowp);
                         ra.put(dnnl.DNNL_ARG_SCRATCHPAD, qs);
                         if (precision == Precision.INT8) {
-                            // two reductions, no |x| temporary
-                            float amax = Math.max(Math.abs(xf.max().getFloat()), Math.abs(xf.min().getFloat()));
-                            srcScale = floats(new float[] {amax == 0f || !Float.isFinite(amax) ? 1f : amax / 127f},
-                                    lib);
+                            // asymmetric: [min, max] (always holding 0) onto 0…255, x_u8 = round(x / s) + z
+                            float lo = Math.min(0f, xf.min().getFloat());
+                            float hi = Math.max(0f, xf.max().getFloat());
+                            float sc = hi - lo;
+                            sc = sc == 0f || !Float.isFinite(sc) ? 1f : sc / 255f;
+                            int zp = Math.max(0, Math.min(255, Math.round(-lo / sc)));
+                            srcScale = floats(new float[] {sc}, lib);
+                            srcZero = ints(zp, lib);
                             ra.put(dnnl.DNNL_ARG_ATTR_SCALES | dnnl.DNNL_ARG_DST, srcScale);
+                            ra.put(dnnl.DNNL_ARG_ATTR_ZERO_POINTS | dnnl.DNNL_ARG_DST, srcZero);
                         }
                         p.quantize.execute(st, ra);
                     }
@@ -198,6 +214,7 @@ final class OneDnnLinear implements LinearKernel, AutoCloseable {
                 args.put(dnnl.DNNL_ARG_DST, ym);
                 if (precision == Precision.INT8) {
                     args.put(dnnl.DNNL_ARG_ATTR_SCALES | dnnl.DNNL_ARG_SRC, srcScale);
+                    args.put(dnnl.DNNL_ARG_ATTR_ZERO_POINTS | dnnl.DNNL_ARG_SRC, srcZero);
                     args.put(dnnl.DNNL_ARG_ATTR_SCALES | dnnl.DNNL_ARG_WEIGHTS, weightScales);
                 }
                 try (memory scratch = owner.scratchpad(p.scratch, 0)) {
@@ -212,6 +229,9 @@ final class OneDnnLinear implements LinearKernel, AutoCloseable {
                 if (srcScale != null) {
                     srcScale.close();
                 }
+                if (srcZero != null) {
+                    srcZero.close();
+                }
             }
         }
         return y;
@@ -219,7 +239,7 @@ final class OneDnnLinear implements LinearKernel, AutoCloseable {
 
     private Prim create(long m) {
         OneDnn lib = owner.lib();
-        memory.data_type t = Matmuls.inputType(precision);
+        memory.data_type t = Matmuls.srcType(precision);
         memory.desc src = new memory.desc(new long[] {m, in}, t, memory.format_tag.ab);
         memory.desc dst = new memory.desc(new long[] {m, out}, memory.data_type.f32, memory.format_tag.ab);
         try (memory.desc biasDesc = new memory.desc(new long[] {1, out}, memory.data_type.f32, memory.format_tag.ab);
@@ -236,7 +256,8 @@ final class OneDnnLinear implements LinearKernel, AutoCloseable {
             memory.desc f32 = new memory.desc(new long[] {m, in}, memory.data_type.f32, memory.format_tag.ab);
             try (primitive_attr ra = Matmuls.userScratchpad()) {
                 if (precision == Precision.INT8) {
-                    ra.set_scales_mask(dnnl.DNNL_ARG_DST, 0); // x_q = round(x / s_x)
+                    ra.set_scales_mask(dnnl.DNNL_ARG_DST, 0); // x_q = round(x / s_x) + z_x
+                    ra.set_zero_points_mask(dnnl.DNNL_ARG_DST, 0);
                 }
                 try (reorder.primitive_desc rpd = new reorder.primitive_desc(lib.cpu, f32, lib.cpu, src, ra, false)) {
                     return new Prim(mm, src, dst, f32, new reorder(rpd), src, scratch, rpd.scratchpad_desc());

@@ -1,0 +1,187 @@
+package dev.beit3.kernels.onednn;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import dev.beit3.api.AttentionKernel;
+import dev.beit3.api.Kernels;
+import dev.beit3.api.Precision;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.Test;
+
+/** The oneDNN attention against softmax(q·kᵀ + bias)·v computed here in double precision, element by element. */
+class OneDnnAttentionTest {
+    private static final OneDnnKernelProvider PROVIDER = new OneDnnKernelProvider();
+    private static final int B = 2;
+    private static final int TQ = 5;
+    private static final int TK = 7;
+    private static final int H = 3;
+    private static final int D = 4;
+
+    private static float[] random(Random r, int size) {
+        float[] v = new float[size];
+        for (int i = 0; i < size; i++) {
+            v[i] = (float) r.nextGaussian();
+        }
+        return v;
+    }
+
+    /** The reference; bias is indexed through {@code bias(b, h, i, j)}. */
+    private static double[] reference(float[] q, float[] k, float[] v, int tq, int tk, Bias bias) {
+        int dim = H * D;
+        double[] y = new double[B * tq * dim];
+        for (int b = 0; b < B; b++) {
+            for (int h = 0; h < H; h++) {
+                for (int i = 0; i < tq; i++) {
+                    double[] s = new double[tk];
+                    double max = Double.NEGATIVE_INFINITY;
+                    for (int j = 0; j < tk; j++) {
+                        double dot = 0;
+                        for (int c = 0; c < D; c++) {
+                            dot += (double) q[(b * tq + i) * dim + h * D + c] * k[(b * tk + j) * dim + h * D + c];
+                        }
+                        s[j] = dot + (bias == null ? 0 : bias.at(b, h, i, j));
+                        max = Math.max(max, s[j]);
+                    }
+                    double sum = 0;
+                    for (int j = 0; j < tk; j++) {
+                        s[j] = Math.exp(s[j] - max);
+                        sum += s[j];
+                    }
+                    for (int c = 0; c < D; c++) {
+                        double o = 0;
+                        for (int j = 0; j < tk; j++) {
+                            o += s[j] / sum * v[(b * tk + j) * dim + h * D + c];
+                        }
+                        y[(b * tq + i) * dim + h * D + c] = o;
+                    }
+                }
+            }
+        }
+        return y;
+    }
+
+    @FunctionalInterface
+    private interface Bias {
+        double at(int b, int h, int i, int j);
+    }
+
+    private static double maxDiff(float[] got, double[] want) {
+        assertThat(got).hasSize(want.length);
+        double m = 0;
+        for (int i = 0; i < got.length; i++) {
+            m = Math.max(m, Math.abs(got[i] - want[i]));
+        }
+        return m;
+    }
+
+    private static Kernels open() {
+        assumeTrue(PROVIDER.unavailable(Precision.FP32).isEmpty(), () -> PROVIDER.unavailable(Precision.FP32).get());
+        return PROVIDER.open(Precision.FP32);
+    }
+
+    @Test
+    void matchesTheReferenceWithEveryBiasShape() {
+        Random r = new Random(11);
+        float[] q = random(r, B * TQ * H * D);
+        float[] k = random(r, B * TK * H * D);
+        float[] v = random(r, B * TK * H * D);
+        float[] pad = new float[B * TK]; // (B, 1, 1, Tk): the last key of sequence 1 padded
+        pad[TK + TK - 1] = Float.NEGATIVE_INFINITY;
+        float[] mask = random(r, TQ * TK); // (Tq, Tk)
+        float[] rel = random(r, H * TQ * TK); // (H, Tq, Tk)
+        float[] full = random(r, B * H * TQ * TK); // (B, H, Tq, Tk)
+        try (Kernels kernels = open(); NDManager m = NDManager.newBaseManager()) {
+            AttentionKernel att = kernels.attention().orElseThrow();
+            NDArray qa = m.create(q, new Shape(B, TQ, H * D));
+            NDArray ka = m.create(k, new Shape(B, TK, H * D));
+            NDArray va = m.create(v, new Shape(B, TK, H * D));
+            List<Object[]> cases = List.of(
+                    new Object[] {"none", null, null},
+                    new Object[] {"padding (B,1,1,Tk)", m.create(pad, new Shape(B, 1, 1, TK)),
+                            (Bias) (b, h, i, j) -> pad[b * TK + j]},
+                    new Object[] {"mask (Tq,Tk)", m.create(mask, new Shape(TQ, TK)),
+                            (Bias) (b, h, i, j) -> mask[i * TK + j]},
+                    new Object[] {"relative (H,Tq,Tk)", m.create(rel, new Shape(H, TQ, TK)),
+                            (Bias) (b, h, i, j) -> rel[(h * TQ + i) * TK + j]},
+                    new Object[] {"full (B,H,Tq,Tk)", m.create(full, new Shape(B, H, TQ, TK)),
+                            (Bias) (b, h, i, j) -> full[((b * H + h) * TQ + i) * TK + j]});
+            for (Object[] c : cases) {
+                try (NDManager call = m.newSubManager()) {
+                    NDArray q1 = qa.duplicate();
+                    q1.attach(call);
+                    float[] got = att.attend(q1, ka, va, H, (NDArray) c[1]).toFloatArray();
+                    double diff = maxDiff(got, reference(q, k, v, TQ, TK, (Bias) c[2]));
+                    System.out.printf("onednn attention, bias %s: max diff %.2e%n", c[0], diff);
+                    assertThat(diff).as("bias %s", c[0]).isLessThan(1e-5);
+                }
+            }
+        }
+    }
+
+    @Test
+    void readsSplitViewsOfAFusedProjection() {
+        Random r = new Random(12);
+        float[] qkv = random(r, B * TQ * 3 * H * D);
+        int dim = H * D;
+        float[][] parts = new float[3][B * TQ * dim];
+        for (int row = 0; row < B * TQ; row++) {
+            for (int p = 0; p < 3; p++) {
+                System.arraycopy(qkv, row * 3 * dim + p * dim, parts[p], row * dim, dim);
+            }
+        }
+        try (Kernels kernels = open(); NDManager m = NDManager.newBaseManager()) {
+            NDList split = m.create(qkv, new Shape(B, TQ, 3L * dim)).split(3, 2); // non-contiguous views
+            float[] got = kernels.attention().orElseThrow().attend(split.get(0), split.get(1), split.get(2), H, null)
+                    .toFloatArray();
+            double diff = maxDiff(got, reference(parts[0], parts[1], parts[2], TQ, TQ, null));
+            System.out.printf("onednn attention on split views: max diff %.2e%n", diff);
+            assertThat(diff).isLessThan(1e-5);
+        }
+    }
+
+    @Test
+    void eightThreadsAtOnceGetTheirOwnResults() throws Exception {
+        try (Kernels kernels = open(); NDManager m = NDManager.newBaseManager()) {
+            AttentionKernel att = kernels.attention().orElseThrow();
+            ExecutorService pool = Executors.newFixedThreadPool(8);
+            try {
+                List<Future<Double>> fs = new ArrayList<>();
+                for (int t = 0; t < 8; t++) {
+                    int seed = 100 + t;
+                    fs.add(pool.submit(() -> {
+                        Random r = new Random(seed);
+                        int tk = TK + seed % 3; // different key lengths: different primitives too
+                        float[] q = random(r, B * TQ * H * D);
+                        float[] k = random(r, B * tk * H * D);
+                        float[] v = random(r, B * tk * H * D);
+                        double worst = 0;
+                        for (int rep = 0; rep < 20; rep++) {
+                            try (NDManager call = m.newSubManager()) {
+                                float[] got = att.attend(call.create(q, new Shape(B, TQ, H * D)),
+                                        call.create(k, new Shape(B, tk, H * D)), call.create(v, new Shape(B, tk, H * D)),
+                                        H, null).toFloatArray();
+                                worst = Math.max(worst, maxDiff(got, reference(q, k, v, TQ, tk, null)));
+                            }
+                        }
+                        return worst;
+                    }));
+                }
+                for (Future<Double> f : fs) {
+                    assertThat(f.get()).isLessThan(1e-5);
+                }
+            } finally {
+                pool.shutdown();
+            }
+        }
+    }
+}
