@@ -16,9 +16,17 @@ import java.lang.annotation.Target;
 @Documented
 @Retention(RetentionPolicy.CLASS)
 @Target({ElementType.TYPE, ElementType.METHOD, ElementType.CONSTRUCTOR, ElementType.FIELD})
+@Api(status = Api.Status.STABLE, since = "0.1.0")
 public @interface Api {
     /** The stability of the annotated element. */
     Status status();
+
+    /**
+     * The version that introduced the element in its current form, e.g. {@code "0.1.0"}.
+     *
+     * @return the version
+     */
+    String since();
 
     /** Stability levels. */
     enum Status {

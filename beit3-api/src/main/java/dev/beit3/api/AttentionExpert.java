@@ -9,7 +9,7 @@ import ai.djl.ndarray.NDList;
  *
  * <p>Shapes: B batch, Te tokens routed to this expert, D width.
  */
-@Api(status = Api.Status.STABLE)
+@Api(status = Api.Status.STABLE, since = "0.1.0")
 public interface AttentionExpert extends Expert {
     /**
      * Pre-attention LayerNorm and q/k/v projections.

@@ -6,7 +6,7 @@ import ai.djl.ndarray.NDArray;
  * A kernel backend's scaled dot-product attention over the joint sequence: softmax(q·kᵀ + bias)·v per head, in
  * float32. Thread-safe. Shapes: B batch, Tq queries, Tk keys, H heads, D = H·d.
  */
-@Api(status = Api.Status.EXPERIMENTAL)
+@Api(status = Api.Status.EXPERIMENTAL, since = "0.1.0")
 @FunctionalInterface
 public interface AttentionKernel {
     /**

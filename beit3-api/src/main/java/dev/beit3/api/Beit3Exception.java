@@ -4,7 +4,7 @@ package dev.beit3.api;
  * Base class of every exception beit3-java throws on purpose. Messages name the problem, where it
  * was found, and the likely fix.
  */
-@Api(status = Api.Status.STABLE)
+@Api(status = Api.Status.STABLE, since = "0.1.0")
 public class Beit3Exception extends RuntimeException {
     private static final long serialVersionUID = 1L;
 

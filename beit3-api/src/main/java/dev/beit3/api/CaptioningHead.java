@@ -14,7 +14,7 @@ import java.util.List;
  * {@link HeadProvider} discovery and this interface only. With an encoder that {@link Encoder#startDecoding
  * supports incremental decoding} the search keeps the keys and values of earlier tokens.
  */
-@Api(status = Api.Status.STABLE)
+@Api(status = Api.Status.STABLE, since = "0.1.0")
 public interface CaptioningHead extends TaskHead {
 
     /**

@@ -3,7 +3,7 @@ package dev.beit3.api;
 /**
  * A checkpoint file could not be read, is malformed, refers to a forbidden pickle global, or does not fit the model being built (see the strict load report in the message).
  */
-@Api(status = Api.Status.STABLE)
+@Api(status = Api.Status.STABLE, since = "0.1.0")
 public class CheckpointException extends Beit3Exception {
     private static final long serialVersionUID = 1L;
 

@@ -14,7 +14,7 @@ import ai.djl.ndarray.NDManager;
  * arrays live in the session's own manager, released by {@link #close()}; not thread-safe (one decoding owns
  * one session).
  */
-@Api(status = Api.Status.EXPERIMENTAL)
+@Api(status = Api.Status.EXPERIMENTAL, since = "0.1.0")
 public interface DecodingSession extends AutoCloseable {
     /**
      * Feeds the prompt: the image and/or the first text tokens.

@@ -4,7 +4,7 @@ package dev.beit3.api;
  * SPI: builds the {@link TokenEmbedding} of one modality. Found by {@link java.util.ServiceLoader}
  * ({@code META-INF/services/dev.beit3.api.EmbeddingProvider}) or bound through Guice.
  */
-@Api(status = Api.Status.STABLE)
+@Api(status = Api.Status.STABLE, since = "0.1.0")
 public interface EmbeddingProvider {
     /**
      * Unique id, e.g. {@code "beit3-vision"}.

@@ -10,7 +10,7 @@ import java.util.Set;
  * <p>Implementations are thread-safe. Arrays of the result are attached to {@code scope}, which the
  * caller owns and closes.
  */
-@Api(status = Api.Status.STABLE)
+@Api(status = Api.Status.STABLE, since = "0.1.0")
 public interface Encoder {
     /**
      * The configuration.

@@ -21,7 +21,7 @@ package dev.beit3.api;
  * @param finalLayerNorm whether the encoder ends with a per-modality LayerNorm
  * @param vlExpertStartLayer first layer index with a vision-language FFN expert; {@code layers} when none
  */
-@Api(status = Api.Status.STABLE)
+@Api(status = Api.Status.STABLE, since = "0.1.0")
 public record EncoderConfig(
         ModelFamily family,
         int dim,

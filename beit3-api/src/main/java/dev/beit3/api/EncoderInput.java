@@ -16,7 +16,7 @@ import java.util.Map;
  * @param allHiddenStates whether to return the states after the embeddings and after every layer
  * @param options family-specific extras (e.g. VLMo {@code "imageTokenType" -> "2"}), never null
  */
-@Api(status = Api.Status.STABLE)
+@Api(status = Api.Status.STABLE, since = "0.1.0")
 public record EncoderInput(NDArray image, NDArray textIds, NDArray textPaddingMask, NDArray visionMaskedPositions,
         NDArray attentionMask, boolean allHiddenStates, Map<String, String> options) {
 

@@ -14,6 +14,6 @@ import ai.djl.ndarray.NDList;
  * @param paddingMask (B, Ttot), 1 = padded key, as used by the attention
  * @param layout what the sequence held
  */
-@Api(status = Api.Status.STABLE)
+@Api(status = Api.Status.STABLE, since = "0.1.0")
 public record EncoderOutput(NDArray output, NDList hiddenStates, int splitPosition, NDArray paddingMask,
         InputLayout layout) {}

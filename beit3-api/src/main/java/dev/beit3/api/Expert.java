@@ -7,7 +7,7 @@ package dev.beit3.api;
  * FeedForwardExpert} or {@link OutputNormExpert}. Experts are immutable after construction and safe
  * to call from several threads; their weights belong to the model's manager.
  */
-@Api(status = Api.Status.STABLE)
+@Api(status = Api.Status.STABLE, since = "0.1.0")
 public interface Expert {
     /**
      * The spec the expert was built from.

@@ -13,7 +13,7 @@ import java.util.Set;
  * <p>Example: a LoRA-adapted FFN is a provider with a new id whose {@code create} reads the base FFN
  * and the adapter tensors; a routing plan that names that id uses it with no change to the core.
  */
-@Api(status = Api.Status.STABLE)
+@Api(status = Api.Status.STABLE, since = "0.1.0")
 public interface ExpertProvider {
     /**
      * Unique id, e.g. {@code "beit3-vision"}; referenced by routing plans.

@@ -12,7 +12,7 @@ import java.util.Objects;
  * @param modality the tokens it serves
  * @param options free-form provider options (e.g. {@code "branch" -> "A"}), never null
  */
-@Api(status = Api.Status.STABLE)
+@Api(status = Api.Status.STABLE, since = "0.1.0")
 public record ExpertSpec(EncoderConfig config, int layer, LayerSlot slot, Modality modality,
         Map<String, String> options) {
     /** Validates and copies. */

@@ -7,7 +7,7 @@ import java.util.List;
  * family test. Found by {@link java.util.ServiceLoader} ({@code META-INF/services/dev.beit3.api.FamilyProvider});
  * the BEiT-3 family's provider ships in {@code beit3-core}, VLMo's in {@code beit3-vlmo}.
  */
-@Api(status = Api.Status.EXPERIMENTAL)
+@Api(status = Api.Status.EXPERIMENTAL, since = "0.1.0")
 public interface FamilyProvider {
     /** Where the text goes in a fused image + text sequence. */
     enum TokenOrder {

@@ -8,7 +8,7 @@ import ai.djl.ndarray.NDArray;
  *
  * <p>Shapes: B batch, Te tokens routed to this expert, D width.
  */
-@Api(status = Api.Status.STABLE)
+@Api(status = Api.Status.STABLE, since = "0.1.0")
 public interface FeedForwardExpert extends Expert {
     /**
      * Computes the residual branch.

@@ -14,7 +14,7 @@ import java.util.Map;
  * @param textPaddingMask (B, T), 1 = padding
  * @param options per-call options (e.g. {@code "beamSize" -> "3"}), never null
  */
-@Api(status = Api.Status.STABLE)
+@Api(status = Api.Status.STABLE, since = "0.1.0")
 public record HeadInput(NDArray images, NDArray secondImages, NDArray textIds, NDArray textPaddingMask,
         Map<String, String> options) {
     /** Copies the options. */
@@ -65,7 +65,7 @@ public record HeadInput(NDArray images, NDArray secondImages, NDArray textIds, N
     }
 
     /** Builds a {@link HeadInput} part by part; parts not set stay absent. Not thread-safe. */
-    @Api(status = Api.Status.STABLE)
+    @Api(status = Api.Status.STABLE, since = "0.1.0")
     public static final class Builder {
         private NDArray images;
         private NDArray secondImages;

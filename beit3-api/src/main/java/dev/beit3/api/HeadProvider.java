@@ -9,7 +9,7 @@ import java.util.Set;
  * <p>Only {@link #id()} and {@link #create} are required. A user's own head (say a linear probe)
  * is a provider with a new id; models built with that id use it with no change to the library.
  */
-@Api(status = Api.Status.STABLE)
+@Api(status = Api.Status.STABLE, since = "0.1.0")
 public interface HeadProvider {
     /**
      * Unique id, e.g. {@code "vqa"}.

@@ -10,7 +10,7 @@ import java.util.Objects;
  * @param task the task preset (image size, text length, final norm)
  * @param options free-form options (e.g. {@code "labels"} file, {@code "beamSize"}), never null
  */
-@Api(status = Api.Status.STABLE)
+@Api(status = Api.Status.STABLE, since = "0.1.0")
 public record HeadSpec(EncoderConfig encoder, TaskPreset task, Map<String, String> options) {
     /** Validates and copies. */
     public HeadSpec {

@@ -6,6 +6,7 @@ package dev.beit3.api;
  *
  * @param maxPixels the largest accepted width × height
  */
+@Api(status = Api.Status.STABLE, since = "0.1.0")
 public record ImageLimits(long maxPixels) {
     /** PIL's default decompression-bomb threshold ({@code Image.MAX_IMAGE_PIXELS}): 89,478,485 pixels. */
     public static final long DEFAULT_MAX_PIXELS = 89_478_485L;

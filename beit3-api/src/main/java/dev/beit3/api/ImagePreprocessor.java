@@ -11,7 +11,7 @@ import java.util.List;
  * {@link ImageLimits}, Pillow's bicubic resize, and the evaluation transform of an {@link ImageTransformSpec} to normalised channel-first
  * floats. Obtained from an {@link ImagePreprocessorProvider}; implementations are thread-safe.
  */
-@Api(status = Api.Status.EXPERIMENTAL)
+@Api(status = Api.Status.EXPERIMENTAL, since = "0.1.0")
 public interface ImagePreprocessor {
     /**
      * Decodes an image file.

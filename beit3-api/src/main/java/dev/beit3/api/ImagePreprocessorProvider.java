@@ -5,7 +5,7 @@ package dev.beit3.api;
  * {@code META-INF/services/dev.beit3.api.ImagePreprocessorProvider}); the model facade takes the one with id
  * {@link #DEFAULT_ID} unless told otherwise, so the model needs no compile-time dependency on the vision jar.
  */
-@Api(status = Api.Status.EXPERIMENTAL)
+@Api(status = Api.Status.EXPERIMENTAL, since = "0.1.0")
 public interface ImagePreprocessorProvider {
     /** The id of the reference preprocessing (PIL decoding rules, bicubic resize), in the expert-vision jar. */
     String DEFAULT_ID = "beit3-image";

@@ -9,13 +9,13 @@ import java.util.Objects;
  * @param kind which transform
  * @param size the image size S, in {@code [1, }{@value #MAX_SIZE}{@code ]}
  */
-@Api(status = Api.Status.EXPERIMENTAL)
+@Api(status = Api.Status.EXPERIMENTAL, since = "0.1.0")
 public record ImageTransformSpec(Kind kind, int size) {
     /** Largest accepted size: far above any BEiT-3 resolution (224–768). */
     public static final int MAX_SIZE = 8192;
 
     /** The two evaluation transforms of the reference, with their normalisation constants. */
-    @Api(status = Api.Status.EXPERIMENTAL)
+    @Api(status = Api.Status.EXPERIMENTAL, since = "0.1.0")
     public enum Kind {
         /** VQA, NLVR2, retrieval, captioning: resize to S×S (aspect ratio not kept), mean = std = 0.5. */
         VL_EVAL("vl_eval_", new float[] {0.5f, 0.5f, 0.5f}, new float[] {0.5f, 0.5f, 0.5f}),

@@ -1,7 +1,7 @@
 package dev.beit3.api;
 
 /** What a sequence fed to the encoder holds; routing plans are given per layout. */
-@Api(status = Api.Status.STABLE)
+@Api(status = Api.Status.STABLE, since = "0.1.0")
 public enum InputLayout {
     /** Image tokens only (cls + patches). */
     VISION,

@@ -3,7 +3,7 @@ package dev.beit3.api;
 /**
  * An input given to a model (image, text, tensor, option) is unusable; the message says which input and why. Distinguishes bad input from internal errors (e.g. for CLI exit codes).
  */
-@Api(status = Api.Status.STABLE)
+@Api(status = Api.Status.STABLE, since = "0.1.0")
 public class InvalidInputException extends Beit3Exception {
     private static final long serialVersionUID = 1L;
 

@@ -12,7 +12,7 @@ import java.util.Optional;
  * ({@link #unavailable}), so a jar whose native library or instruction set is missing never breaks a model: the
  * loader then falls back to {@code "djl"} and says so.
  */
-@Api(status = Api.Status.EXPERIMENTAL)
+@Api(status = Api.Status.EXPERIMENTAL, since = "0.1.0")
 public interface KernelProvider {
     /**
      * Unique id, e.g. {@code "djl"} or {@code "onednn"}.

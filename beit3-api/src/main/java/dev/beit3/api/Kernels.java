@@ -8,7 +8,7 @@ import ai.djl.ndarray.NDArray;
  * also compute the attention products ({@link #attention()}).
  * Thread-safe: one model's layers are applied from many threads.
  */
-@Api(status = Api.Status.EXPERIMENTAL)
+@Api(status = Api.Status.EXPERIMENTAL, since = "0.1.0")
 public interface Kernels extends AutoCloseable {
     /**
      * The provider's id.

@@ -7,7 +7,7 @@ package dev.beit3.api;
  * sub-LN and output projection ({@link #ATTENTION}), pre-FFN LayerNorm and FFN ({@link #FFN}). A
  * VLMo-style layer has one shared expert in the attention slot and routes only the FFN slot.
  */
-@Api(status = Api.Status.STABLE)
+@Api(status = Api.Status.STABLE, since = "0.1.0")
 public enum LayerSlot {
     /** Projections around the shared scaled dot-product attention. */
     ATTENTION,

@@ -13,7 +13,7 @@ import java.util.regex.Pattern;
  *
  * @param id lower-case identifier, letters, digits and dashes (e.g. {@code "vision-language"})
  */
-@Api(status = Api.Status.STABLE)
+@Api(status = Api.Status.STABLE, since = "0.1.0")
 public record Modality(String id) {
     private static final Pattern ID = Pattern.compile("[a-z][a-z0-9-]*");
 

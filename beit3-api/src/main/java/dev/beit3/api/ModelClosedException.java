@@ -3,7 +3,7 @@ package dev.beit3.api;
 /**
  * A call was made on a model that has been closed, or the model was closed while the call waited.
  */
-@Api(status = Api.Status.STABLE)
+@Api(status = Api.Status.STABLE, since = "0.1.0")
 public class ModelClosedException extends Beit3Exception {
     private static final long serialVersionUID = 1L;
 

@@ -18,7 +18,7 @@ import java.util.regex.Pattern;
  * <p>Families are interned: {@link #of} returns the one instance per id, so {@code ==} and {@link #equals}
  * agree.
  */
-@Api(status = Api.Status.STABLE)
+@Api(status = Api.Status.STABLE, since = "0.1.0")
 public final class ModelFamily {
     private static final Pattern ID = Pattern.compile("[a-z][a-z0-9-]*");
     private static final Map<String, ModelFamily> KNOWN = new ConcurrentHashMap<>();

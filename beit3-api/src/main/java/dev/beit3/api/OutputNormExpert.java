@@ -7,7 +7,7 @@ import ai.djl.ndarray.NDArray;
  *
  * <p>Shapes: B batch, Te tokens routed to this expert, D width.
  */
-@Api(status = Api.Status.STABLE)
+@Api(status = Api.Status.STABLE, since = "0.1.0")
 public interface OutputNormExpert extends Expert {
     /**
      * Normalises the final hidden states of this expert's tokens.

@@ -6,7 +6,7 @@ import java.util.Locale;
  * The arithmetic a {@link KernelProvider} computes the linear layers in. Activations between layers stay float32
  * in every precision; only the matrix products use the reduced type.
  */
-@Api(status = Api.Status.STABLE)
+@Api(status = Api.Status.STABLE, since = "0.1.0")
 public enum Precision {
     /** float32 × float32 → float32: the reference. */
     FP32,

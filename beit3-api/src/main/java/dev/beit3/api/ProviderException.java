@@ -3,7 +3,7 @@ package dev.beit3.api;
 /**
  * A plugin provider could not be found, instantiated or is ambiguous (two providers claim one id); the message lists what is available.
  */
-@Api(status = Api.Status.STABLE)
+@Api(status = Api.Status.STABLE, since = "0.1.0")
 public class ProviderException extends Beit3Exception {
     private static final long serialVersionUID = 1L;
 

@@ -12,6 +12,7 @@ import java.util.Arrays;
  * @param height height in pixels (at least 1)
  * @param pixels {@code width * height * 3} bytes, unsigned
  */
+@Api(status = Api.Status.STABLE, since = "0.1.0")
 public record RgbImage(int width, int height, byte[] pixels) {
     /**
      * Checks the size and copies the pixels.

@@ -8,7 +8,7 @@ import java.util.Objects;
  * @param segment the tokens
  * @param expertId id of the {@link ExpertProvider} that serves them
  */
-@Api(status = Api.Status.STABLE)
+@Api(status = Api.Status.STABLE, since = "0.1.0")
 public record Route(Segment segment, String expertId) {
     /** Validates. */
     public Route {

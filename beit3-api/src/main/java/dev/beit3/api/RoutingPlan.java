@@ -18,7 +18,7 @@ import java.util.Set;
  * @param layers number of Multiway layers L
  * @param table layout → per layer (0…L) → slot → routes; the routes of one slot cover every token once
  */
-@Api(status = Api.Status.STABLE)
+@Api(status = Api.Status.STABLE, since = "0.1.0")
 public record RoutingPlan(int layers, Map<InputLayout, List<Map<LayerSlot, List<Route>>>> table) {
 
     /** Validates and deep-copies. */

@@ -10,7 +10,7 @@ package dev.beit3.api;
  * @param eos the id that closes a segment
  * @param unknown the id of pieces outside the vocabulary
  */
-@Api(status = Api.Status.EXPERIMENTAL)
+@Api(status = Api.Status.EXPERIMENTAL, since = "0.1.0")
 public record SpecialTokens(int bos, int pad, int eos, int unknown) {
     /**
      * Checks the ids.

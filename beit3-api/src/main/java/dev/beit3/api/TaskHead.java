@@ -10,7 +10,7 @@ import java.util.List;
  *
  * <p>Implementations are immutable and thread-safe; weights belong to the model's manager.
  */
-@Api(status = Api.Status.STABLE)
+@Api(status = Api.Status.STABLE, since = "0.1.0")
 public interface TaskHead {
     /**
      * The id of the provider that built the head.

@@ -14,7 +14,7 @@ import java.util.Optional;
  * @param usesVision whether the task reads images
  * @param usesText whether the task reads text
  */
-@Api(status = Api.Status.STABLE)
+@Api(status = Api.Status.STABLE, since = "0.1.0")
 public record TaskPreset(
         String name, int imageSize, int maxTextTokens, boolean finalLayerNorm, boolean usesVision, boolean usesText) {
 

@@ -13,6 +13,7 @@ import java.util.Arrays;
  * @param ids token ids, B rows of T
  * @param paddingMask padding masks (1 = padding), B rows of T
  */
+@Api(status = Api.Status.STABLE, since = "0.1.0")
 public record TextBatch(long[][] ids, long[][] paddingMask) {
     /**
      * Checks the shapes and copies the rows.

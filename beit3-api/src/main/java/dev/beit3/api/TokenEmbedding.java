@@ -7,7 +7,7 @@ import ai.djl.ndarray.NDArray;
  *
  * <p>Shapes: B batch, Tm tokens of this modality (Nv = N + 1 for BEiT-3 vision, T for text), D width.
  */
-@Api(status = Api.Status.STABLE)
+@Api(status = Api.Status.STABLE, since = "0.1.0")
 public interface TokenEmbedding {
     /**
      * The modality this embedding serves.

@@ -6,7 +6,7 @@ import java.util.List;
  * Text to the id segments a model reads, and ids back to text. Obtained from a {@link TokenizerProvider}; holds
  * native memory in some implementations, hence {@link #close()}. Thread-safe.
  */
-@Api(status = Api.Status.EXPERIMENTAL)
+@Api(status = Api.Status.EXPERIMENTAL, since = "0.1.0")
 public interface Tokenizer extends AutoCloseable {
     /**
      * Encodes texts as segments of one length: {@code bos + ids[:maxLength-2] + eos}, right-padded with the pad id.

@@ -8,7 +8,7 @@ import java.nio.file.Path;
  * in {@code META-INF/services/dev.beit3.api.TokenizerProvider}); the model facade takes the one with id
  * {@link #DEFAULT_ID} unless told otherwise, so the model needs no compile-time dependency on the language jar.
  */
-@Api(status = Api.Status.EXPERIMENTAL)
+@Api(status = Api.Status.EXPERIMENTAL, since = "0.1.0")
 public interface TokenizerProvider {
     /** The id of BEiT-3's SentencePiece tokenizer (XLM-R ids), in the expert-language jar. */
     String DEFAULT_ID = "beit3-sentencepiece";

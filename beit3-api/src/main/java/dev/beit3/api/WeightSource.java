@@ -19,7 +19,7 @@ import java.util.Set;
  * <p>Arrays returned belong to {@link #manager()}, the model's weight manager, and live as long as
  * the model.
  */
-@Api(status = Api.Status.STABLE)
+@Api(status = Api.Status.STABLE, since = "0.1.0")
 public interface WeightSource {
 
     /**

@@ -35,7 +35,7 @@ import java.util.Map;
  * weights on each of them, and reports median/min time, throughput, achieved GFLOP/s, efficiency (÷ the best fp32
  * GEMM rate any backend reaches on this machine, re-measured right before each workload) and peak RSS.
  */
-@Api(status = Api.Status.EXPERIMENTAL)
+@Api(status = Api.Status.EXPERIMENTAL, since = "0.1.0")
 public final class Benchmark {
 
     /**

@@ -6,7 +6,7 @@ import dev.beit3.api.EncoderConfig;
  * Floating-point operation counts of encoder passes (multiply-add = 2 FLOP). Public so that the training
  * benchmark ({@link TrainBench}) counts with the same formula.
  */
-@dev.beit3.api.Api(status = dev.beit3.api.Api.Status.EXPERIMENTAL)
+@dev.beit3.api.Api(status = dev.beit3.api.Api.Status.EXPERIMENTAL, since = "0.1.0")
 public final class Flops {
     private Flops() {}
 

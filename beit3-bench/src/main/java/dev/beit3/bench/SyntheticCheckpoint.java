@@ -16,7 +16,7 @@ import java.util.SplittableRandom;
  * Writes a BEiT-3 checkpoint with random weights in the official key layout (no download needed):
  * the backbone plus the heads the workloads use (retrieval projections, VQA, captioning).
  */
-@dev.beit3.api.Api(status = dev.beit3.api.Api.Status.EXPERIMENTAL)
+@dev.beit3.api.Api(status = dev.beit3.api.Api.Status.EXPERIMENTAL, since = "0.1.0")
 public final class SyntheticCheckpoint {
     private final Map<String, TensorData> tensors = new LinkedHashMap<>();
     private final SplittableRandom random = new SplittableRandom(42);

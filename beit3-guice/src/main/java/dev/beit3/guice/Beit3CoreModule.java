@@ -51,7 +51,7 @@ import org.slf4j.LoggerFactory;
  * modules with the same settings are equal, so installing the module twice is harmless; install only one
  * configuration of it per injector.
  */
-@Api(status = Api.Status.EXPERIMENTAL)
+@Api(status = Api.Status.EXPERIMENTAL, since = "0.1.0")
 public final class Beit3CoreModule extends AbstractModule {
     private static final Logger LOG = LoggerFactory.getLogger(Beit3CoreModule.class);
 

@@ -42,7 +42,7 @@ import java.util.Objects;
  * entries cannot be replaced with {@code Modules.override} ({@code MapBinder} entries have no stable key);
  * prefer {@link #expert(Binder, String)} whenever the id may be provided elsewhere too.
  */
-@Api(status = Api.Status.EXPERIMENTAL)
+@Api(status = Api.Status.EXPERIMENTAL, since = "0.1.0")
 public final class PluginBinder {
     private PluginBinder() {}
 

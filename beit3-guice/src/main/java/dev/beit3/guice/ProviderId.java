@@ -15,7 +15,7 @@ import java.lang.annotation.Target;
  * and lets two modules contribute the same provider without a duplicate-key error. Inject it to get one
  * provider directly; get keys from {@link PluginBinder#expertKey(String)} and its siblings.
  */
-@Api(status = Api.Status.EXPERIMENTAL)
+@Api(status = Api.Status.EXPERIMENTAL, since = "0.1.0")
 @BindingAnnotation
 @Documented
 @Retention(RetentionPolicy.RUNTIME)

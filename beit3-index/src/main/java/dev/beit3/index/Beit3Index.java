@@ -74,7 +74,7 @@ import org.apache.lucene.util.Bits;
  * index that opens and holds exactly the documents of its last commit; the write lock of a dead process is
  * released by the operating system (a leftover {@code write.lock} file is harmless).
  */
-@Api(status = Api.Status.EXPERIMENTAL)
+@Api(status = Api.Status.EXPERIMENTAL, since = "0.1.0")
 public final class Beit3Index implements AutoCloseable {
     static final String ID = "id";
     static final String SHA = "sha256";

@@ -11,5 +11,5 @@ import dev.beit3.api.Api;
  * @param text its caption or text, or null
  * @param sha256 its content hash
  */
-@Api(status = Api.Status.EXPERIMENTAL)
+@Api(status = Api.Status.EXPERIMENTAL, since = "0.1.0")
 public record Hit(String id, float score, IndexDocument.Modality modality, String text, String sha256) {}

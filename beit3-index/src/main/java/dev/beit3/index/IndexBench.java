@@ -32,7 +32,7 @@ import java.util.stream.Stream;
  * embeddings than uniform vectors; {@code clusters == 0} draws uniformly on the sphere, the hardest case for
  * HNSW (all distances nearly equal).
  */
-@Api(status = Api.Status.EXPERIMENTAL)
+@Api(status = Api.Status.EXPERIMENTAL, since = "0.1.0")
 public final class IndexBench {
     private IndexBench() {}
 

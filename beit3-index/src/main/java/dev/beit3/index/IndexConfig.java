@@ -14,7 +14,7 @@ import java.util.Map;
  * @param beamWidth HNSW beam width at insertion (Lucene's default 100)
  * @param quantizationBits 0 for float vectors only, 7 (int7, one byte per dimension) or 4 (int4, half a byte)
  */
-@Api(status = Api.Status.EXPERIMENTAL)
+@Api(status = Api.Status.EXPERIMENTAL, since = "0.1.0")
 public record IndexConfig(int maxConn, int beamWidth, int quantizationBits) {
     static final String MAX_CONN = "beit3.hnsw.m";
     static final String BEAM_WIDTH = "beit3.hnsw.beam_width";

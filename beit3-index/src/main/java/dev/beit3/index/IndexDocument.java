@@ -13,7 +13,7 @@ import java.util.Objects;
  * @param text the caption or text, or null
  * @param vector the L2-normalised embedding
  */
-@Api(status = Api.Status.EXPERIMENTAL)
+@Api(status = Api.Status.EXPERIMENTAL, since = "0.1.0")
 public record IndexDocument(String id, String sha256, Modality modality, String text, float[] vector) {
     /** What a document holds. */
     public enum Modality {

@@ -20,7 +20,7 @@ import java.util.Optional;
  * @param dimension the embedding width
  * @param description a human-readable summary (checkpoint file and configuration); not compared
  */
-@Api(status = Api.Status.EXPERIMENTAL)
+@Api(status = Api.Status.EXPERIMENTAL, since = "0.1.0")
 public record IndexModel(String checkpointSha256, String head, int imageSize, int dimension, String description) {
     static final String SHA = "beit3.model.sha256";
     static final String HEAD = "beit3.model.head";

@@ -15,6 +15,6 @@ import dev.beit3.api.Api;
  * @param config its vector settings
  * @param generation the commit generation
  */
-@Api(status = Api.Status.EXPERIMENTAL)
+@Api(status = Api.Status.EXPERIMENTAL, since = "0.1.0")
 public record IndexStats(int documents, int images, int texts, int deleted, int segments, long bytesOnDisk,
         IndexModel model, IndexConfig config, long generation) {}

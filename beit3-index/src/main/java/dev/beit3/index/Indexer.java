@@ -27,7 +27,7 @@ import java.util.concurrent.Future;
  * added; the index is committed every {@link Options#commitEvery()} changes and at the end, so an interrupted run
  * loses at most the changes since its last commit and a re-run completes the rest.
  */
-@Api(status = Api.Status.EXPERIMENTAL)
+@Api(status = Api.Status.EXPERIMENTAL, since = "0.1.0")
 public final class Indexer {
     private Indexer() {}
 

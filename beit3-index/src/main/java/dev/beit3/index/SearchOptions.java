@@ -11,7 +11,7 @@ import dev.beit3.api.Api;
  * @param exact re-rank the candidates by the exact dot product of the stored float vectors (matters for
  *     quantized indexes, whose graph scores are approximate)
  */
-@Api(status = Api.Status.EXPERIMENTAL)
+@Api(status = Api.Status.EXPERIMENTAL, since = "0.1.0")
 public record SearchOptions(IndexDocument.Modality modality, int candidates, boolean exact) {
     /** Default candidates: 100. */
     public static final int DEFAULT_CANDIDATES = 100;

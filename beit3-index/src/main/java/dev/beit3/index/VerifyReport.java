@@ -12,7 +12,7 @@ import java.util.List;
  * @param maxNormError largest |‖v‖ − 1| over the stored vectors
  * @param problems what is wrong (empty when the index is sound)
  */
-@Api(status = Api.Status.EXPERIMENTAL)
+@Api(status = Api.Status.EXPERIMENTAL, since = "0.1.0")
 public record VerifyReport(boolean checkIndexClean, long vectorsChecked, double maxNormError, List<String> problems) {
     /**
      * Whether the index is sound.

@@ -10,5 +10,5 @@ import java.util.List;
  * @param top the best answers with logits and sigmoid probabilities (the model was trained with BCE)
  * @param logits all logits
  */
-@Api(status = Api.Status.STABLE)
+@Api(status = Api.Status.STABLE, since = "0.1.0")
 public record Answer(String answer, List<Label> top, float[] logits) {}

@@ -60,7 +60,7 @@ import java.util.function.Function;
  * <p>Thread-safe: calls run concurrently, each in its own native memory scope. {@link #close()} waits
  * for running calls; calls after close fail with {@link ModelClosedException}.
  */
-@Api(status = Api.Status.STABLE)
+@Api(status = Api.Status.STABLE, since = "0.1.0")
 public final class Beit3 implements AutoCloseable {
     private final SharedEncoder shared;
     private final MultiwayEncoder encoder;

@@ -39,7 +39,7 @@ import java.util.Set;
  * The translator is chosen from the Criteria's types: Image→Classifications, Image→float[] (image
  * embedding), String→float[] (text embedding), ImageQuestion→String (VQA), Image→String (caption).
  */
-@Api(status = Api.Status.STABLE)
+@Api(status = Api.Status.STABLE, since = "0.1.0")
 public final class Beit3ModelZoo extends ModelZoo {
     /** The zoo's group id. */
     public static final String GROUP_ID = "dev.beit3";

@@ -21,7 +21,7 @@ import java.util.List;
  * (and {@code Criteria} via {@link Beit3ModelZoo}). Preprocessing is the model's own (reference
  * transform and tokenizer), so a Predictor gives the same numbers as the facade.
  */
-@Api(status = Api.Status.STABLE)
+@Api(status = Api.Status.STABLE, since = "0.1.0")
 public final class Beit3Translators {
     private Beit3Translators() {}
 

@@ -9,7 +9,7 @@ import java.util.List;
  * @param top the best classes, descending by logit
  * @param logits all logits
  */
-@Api(status = Api.Status.STABLE)
+@Api(status = Api.Status.STABLE, since = "0.1.0")
 public record Classification(List<Label> top, float[] logits) {
     /**
      * The best class.

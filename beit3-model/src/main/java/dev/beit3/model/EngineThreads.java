@@ -9,7 +9,7 @@ import dev.beit3.api.InvalidInputException;
  * More threads than cores only make the CPU kernels contend (2,000 threads turned a 1.4 s run into 34 s); a count
  * far above the cores is a mistake, and is refused rather than obeyed.
  */
-@Api(status = Api.Status.STABLE)
+@Api(status = Api.Status.INTERNAL, since = "0.1.0")
 public final class EngineThreads {
     /** DJL's PyTorch thread property. */
     public static final String PROPERTY = "ai.djl.pytorch.num_threads";

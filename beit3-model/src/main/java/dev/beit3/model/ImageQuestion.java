@@ -9,5 +9,5 @@ import dev.beit3.api.Api;
  * @param image the image
  * @param question the question
  */
-@Api(status = Api.Status.STABLE)
+@Api(status = Api.Status.STABLE, since = "0.1.0")
 public record ImageQuestion(Image image, String question) {}

@@ -10,5 +10,5 @@ import dev.beit3.api.Api;
  * @param logit the raw logit
  * @param probability softmax probability (classification) or sigmoid (VQA, trained with BCE)
  */
-@Api(status = Api.Status.STABLE)
+@Api(status = Api.Status.STABLE, since = "0.1.0")
 public record Label(int index, String label, float logit, double probability) {}

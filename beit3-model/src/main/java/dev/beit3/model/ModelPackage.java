@@ -20,7 +20,7 @@ import java.util.TreeSet;
  * models): per task the checkpoint file, attention heads, text length and label file, plus one shared
  * tokenizer.
  */
-@Api(status = Api.Status.STABLE)
+@Api(status = Api.Status.STABLE, since = "0.1.0")
 public final class ModelPackage {
     private final Path dir;
     private final JsonObject index;

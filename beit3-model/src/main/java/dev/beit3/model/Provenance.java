@@ -16,7 +16,7 @@ import java.util.List;
  * @param libraryVersion beit3-java version
  * @param kernels the kernel backend and precision of the linear layers, and why they were chosen
  */
-@Api(status = Api.Status.STABLE)
+@Api(status = Api.Status.STABLE, since = "0.1.0")
 public record Provenance(String checkpoint, String checkpointSha256, String config, String head,
         List<String> unexpectedKeys, List<String> notes, String tokenizer, String libraryVersion, String kernels) {
 

@@ -9,5 +9,5 @@ import dev.beit3.api.Api;
  * @param probabilityTrue softmax probability of "true"
  * @param logits the two logits (index 1 = true)
  */
-@Api(status = Api.Status.STABLE)
+@Api(status = Api.Status.STABLE, since = "0.1.0")
 public record Verdict(boolean holds, double probabilityTrue, float[] logits) {}

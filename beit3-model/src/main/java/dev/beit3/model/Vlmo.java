@@ -33,7 +33,7 @@ import java.util.function.Function;
  *
  * <p>Thread-safe after loading: every call runs in its own scope.
  */
-@Api(status = Api.Status.EXPERIMENTAL)
+@Api(status = Api.Status.EXPERIMENTAL, since = "0.1.0")
 public final class Vlmo implements AutoCloseable {
     private final String summary;
     private final MultiwayEncoder encoder;

@@ -21,7 +21,7 @@ import java.util.function.Supplier;
  * disturbs all of them alike: compare the ratios, not the absolute numbers. Inputs are seeded random pixels and
  * token ids; the outputs of every engine are compared with ours (max abs difference, minimum cosine).
  */
-@Api(status = Api.Status.EXPERIMENTAL)
+@Api(status = Api.Status.EXPERIMENTAL, since = "0.1.0")
 public final class OnnxBench {
     private OnnxBench() {}
 

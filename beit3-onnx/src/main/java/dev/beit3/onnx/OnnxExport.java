@@ -37,7 +37,7 @@ import java.util.stream.Collectors;
  * {@link Options#externalDataThreshold()} bytes keep them in {@code FILE.onnx.data} next to the graph (the
  * ONNX external-data layout; protobuf files cannot exceed 2 GB).
  */
-@Api(status = Api.Status.EXPERIMENTAL)
+@Api(status = Api.Status.EXPERIMENTAL, since = "0.1.0")
 public final class OnnxExport {
     /** The ONNX opset the graphs use (LayerNormalization needs 17). */
     public static final int OPSET = 17;

@@ -23,7 +23,7 @@ import java.util.Map;
  * }
  * }</pre>
  */
-@Api(status = Api.Status.EXPERIMENTAL)
+@Api(status = Api.Status.EXPERIMENTAL, since = "0.1.0")
 public final class OnnxModel implements AutoCloseable {
     private final OrtEnvironment env;
     private final OrtSession session;

@@ -12,7 +12,7 @@ import picocli.CommandLine;
  * 1 internal error. Shared by the programs of beit3-train ({@code ShapesWorld.Main}) and beit3-bench
  * ({@code TrainBench}).
  */
-@Api(status = Api.Status.INTERNAL)
+@Api(status = Api.Status.INTERNAL, since = "0.1.0")
 public final class Mains {
     private Mains() {}
 

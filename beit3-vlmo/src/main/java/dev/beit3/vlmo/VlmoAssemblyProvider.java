@@ -6,7 +6,7 @@ import dev.beit3.core.load.EncoderAssembly;
 import dev.beit3.core.load.EncoderAssemblyProvider;
 
 /** Assembles VLMo encoders for the loader ({@code Vlmo.load} asks for the family, not for this class). */
-@Api(status = Api.Status.INTERNAL)
+@Api(status = Api.Status.INTERNAL, since = "0.1.0")
 public final class VlmoAssemblyProvider implements EncoderAssemblyProvider {
     /** For {@link java.util.ServiceLoader}. */
     public VlmoAssemblyProvider() {}

@@ -34,7 +34,7 @@ import dev.beit3.core.nn.LinearWeights;
  * <p>Block: {@code h = x + γ1 ⊙ proj(MHA(norm1(x)))}, {@code y = h + γ2 ⊙ fc2(gelu(fc1(norm2_X(h))))},
  * ε = 1e-6 ({@link EncoderConfig#layerNormEps()}). Shapes: B batch, Te tokens served, D width, F FFN width.
  */
-@Api(status = Api.Status.EXPERIMENTAL)
+@Api(status = Api.Status.INTERNAL, since = "0.1.0")
 public final class VlmoBlocks {
     /** FFN expert name of the image tokens ({@code norm2_imag}, {@code mlp_imag}). */
     public static final String IMAGE = "imag";

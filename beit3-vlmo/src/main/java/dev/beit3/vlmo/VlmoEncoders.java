@@ -36,7 +36,7 @@ import java.util.function.Function;
  * facts (text first, no padded-row zeroing, no reserved text positions, these plans) are {@link
  * VlmoFamilyProvider}'s.
  */
-@Api(status = Api.Status.EXPERIMENTAL)
+@Api(status = Api.Status.INTERNAL, since = "0.1.0")
 public final class VlmoEncoders {
     /** Provider of the shared attention and the final norm. */
     public static final String SHARED = "vlmo-shared";

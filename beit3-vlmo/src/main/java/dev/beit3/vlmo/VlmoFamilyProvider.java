@@ -13,7 +13,7 @@ import java.util.List;
  * a vision-language expert, the VL branch of single-modality passes ({@link VlmoEncoders#vlBranchPlan}, from
  * layer s).
  */
-@Api(status = Api.Status.EXPERIMENTAL)
+@Api(status = Api.Status.INTERNAL, since = "0.1.0")
 public final class VlmoFamilyProvider implements FamilyProvider {
     /** Creates the provider (ServiceLoader needs a public no-arg constructor). */
     public VlmoFamilyProvider() {}

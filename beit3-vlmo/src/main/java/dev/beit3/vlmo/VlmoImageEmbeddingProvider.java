@@ -11,7 +11,7 @@ import dev.beit3.core.spi.DeclaredEmbeddingProvider;
  * token_type_embeddings[t]} with t the input option {@value VlmoEncoders#IMAGE_TOKEN_TYPE} (default 1;
  * NLVR2's second image: 2).
  */
-@Api(status = Api.Status.EXPERIMENTAL)
+@Api(status = Api.Status.INTERNAL, since = "0.1.0")
 public final class VlmoImageEmbeddingProvider extends DeclaredEmbeddingProvider {
     /** The provider id. */
     public static final String ID = VlmoEncoders.IMAGE;

@@ -7,7 +7,7 @@ import dev.beit3.api.Modality;
  * VLMo's image FFN expert: {@code γ2 ⊙ mlp_imag(norm2_imag(h))} for the image tokens of a layer
  * (every layer of an image-only pass, layers below s of a fused pass).
  */
-@Api(status = Api.Status.EXPERIMENTAL)
+@Api(status = Api.Status.INTERNAL, since = "0.1.0")
 public final class VlmoImageExpertProvider extends VlmoFeedForwardExpertProvider {
     /** The provider id routing plans use. */
     public static final String ID = VlmoEncoders.IMAGE;

@@ -35,7 +35,7 @@ import java.util.regex.Pattern;
  * @param layerScale whether the blocks carry {@code gamma_1}/{@code gamma_2}
  * @param tokenTypes rows of {@code token_type_embeddings} (2; 3 for NLVR2)
  */
-@Api(status = Api.Status.EXPERIMENTAL)
+@Api(status = Api.Status.INTERNAL, since = "0.1.0")
 public record VlmoLayout(int dim, int heads, int layers, int ffnDim, int vlStartLayer, int patchSize, int imageSize,
         int vocabSize, int maxTextLen, boolean relativePosition, int maxTextLenOfInitCheckpoint, boolean layerScale,
         int tokenTypes) {

@@ -33,7 +33,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * these rules. Per-layer tables (R, H) live in the weight manager; indices are cached on the heap per
  * (layout, T); each call gathers (H, n, n) into the call's scope.
  */
-@Api(status = Api.Status.EXPERIMENTAL)
+@Api(status = Api.Status.INTERNAL, since = "0.1.0")
 public final class VlmoRelativePositionBias implements MultiwayEncoder.AttentionBias {
     private final int grid;
     private final int maxTextOfInit;

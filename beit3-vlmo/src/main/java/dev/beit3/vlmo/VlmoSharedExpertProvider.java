@@ -14,7 +14,7 @@ import java.util.Set;
  * The expert every VLMo token shares: the attention slot of each block ({@code norm1}, fused {@code
  * qkv} with q and v biases, {@code proj}, {@code gamma_1}) and the final {@code transformer.norm}.
  */
-@Api(status = Api.Status.EXPERIMENTAL)
+@Api(status = Api.Status.INTERNAL, since = "0.1.0")
 public final class VlmoSharedExpertProvider implements ExpertProvider {
     /** The provider id routing plans use. */
     public static final String ID = VlmoEncoders.SHARED;

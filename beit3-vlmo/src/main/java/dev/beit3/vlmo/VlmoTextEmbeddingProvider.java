@@ -9,7 +9,7 @@ import dev.beit3.core.spi.DeclaredEmbeddingProvider;
  * VLMo's text embedding: {@code LayerNorm_1e-12(word[id] + text_embeddings.token_type_embeddings[0]
  * (+ position_embeddings[j] in models without relative position bias)) + token_type_embeddings[0]}.
  */
-@Api(status = Api.Status.EXPERIMENTAL)
+@Api(status = Api.Status.INTERNAL, since = "0.1.0")
 public final class VlmoTextEmbeddingProvider extends DeclaredEmbeddingProvider {
     /** The provider id. */
     public static final String ID = VlmoEncoders.TEXT;

@@ -7,7 +7,7 @@ import dev.beit3.api.Modality;
  * VLMo's text FFN expert: {@code γ2 ⊙ mlp_text(norm2_text(h))} for the text tokens of a layer
  * (every layer of a text-only pass, layers below s of a fused pass).
  */
-@Api(status = Api.Status.EXPERIMENTAL)
+@Api(status = Api.Status.INTERNAL, since = "0.1.0")
 public final class VlmoTextExpertProvider extends VlmoFeedForwardExpertProvider {
     /** The provider id routing plans use. */
     public static final String ID = VlmoEncoders.TEXT;

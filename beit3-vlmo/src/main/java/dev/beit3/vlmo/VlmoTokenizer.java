@@ -22,7 +22,7 @@ import java.util.Map;
  * <p>Not covered by the fixtures (they use synthetic ids); DJL's basic tokenizer may differ from
  * transformers' on rare inputs (accent stripping, CJK splitting, control characters).
  */
-@Api(status = Api.Status.EXPERIMENTAL)
+@Api(status = Api.Status.INTERNAL, since = "0.1.0")
 public final class VlmoTokenizer {
     private final BertFullTokenizer tokenizer;
     private final Map<String, Integer> ids;

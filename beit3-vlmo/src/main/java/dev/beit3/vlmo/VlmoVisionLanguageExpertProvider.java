@@ -7,7 +7,7 @@ import dev.beit3.api.Modality;
  * The vision-language FFN expert: {@code γ2 ⊙ mlp_vl(norm2_vl(h))} for every token of a fused pass
  * in layers ≥ s, and for the VL branch of single-modality passes. Exists only in layers ≥ s.
  */
-@Api(status = Api.Status.EXPERIMENTAL)
+@Api(status = Api.Status.INTERNAL, since = "0.1.0")
 public final class VlmoVisionLanguageExpertProvider extends VlmoFeedForwardExpertProvider {
     /** The provider id routing plans use. */
     public static final String ID = VlmoEncoders.VL;

@@ -33,7 +33,7 @@ import java.util.Set;
  * {@code scores} (B); options {@code beamSize}, {@code maxLength}, {@code lengthPenalty}, {@code maskId}
  * (required).
  */
-@Api(status = Api.Status.STABLE)
+@Api(status = Api.Status.INTERNAL, since = "0.1.0")
 public final class CaptioningHeadProvider extends DeclaredHeadProvider {
     /** The head id. */
     public static final String ID = "captioning";

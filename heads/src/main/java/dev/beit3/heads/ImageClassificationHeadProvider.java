@@ -22,7 +22,7 @@ import java.util.Set;
  * ImageNet-style classification ({@code BEiT3ForImageClassification}): mean of the patch tokens
  * (cls excluded) → {@code fc_norm} → {@code head}. Outputs {@code logits} (B, C) and {@code pooled} (B, D).
  */
-@Api(status = Api.Status.STABLE)
+@Api(status = Api.Status.INTERNAL, since = "0.1.0")
 public final class ImageClassificationHeadProvider extends DeclaredHeadProvider {
     /** The head id. */
     public static final String ID = "imageclassification";

@@ -27,7 +27,7 @@ import java.util.Set;
  * by side (4D), then dense2(GELU(norm2(dense1(norm1(·))))). Outputs {@code logits} (B, 2), index 1 =
  * "True", and {@code cls_rep} (B, 4D).
  */
-@Api(status = Api.Status.STABLE)
+@Api(status = Api.Status.INTERNAL, since = "0.1.0")
 public final class Nlvr2HeadProvider extends DeclaredHeadProvider {
     /** The head id. */
     public static final String ID = "nlvr2";

@@ -26,7 +26,7 @@ import java.util.Set;
  * Outputs that lack their input are (0, D) arrays; {@code scores} is (0, 0) unless both are given.
  * {@code logit_scale} (a logarithm) only enters the training loss.
  */
-@Api(status = Api.Status.STABLE)
+@Api(status = Api.Status.INTERNAL, since = "0.1.0")
 public final class RetrievalHeadProvider extends DeclaredHeadProvider {
     /** The head id. */
     public static final String ID = "retrieval";

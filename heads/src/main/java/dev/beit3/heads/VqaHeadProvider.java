@@ -24,7 +24,7 @@ import java.util.Set;
  * pooler tanh(dense(LN(out₀))), then Linear → LayerNorm → GELU → Linear over the answers. Outputs
  * {@code logits} (B, C) and {@code pooled} (B, D).
  */
-@Api(status = Api.Status.STABLE)
+@Api(status = Api.Status.INTERNAL, since = "0.1.0")
 public final class VqaHeadProvider extends DeclaredHeadProvider {
     /** The head id. */
     public static final String ID = "vqa";

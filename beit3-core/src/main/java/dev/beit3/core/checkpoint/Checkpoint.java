@@ -34,7 +34,7 @@ import java.util.Optional;
  * <p>Malformed, truncated or hostile files raise {@link CheckpointException} naming what is wrong
  * and where; sizes are checked against the file before anything is allocated.
  */
-@Api(status = Api.Status.STABLE)
+@Api(status = Api.Status.STABLE, since = "0.1.0")
 public final class Checkpoint {
 
     /** The container format of a checkpoint file. */

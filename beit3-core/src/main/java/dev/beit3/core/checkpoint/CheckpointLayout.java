@@ -45,7 +45,7 @@ import java.util.regex.Pattern;
  * @param matchingHeads ids of the registered heads of this family whose signature keys all occur, the most
  *     specific (most signature keys) first; empty when the layout was read without a registry
  */
-@Api(status = Api.Status.EXPERIMENTAL)
+@Api(status = Api.Status.EXPERIMENTAL, since = "0.1.0")
 public record CheckpointLayout(String source, String name, Map<String, long[]> shapes, ModelFamily family, int dim,
         int layers, int ffnDim, int patchSize, int imageSize, int vocabSize, int textPositions, boolean finalLayerNorm,
         int vlExpertStartLayer, List<String> matchingHeads) {

@@ -31,7 +31,7 @@ import java.util.Optional;
  * @param parameterCount number of elements over all tensors
  * @param dtypes tensors per element type
  */
-@Api(status = Api.Status.STABLE)
+@Api(status = Api.Status.EXPERIMENTAL, since = "0.1.0")
 public record CheckpointSummary(Family family, int dim, int layers, int ffnDim, int patchSize, int imageSize,
         int vocabSize, boolean finalLayerNorm, String head, int numClasses, int vlExpertStartLayer,
         List<String> headModules, int tensorCount, long parameterCount, Map<DType, Integer> dtypes) {

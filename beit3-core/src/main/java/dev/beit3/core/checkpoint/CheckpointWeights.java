@@ -31,7 +31,7 @@ import java.util.Set;
  * {@link CheckpointException} naming the key and the element (checked on the heap bytes before the array is
  * created: one pass over the tensor, no native call).
  */
-@Api(status = Api.Status.STABLE)
+@Api(status = Api.Status.EXPERIMENTAL, since = "0.1.0")
 public final class CheckpointWeights implements WeightSource {
     private final Map<String, TensorData> tensors;
     private final NDManager manager;

@@ -9,7 +9,7 @@ import java.util.Optional;
  * Element types a checkpoint tensor can have, with their byte sizes and their names in the PyTorch
  * ({@code torch.FloatStorage}, {@code float32}) and safetensors ({@code F32}) formats.
  */
-@Api(status = Api.Status.STABLE)
+@Api(status = Api.Status.STABLE, since = "0.1.0")
 public enum DType {
     /** IEEE-754 binary32. */
     FLOAT32(4, "FloatStorage", "F32", "float32"),

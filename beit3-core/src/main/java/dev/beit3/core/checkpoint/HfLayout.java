@@ -23,7 +23,7 @@ import java.util.regex.Pattern;
  * vision_embedding.projection}; for VQA the pooler moves under {@code beit3.}. {@link #toHf} reproduces that
  * rename; {@link #fromHf} inverts it component by component.
  */
-@Api(status = Api.Status.EXPERIMENTAL)
+@Api(status = Api.Status.EXPERIMENTAL, since = "0.1.0")
 public final class HfLayout {
     /** The name {@code beit3 inspect} prints for this layout. */
     public static final String NAME = "Hugging Face (transformers PR #22289)";

@@ -16,7 +16,7 @@ import java.util.Map;
  * @param used number of distinct keys loaded with the expected shape
  * @param purposes what each missing key was for, as the requesting provider said (may be empty)
  */
-@Api(status = Api.Status.STABLE)
+@Api(status = Api.Status.STABLE, since = "0.1.0")
 public record LoadReport(List<String> missing, List<String> unexpected, List<ShapeMismatch> mismatches, int used,
         Map<String, String> purposes) {
 

@@ -38,7 +38,7 @@ import java.util.Map;
  * RFC 8259 JSON header with unique keys, and data offsets that match shape × itemsize and cover the data area
  * exactly (no holes, overlaps or trailing bytes).
  */
-@Api(status = Api.Status.STABLE)
+@Api(status = Api.Status.STABLE, since = "0.1.0")
 public final class SafeTensors {
     /** Largest header accepted (as the reference implementation: 100 MB). */
     static final long MAX_HEADER = 100_000_000L;

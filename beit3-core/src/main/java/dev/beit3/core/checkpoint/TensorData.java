@@ -23,7 +23,7 @@ import java.util.Objects;
  * @param shape dimensions ({@code []} for a 0-d scalar)
  * @param data {@code numel × dtype.byteSize()} bytes, little-endian, row-major
  */
-@Api(status = Api.Status.STABLE)
+@Api(status = Api.Status.STABLE, since = "0.1.0")
 public record TensorData(String name, DType dtype, long[] shape, ByteBuffer data) {
 
     /**

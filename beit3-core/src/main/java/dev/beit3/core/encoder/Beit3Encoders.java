@@ -18,7 +18,7 @@ import java.util.function.Function;
 /**
  * Assembles the encoder of a released BEiT-3 checkpoint from the vision and language providers.
  */
-@Api(status = Api.Status.STABLE)
+@Api(status = Api.Status.INTERNAL, since = "0.1.0")
 public final class Beit3Encoders {
     /** Id of the vision expert and embedding providers. */
     public static final String VISION = "beit3-vision";

@@ -10,7 +10,7 @@ import dev.beit3.api.RoutingPlan;
  * The BEiT-3 family: image first in a fused sequence, padded text rows zeroed after the embeddings, text
  * positions from row 2 of the position table, the Multiway plan of {@link Beit3Encoders#plan}, no branch passes.
  */
-@Api(status = Api.Status.EXPERIMENTAL)
+@Api(status = Api.Status.INTERNAL, since = "0.1.0")
 public final class Beit3FamilyProvider implements FamilyProvider {
     /** Creates the provider (ServiceLoader needs a public no-arg constructor). */
     public Beit3FamilyProvider() {}

@@ -13,7 +13,7 @@ import java.util.ServiceLoader;
  * loader, or this class's). Called once per encoder assembly; nothing is cached, so a class loader that goes away
  * (a Spark task, a web application) takes its providers with it.
  */
-@Api(status = Api.Status.INTERNAL)
+@Api(status = Api.Status.INTERNAL, since = "0.1.0")
 public final class FamilyProviders {
     private FamilyProviders() {}
 

@@ -65,7 +65,7 @@ import java.util.function.Function;
  * #startDecoding} opens a session that keeps the keys and values of earlier tokens, so a step encodes only its
  * new tokens (captioning).
  */
-@Api(status = Api.Status.STABLE)
+@Api(status = Api.Status.EXPERIMENTAL, since = "0.1.0")
 public final class MultiwayEncoder implements Encoder {
     private final EncoderConfig config;
     private final FamilyProvider family;

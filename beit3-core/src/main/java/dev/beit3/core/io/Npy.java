@@ -26,7 +26,7 @@ import java.util.Map;
  * <p>An {@link Array} holds the raw little-endian bytes and the shape; convert with {@link
  * Array#toNDArray(NDManager)} or the typed accessors.
  */
-@Api(status = Api.Status.STABLE)
+@Api(status = Api.Status.INTERNAL, since = "0.1.0")
 public final class Npy {
     private static final byte[] MAGIC = {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y'};
 

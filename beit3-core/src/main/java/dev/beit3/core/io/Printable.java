@@ -12,7 +12,7 @@ import dev.beit3.api.Api;
  * U+0080–U+009F, the bidirectional marks and overrides (U+061C, U+200E/F, U+202A–U+202E, U+2066–U+2069), the line and
  * paragraph separators U+2028/9 and unpaired surrogates as {@code \}{@code uHHHH}. Everything else is kept.
  */
-@Api(status = Api.Status.INTERNAL)
+@Api(status = Api.Status.INTERNAL, since = "0.1.0")
 public final class Printable {
     private Printable() {}
 

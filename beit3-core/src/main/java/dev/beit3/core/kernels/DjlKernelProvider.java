@@ -14,7 +14,7 @@ import java.util.Optional;
  * exactly the computation of a model built without a backend. Always available, float32 only (DJL 0.36 cannot
  * make bfloat16 arrays: {@code toType(BFLOAT16)} aborts the JVM).
  */
-@Api(status = Api.Status.EXPERIMENTAL)
+@Api(status = Api.Status.INTERNAL, since = "0.1.0")
 public final class DjlKernelProvider implements KernelProvider {
     /** The id. */
     public static final String ID = "djl";

@@ -24,7 +24,7 @@ import org.slf4j.LoggerFactory;
  * why; a reduced precision ({@value #PRECISION_PROPERTY}, {@code --precision}) no available backend computes is
  * refused with the reason. Each distinct choice is logged once per JVM.
  */
-@Api(status = Api.Status.EXPERIMENTAL)
+@Api(status = Api.Status.INTERNAL, since = "0.1.0")
 public final class KernelSelection {
     /** System property naming the backend id, or {@code auto}. */
     public static final String KERNELS_PROPERTY = "beit3.kernels";

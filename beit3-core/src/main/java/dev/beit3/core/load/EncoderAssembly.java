@@ -14,7 +14,7 @@ import dev.beit3.core.plugin.ProviderRegistry;
  * {@link #configure}, then {@link #build}, once each: an assembly may keep what {@code check} read for the
  * later steps, so use a fresh one per load.
  */
-@Api(status = Api.Status.EXPERIMENTAL)
+@Api(status = Api.Status.EXPERIMENTAL, since = "0.1.0")
 public interface EncoderAssembly {
     /**
      * Checks that the checkpoint is this family's (before any head is chosen).

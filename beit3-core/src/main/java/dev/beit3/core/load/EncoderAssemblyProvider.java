@@ -12,7 +12,7 @@ import java.util.ServiceLoader;
  * provider that the family's module lists in {@code META-INF/services/dev.beit3.core.load.EncoderAssemblyProvider},
  * so that a facade asks for a family by value and never names the family module's classes.
  */
-@Api(status = Api.Status.EXPERIMENTAL)
+@Api(status = Api.Status.EXPERIMENTAL, since = "0.1.0")
 public interface EncoderAssemblyProvider {
     /**
      * The family this provider assembles.

@@ -36,7 +36,7 @@ import java.util.function.Consumer;
  *     new base manager the loaded model owns
  * @param assembly the family's encoder assembly, or null for BEiT-3's
  */
-@Api(status = Api.Status.EXPERIMENTAL)
+@Api(status = Api.Status.EXPERIMENTAL, since = "0.1.0")
 public record LoadRequest(Path file, Checkpoint checkpoint, ProviderRegistry registry, Heads heads, String headId,
         Consumer<String> headCheck, Map<String, String> headOptions, Integer attentionHeads, Integer imageSize,
         EncoderConfig config, boolean lowMemory, boolean kernelsGiven, Kernels kernels, String kernelsId,

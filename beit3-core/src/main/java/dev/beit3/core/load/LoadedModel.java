@@ -33,7 +33,7 @@ import java.util.List;
  * @param kernels the chosen backend and why, or null when the caller gave the backend
  * @param kernelsInUse the backend the weights were prepared for (null: the DJL reference)
  */
-@Api(status = Api.Status.EXPERIMENTAL)
+@Api(status = Api.Status.EXPERIMENTAL, since = "0.1.0")
 public record LoadedModel(Checkpoint checkpoint, CheckpointLayout layout, ProviderRegistry registry,
         EncoderConfig config, MultiwayEncoder encoder, List<Head> heads, boolean headDetected, LoadReport report,
         NDManager weights, boolean ownsWeights, KernelSelection.Choice kernels, Kernels kernelsInUse)

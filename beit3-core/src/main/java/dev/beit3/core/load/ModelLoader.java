@@ -27,7 +27,7 @@ import java.util.Map;
  * backend → encoder and head over one {@link CheckpointWeights} → the strict load report. The providers come
  * from one registry, discovered once per load when the request gives none, and are passed along to every step.
  */
-@Api(status = Api.Status.EXPERIMENTAL)
+@Api(status = Api.Status.EXPERIMENTAL, since = "0.1.0")
 public final class ModelLoader {
     private ModelLoader() {}
 

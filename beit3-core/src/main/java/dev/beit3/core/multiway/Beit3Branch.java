@@ -27,7 +27,7 @@ import dev.beit3.core.nn.LinearWeights;
  *
  * <p>Shapes: B batch, Te tokens of this branch, D width, F FFN width, d head width.
  */
-@Api(status = Api.Status.STABLE)
+@Api(status = Api.Status.INTERNAL, since = "0.1.0")
 public final class Beit3Branch {
     private Beit3Branch() {}
 

@@ -7,7 +7,7 @@ import dev.beit3.api.Api;
  * reference uses it to resize position-embedding grids: separable cubic convolution with A = −0.75,
  * source coordinate (dst + 0.5)·in/out − 0.5, four taps clamped to the border.
  */
-@Api(status = Api.Status.STABLE)
+@Api(status = Api.Status.INTERNAL, since = "0.1.0")
 public final class Bicubic {
     private static final double A = -0.75;
 

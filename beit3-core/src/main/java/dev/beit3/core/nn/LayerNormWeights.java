@@ -12,7 +12,7 @@ import dev.beit3.api.WeightSource;
  * @param beta (C)
  * @param eps ε
  */
-@Api(status = Api.Status.STABLE)
+@Api(status = Api.Status.INTERNAL, since = "0.1.0")
 public record LayerNormWeights(NDArray gamma, NDArray beta, float eps) {
 
     /**

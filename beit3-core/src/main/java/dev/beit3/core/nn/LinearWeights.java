@@ -19,7 +19,7 @@ import java.util.Objects;
  * @param kernel the backend's prepared layer, or null to compute with DJL on {@code weight}
  * @param epilogue applied after the bias
  */
-@Api(status = Api.Status.STABLE)
+@Api(status = Api.Status.INTERNAL, since = "0.1.0")
 public record LinearWeights(NDArray weight, NDArray bias, LinearKernel kernel, Epilogue epilogue) {
 
     /** Checks the components. */
@@ -162,7 +162,7 @@ public record LinearWeights(NDArray weight, NDArray bias, LinearKernel kernel, E
      * @param epilogue applied after the bias
      * @return (…, out), owned by x's manager
      */
-    @Api(status = Api.Status.INTERNAL)
+    @Api(status = Api.Status.INTERNAL, since = "0.1.0")
     public static NDArray applyDjl(NDArray x, NDArray weight, NDArray bias, Epilogue epilogue) {
         NDArray y;
         if (weight.getDataType() == DataType.FLOAT16) { // low-memory mode: widen for this call only

@@ -10,7 +10,7 @@ import java.util.stream.IntStream;
  * The rows of a sequence batch at the positions a mask selects (masked-LM heads and losses): {@code x}
  * (B, T, D) and {@code mask} (B, T) give (M, D), rows in row-major order of the mask. Differentiable in x.
  */
-@Api(status = Api.Status.INTERNAL)
+@Api(status = Api.Status.INTERNAL, since = "0.1.0")
 public final class MaskedRows {
     private MaskedRows() {}
 

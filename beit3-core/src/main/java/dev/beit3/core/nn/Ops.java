@@ -13,7 +13,7 @@ import dev.beit3.api.Api;
  * Tensor operations shared by the core and the plugins, each called on the activation first so the
  * result belongs to the activation's (per-call) manager, never to the weights' manager.
  */
-@Api(status = Api.Status.STABLE)
+@Api(status = Api.Status.INTERNAL, since = "0.1.0")
 public final class Ops {
     private Ops() {}
 

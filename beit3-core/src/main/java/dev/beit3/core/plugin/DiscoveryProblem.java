@@ -16,7 +16,7 @@ import java.util.Objects;
  * @param cause the underlying failure (a {@link java.util.ServiceConfigurationError}, a {@link LinkageError}
  *     such as {@link ExceptionInInitializerError}, or a runtime exception), or {@code null}
  */
-@Api(status = Api.Status.EXPERIMENTAL)
+@Api(status = Api.Status.EXPERIMENTAL, since = "0.1.0")
 public record DiscoveryProblem(String spi, String provider, String message, Throwable cause) {
     /**
      * Checks the required components.

@@ -41,7 +41,7 @@ import java.util.function.UnaryOperator;
  * ({@link #discoveryRuns()}): two registries built
  * from different class loaders or builders coexist in one JVM.
  */
-@Api(status = Api.Status.EXPERIMENTAL)
+@Api(status = Api.Status.EXPERIMENTAL, since = "0.1.0")
 public final class ProviderRegistry {
     /** ServiceLoader scans made by {@link Builder#discovered} in this JVM (see {@link #discoveryRuns()}). */
     private static final java.util.concurrent.atomic.LongAdder DISCOVERIES = new java.util.concurrent.atomic.LongAdder();
@@ -372,7 +372,7 @@ public final class ProviderRegistry {
      * classes under one id are a {@link ProviderException} at {@link #build()} (or at the call, when both
      * were added the same way) unless one of them comes through {@code replace*}.
      */
-    @Api(status = Api.Status.EXPERIMENTAL)
+    @Api(status = Api.Status.EXPERIMENTAL, since = "0.1.0")
     public static final class Builder {
         private final Contributions<ExpertProvider> experts = new Contributions<>(Spi.EXPERT);
         private final Contributions<HeadProvider> heads = new Contributions<>(Spi.HEAD);

@@ -15,7 +15,7 @@ import java.util.function.BiFunction;
  * constructor; the BEiT-3 and VLMo embedding providers extend it with a public no-arg constructor, as
  * {@link java.util.ServiceLoader} needs.
  */
-@Api(status = Api.Status.EXPERIMENTAL)
+@Api(status = Api.Status.EXPERIMENTAL, since = "0.1.0")
 public abstract class DeclaredEmbeddingProvider implements EmbeddingProvider {
     private final String id;
     private final Modality modality;

@@ -11,7 +11,7 @@ import java.util.Set;
  * values given once to the constructor; subclasses only build the head. The built-in BEiT-3 and VLMo
  * heads extend it, and so may a user's own head.
  */
-@Api(status = Api.Status.EXPERIMENTAL)
+@Api(status = Api.Status.EXPERIMENTAL, since = "0.1.0")
 public abstract class DeclaredHeadProvider implements HeadProvider {
     private final String id;
     private final ModelFamily family;

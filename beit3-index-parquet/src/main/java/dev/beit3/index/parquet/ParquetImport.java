@@ -35,7 +35,7 @@ import org.apache.parquet.schema.Type;
  * skipped by both), otherwise the hash is left empty and a later local add re-embeds it. The vectors must be
  * the model's (width and norm are checked by the index).
  */
-@Api(status = Api.Status.EXPERIMENTAL)
+@Api(status = Api.Status.EXPERIMENTAL, since = "0.1.0")
 public final class ParquetImport {
     private ParquetImport() {}
 

@@ -28,7 +28,7 @@ import java.util.Set;
  * image_vl · text_vlᵀ}. Outputs that lack their input (or their projection / the VL branch) are empty
  * arrays ((0, E) or (0, 0)).
  */
-@Api(status = Api.Status.EXPERIMENTAL)
+@Api(status = Api.Status.INTERNAL, since = "0.1.0")
 public final class VlmoItcHeadProvider extends DeclaredHeadProvider {
     /** The head id. */
     public static final String ID = "vlmo-itc";

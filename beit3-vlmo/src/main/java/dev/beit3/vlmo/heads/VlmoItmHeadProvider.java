@@ -20,7 +20,7 @@ import java.util.Set;
  * [CLS]), {@code itm_logits = itm_score.fc(cls_feats)} (B, 2), index 1 = match. Options: {@code
  * imageTokenType} (default 1).
  */
-@Api(status = Api.Status.EXPERIMENTAL)
+@Api(status = Api.Status.INTERNAL, since = "0.1.0")
 public final class VlmoItmHeadProvider extends DeclaredHeadProvider {
     /** The head id. */
     public static final String ID = "vlmo-itm";

@@ -22,7 +22,7 @@ import java.util.Set;
  * VLMo masked language modelling ({@code heads.MLMHead}): one fused pass, then at every text position
  * {@code decoder(LayerNorm_1e-12(gelu(transform.dense(text_feats)))) + bias} (B, T, V).
  */
-@Api(status = Api.Status.EXPERIMENTAL)
+@Api(status = Api.Status.INTERNAL, since = "0.1.0")
 public final class VlmoMlmHeadProvider extends DeclaredHeadProvider {
     /** The head id. */
     public static final String ID = "vlmo-mlm";

@@ -14,7 +14,7 @@ import java.util.Set;
  * with token type 1, the second with token type 2; {@code cls_feats = cat(pooler₁, pooler₂)} (B, 2D) →
  * {@code nlvr2_classifier.3(gelu(LayerNorm_1e-5(nlvr2_classifier.0(·))))} (B, 2).
  */
-@Api(status = Api.Status.EXPERIMENTAL)
+@Api(status = Api.Status.INTERNAL, since = "0.1.0")
 public final class VlmoNlvr2HeadProvider extends DeclaredHeadProvider {
     /** The head id. */
     public static final String ID = "vlmo-nlvr2";

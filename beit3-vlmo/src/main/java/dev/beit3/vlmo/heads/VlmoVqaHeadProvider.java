@@ -13,7 +13,7 @@ import java.util.Set;
  * VLMo VQA ({@code objectives.compute_vqa}): one fused pass of image and question, the pooler, then
  * {@code vqa_classifier.3(gelu(LayerNorm_1e-5(vqa_classifier.0(cls_feats))))} (B, answers).
  */
-@Api(status = Api.Status.EXPERIMENTAL)
+@Api(status = Api.Status.INTERNAL, since = "0.1.0")
 public final class VlmoVqaHeadProvider extends DeclaredHeadProvider {
     /** The head id. */
     public static final String ID = "vlmo-vqa";

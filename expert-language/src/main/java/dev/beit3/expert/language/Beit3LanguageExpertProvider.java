@@ -12,7 +12,7 @@ import dev.beit3.core.multiway.Beit3Branch;
  * The language expert of the released BEiT-3 checkpoints: branch {@code B} of every Multiway module
  * (pre-LN, q/k/v, sub-LN, output projection, pre-FFN LN, FFN, final LN).
  */
-@Api(status = Api.Status.STABLE)
+@Api(status = Api.Status.INTERNAL, since = "0.1.0")
 public final class Beit3LanguageExpertProvider implements ExpertProvider {
     /** The provider id routing plans use. */
     public static final String ID = "beit3-language";

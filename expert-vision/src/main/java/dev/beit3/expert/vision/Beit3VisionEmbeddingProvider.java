@@ -10,7 +10,7 @@ import dev.beit3.core.spi.DeclaredEmbeddingProvider;
  * table ({@code beit3.encoder.embed_positions.A}), interpolated at load when the model's image size
  * differs from the checkpoint's.
  */
-@Api(status = Api.Status.STABLE)
+@Api(status = Api.Status.INTERNAL, since = "0.1.0")
 public final class Beit3VisionEmbeddingProvider extends DeclaredEmbeddingProvider {
     /** The provider id. */
     public static final String ID = "beit3-vision";

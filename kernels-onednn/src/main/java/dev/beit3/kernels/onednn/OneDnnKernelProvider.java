@@ -12,7 +12,7 @@ import java.util.Optional;
  * (VNNI). Available when the native library loads and oneDNN has an optimised (non-reference) matmul for the
  * precision on this CPU; then it is the default in fp32 (priority 10 over DJL's 0).
  */
-@Api(status = Api.Status.EXPERIMENTAL)
+@Api(status = Api.Status.INTERNAL, since = "0.1.0")
 public final class OneDnnKernelProvider implements KernelProvider {
     /** The id. */
     public static final String ID = "onednn";

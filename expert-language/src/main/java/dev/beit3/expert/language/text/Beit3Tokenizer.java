@@ -1,5 +1,7 @@
 package dev.beit3.expert.language.text;
 
+import dev.beit3.api.Api;
+
 import dev.beit3.api.SpecialTokens;
 import dev.beit3.api.TextBatch;
 import dev.beit3.api.Tokenizer;
@@ -38,6 +40,7 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * <p>Instances are thread-safe. {@link #close()} frees the native processor; later calls throw
  * {@link ModelClosedException}.
  */
+@Api(status = Api.Status.INTERNAL, since = "0.1.0")
 public final class Beit3Tokenizer implements Tokenizer {
     /** Id of {@code <s>} (bos, cls). */
     public static final int BOS_ID = 0;

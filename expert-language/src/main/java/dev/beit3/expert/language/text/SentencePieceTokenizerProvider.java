@@ -11,7 +11,7 @@ import java.nio.file.Path;
  * BEiT-3's SentencePiece tokenizer with XLM-R ids ({@link Beit3Tokenizer}) as a discoverable provider
  * ({@value TokenizerProvider#DEFAULT_ID}).
  */
-@Api(status = Api.Status.EXPERIMENTAL)
+@Api(status = Api.Status.INTERNAL, since = "0.1.0")
 public final class SentencePieceTokenizerProvider implements TokenizerProvider {
     /** Creates the provider (ServiceLoader needs a public no-arg constructor). */
     public SentencePieceTokenizerProvider() {}

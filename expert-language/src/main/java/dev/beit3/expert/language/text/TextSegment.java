@@ -1,5 +1,7 @@
 package dev.beit3.expert.language.text;
 
+import dev.beit3.api.Api;
+
 import java.util.Arrays;
 
 /**
@@ -12,6 +14,7 @@ import java.util.Arrays;
  * @param paddingMask same length; 0 for real tokens (bos and eos included), 1 for padding
  * @param numTokens number of real tokens, bos and eos included
  */
+@Api(status = Api.Status.INTERNAL, since = "0.1.0")
 public record TextSegment(long[] ids, long[] paddingMask, int numTokens) {
     /**
      * Checks and copies the arrays.

@@ -1,5 +1,7 @@
 package dev.beit3.expert.vision.image;
 
+import dev.beit3.api.Api;
+
 import dev.beit3.api.RgbImage;
 import dev.beit3.api.ImageLimits;
 
@@ -42,6 +44,7 @@ import javax.imageio.stream.MemoryCacheImageInputStream;
  * Truncated or corrupt data, unsupported formats and non-images give an {@link InvalidInputException} naming the
  * input and the reason. JPEG pixels can differ from the reference's libjpeg-turbo by a few levels.
  */
+@Api(status = Api.Status.INTERNAL, since = "0.1.0")
 public final class ImageDecoder {
     private ImageDecoder() {}
 

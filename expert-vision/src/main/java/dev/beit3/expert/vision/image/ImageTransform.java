@@ -1,5 +1,7 @@
 package dev.beit3.expert.vision.image;
 
+import dev.beit3.api.Api;
+
 import dev.beit3.api.RgbImage;
 
 import ai.djl.ndarray.NDArray;
@@ -25,6 +27,7 @@ import java.util.Objects;
  * @param kind which transform
  * @param size the image size S, positive
  */
+@Api(status = Api.Status.INTERNAL, since = "0.1.0")
 public record ImageTransform(TransformKind kind, int size) {
     private static final float[] HALF = ImageTransformSpec.Kind.VL_EVAL.mean();
     private static final float[] IMAGENET_MEAN = ImageTransformSpec.Kind.IMAGENET_EVAL.mean();

@@ -1,5 +1,7 @@
 package dev.beit3.expert.vision.image;
 
+import dev.beit3.api.Api;
+
 import dev.beit3.api.RgbImage;
 
 import dev.beit3.api.InvalidInputException;
@@ -9,6 +11,7 @@ import dev.beit3.api.InvalidInputException;
  * reproduced bit for bit: separable, horizontal pass first into an 8-bit intermediate, then vertical; cubic kernel
  * with a = −0.5 widened by the downscale factor; weights normalised to sum 1 and turned into 22-bit fixed point.
  */
+@Api(status = Api.Status.INTERNAL, since = "0.1.0")
 public final class PillowResize {
     private static final int PRECISION_BITS = 32 - 8 - 2;
     private static final double BICUBIC_SUPPORT = 2.0;

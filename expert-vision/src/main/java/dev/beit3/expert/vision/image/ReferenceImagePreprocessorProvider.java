@@ -8,7 +8,7 @@ import dev.beit3.api.ImagePreprocessorProvider;
  * The reference's image preprocessing as a discoverable provider ({@value ImagePreprocessorProvider#DEFAULT_ID}):
  * {@link ImageDecoder}'s PIL decoding rules and {@link ImageTransform}'s evaluation transforms.
  */
-@Api(status = Api.Status.EXPERIMENTAL)
+@Api(status = Api.Status.INTERNAL, since = "0.1.0")
 public final class ReferenceImagePreprocessorProvider implements ImagePreprocessorProvider {
     private static final ImagePreprocessor PREPROCESSOR = new ReferenceImagePreprocessor();
 
