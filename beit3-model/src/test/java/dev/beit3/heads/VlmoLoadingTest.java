@@ -160,6 +160,9 @@ class VlmoLoadingTest {
                 .filter(p -> !p.getClass().getName().startsWith("dev.beit3.vlmo.")).forEach(b::expert);
         ServiceLoader.load(dev.beit3.api.EmbeddingProvider.class).stream().map(ServiceLoader.Provider::get)
                 .forEach(b::embedding);
+        // the kernel backends stay: a class path without the VLMo jar still has them (-Dbeit3.kernels=onednn)
+        ServiceLoader.load(dev.beit3.api.KernelProvider.class).stream().map(ServiceLoader.Provider::get)
+                .filter(p -> !p.id().equals("djl")).forEach(b::kernel);
         ProviderRegistry withoutVl = b.build();
         Path vlmo = vlmoCheckpoint();
         assertThatThrownBy(() -> Vlmo.load(vlmo, withoutVl, 0, 0)).isInstanceOf(ProviderException.class)
