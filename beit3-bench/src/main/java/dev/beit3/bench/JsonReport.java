@@ -8,8 +8,8 @@ import java.util.Map;
 
 /**
  * The results as a JSON array of objects with {@code workload, backend, precision, median_ms, min_ms, items_per_s,
- * gflop, gflops, efficiency, peak_rss_mb, note}: one per workload × backend × precision, a quantity that is not a
- * number as {@code null}.
+ * gflop, gflops, efficiency, peak_rss_mb, note}: one per workload × backend × precision; a quantity that is not a
+ * number (e.g. the throughput of loading) is left out.
  */
 final class JsonReport {
     private JsonReport() {}
