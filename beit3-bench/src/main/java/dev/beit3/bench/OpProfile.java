@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import dev.beit3.api.EncoderConfig;
 import dev.beit3.core.nn.Ops;
+import dev.beit3.core.plugin.ProviderRegistry;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -18,7 +19,17 @@ import java.util.function.Function;
 final class OpProfile {
     private OpProfile() {}
 
-    static String profile(EncoderConfig c, int batch, int tokens, int reps) {
+    /**
+     * Profiles one layer.
+     *
+     * @param c the dimensions
+     * @param batch B
+     * @param tokens T
+     * @param reps timed repetitions of each op (median)
+     * @param registry the providers of this run (the kernel backends)
+     * @return the profile text
+     */
+    static String profile(EncoderConfig c, int batch, int tokens, int reps, ProviderRegistry registry) {
         int d = c.dim();
         int f = c.ffnDim();
         int h = c.heads();
@@ -58,7 +69,7 @@ final class OpProfile {
             time(ms, "residual add", m, reps, x, a -> a.add(q));
         }
         double total = ms.values().stream().mapToDouble(Double::doubleValue).sum() - ms.get("linear qkv D→3D");
-        String split = byBackend(c, batch, tokens, reps, ms);
+        String split = byBackend(c, batch, tokens, reps, ms, registry.kernels());
         StringBuilder sb = new StringBuilder(String.format(Locale.ROOT,
                 "per-op profile of one layer, batch %d × %d tokens (median ms; 'split' includes its linear)%n", batch, tokens));
         ms.forEach((k, v) -> sb.append(String.format(Locale.ROOT, "  %-34s %8.3f%n", k, v)));
@@ -73,14 +84,13 @@ final class OpProfile {
      * GELU, residual adds, split/reshape copies) as the DJL ops measured above, except attention where the backend
      * computes it ({@link dev.beit3.api.Kernels#attention()}).
      */
-    private static String byBackend(EncoderConfig c, int batch, int tokens, int reps, Map<String, Double> djl) {
+    private static String byBackend(EncoderConfig c, int batch, int tokens, int reps, Map<String, Double> djl,
+            Map<String, dev.beit3.api.KernelProvider> all) {
         int d = c.dim();
         int f = c.ffnDim();
         StringBuilder sb = new StringBuilder(String.format(Locale.ROOT,
                 "  op classes per layer (ms; × %d layers in the last column)%n  %-14s %8s %9s %8s %10s %8s %8s %9s%n",
                 c.layers(), "backend", "GEMM", "attention", "norm", "activation", "copies", "total", "× layers"));
-        java.util.Map<String, dev.beit3.api.KernelProvider> all = dev.beit3.core.plugin.ProviderRegistry.discover()
-                .kernels();
         for (dev.beit3.api.KernelProvider p : all.values()) {
             for (dev.beit3.api.Precision pr : dev.beit3.api.Precision.values()) {
                 if (p.unavailable(pr).isPresent()) {
