@@ -1,6 +1,7 @@
 package dev.beit3.spark;
 
 import dev.beit3.model.Beit3;
+import dev.beit3.model.EngineThreads;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -46,7 +47,8 @@ final class ExecutorModels {
      * Offline DJL and the thread count, set before the engine starts (the first model of the JVM); a JVM option
      * {@code -Dai.djl.pytorch.num_threads} wins over the parameter.
      */
-    private static synchronized void prepareEngine(int threads) {
+    private static synchronized void prepareEngine(int requested) {
+        int threads = threadsPerExecutor(requested);
         if (System.getProperty("ai.djl.offline") == null) {
             System.setProperty("ai.djl.offline", "true");
         }
@@ -57,6 +59,18 @@ final class ExecutorModels {
             LOG.warn("beit3-spark: threadsPerExecutor {} ignored: -Dai.djl.pytorch.num_threads={} is set for this JVM",
                     threads, set);
         }
+    }
+
+    /**
+     * The engine threads an executor asks for, under the bound every entry point applies ({@link EngineThreads}:
+     * at most 4 × this executor's processors), checked where the model loads, on the executor.
+     *
+     * @param requested the transformer's {@code threadsPerExecutor}, 0 = DJL's default
+     * @return the count to set, 0 for DJL's default
+     * @throws dev.beit3.api.InvalidInputException above the bound, naming the parameter
+     */
+    static int threadsPerExecutor(int requested) {
+        return requested == 0 ? 0 : EngineThreads.check(requested, "threadsPerExecutor (Beit3Embedder)");
     }
 
     private static synchronized void installHook() {
