@@ -115,11 +115,20 @@ public final class KernelSelection {
         List<KernelProvider> order = new ArrayList<>(all.values());
         order.sort(Comparator.comparingInt(KernelProvider::priority).reversed().thenComparing(KernelProvider::id));
         List<String> refused = new ArrayList<>();
-        for (KernelProvider p : order) {
+        for (int i = 0; i < order.size(); i++) {
+            KernelProvider p = order.get(i);
             Optional<String> why = safeUnavailable(p, precision);
             if (why.isEmpty()) {
+                List<String> alsoAvailable = new ArrayList<>();
+                for (KernelProvider q : order.subList(i + 1, order.size())) {
+                    if (safeUnavailable(q, precision).isEmpty()) {
+                        alsoAvailable.add(q.id() + " (priority " + q.priority() + " on this machine)");
+                    }
+                }
                 String reason = "default: highest priority available in " + precision.id()
-                        + (refused.isEmpty() ? "" : " (not available: " + String.join("; ", refused) + ")");
+                        + (refused.isEmpty() ? "" : " (not available: " + String.join("; ", refused) + ")")
+                        + (alsoAvailable.isEmpty() ? "" : "; also available, ask for it by id: "
+                                + String.join(", ", alsoAvailable));
                 return new Choice(p.open(precision), reason);
             }
             refused.add(p.id() + ": " + why.get());

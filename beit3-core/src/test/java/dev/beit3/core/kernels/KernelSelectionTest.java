@@ -67,6 +67,18 @@ class KernelSelectionTest {
     }
 
     @Test
+    void anAvailableBackendBelowDjlIsNotTheDefaultButTheChoiceNamesIt() {
+        // oneDNN on an AVX2-only CPU: it runs, but measured no faster than DJL there, so its priority is below 0
+        KernelSelection.Choice c = KernelSelection.choose(registry(new Fake("onednn-like", true, -1)), "auto",
+                Precision.FP32);
+        assertThat(c.kernels().id()).isEqualTo("djl");
+        assertThat(c.describe()).contains("default").contains("also available")
+                .contains("onednn-like (priority -1 on this machine)");
+        assertThat(KernelSelection.choose(registry(new Fake("onednn-like", true, -1)), "onednn-like", Precision.FP32)
+                .kernels().id()).isEqualTo("onednn-like");
+    }
+
+    @Test
     void anUnavailableBackendAskedForInFp32FallsBackToDjlAndSaysWhy() {
         KernelSelection.Choice c = KernelSelection.choose(registry(new Fake("fast", false, 10)), "fast", Precision.FP32);
         assertThat(c.kernels().id()).isEqualTo("djl");

@@ -39,19 +39,15 @@ public final class OneDnnKernelProvider implements KernelProvider {
     }
 
     /**
-     * Above DJL (0) where oneDNN runs its AVX-512 kernels, below it elsewhere: measured with {@code beit3 bench},
-     * oneDNN fp32 was 1.3-1.6x DJL/libtorch on an AVX-512 Zen 5, but on an AVX2-only Zen 3 its
-     * {@code gemm:jit:f32} was no faster than libtorch's MKL (0.77x at vision 224 batch 1, 1.39x at batch 8,
-     * 0.95x on text), so {@code auto} keeps DJL there; {@code --kernels onednn} still selects it.
+     * Above DJL (0) wherever oneDNN computes fp32 with an optimised kernel: measured with {@code beit3 bench} on a
+     * quiet machine, oneDNN fp32 was 1.3-1.6x DJL/libtorch on an AVX-512 Zen 5 and, on an AVX2-only Zen 3, 1.11-1.14x
+     * on the batched workloads and 0.97x at vision 224 batch 1 (README, Performance).
      *
-     * @return 10 on AVX-512, -1 otherwise or when the library does not load
+     * @return 10, or -1 when the library does not load here
      */
     @Override
     public int priority() {
-        if (!unavailable(Precision.FP32).isEmpty()) {
-            return -1;
-        }
-        return OneDnn.get().map(l -> l.isa.startsWith("avx512") ? 10 : -1).orElse(-1);
+        return unavailable(Precision.FP32).isEmpty() ? 10 : -1;
     }
 
     @Override
