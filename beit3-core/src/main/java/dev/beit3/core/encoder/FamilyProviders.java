@@ -7,6 +7,7 @@ import dev.beit3.api.ProviderException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.ServiceLoader;
+import java.util.function.Function;
 
 /**
  * Finds the {@link FamilyProvider} of a {@link ModelFamily} with {@link ServiceLoader} (the thread context class
@@ -25,24 +26,41 @@ public final class FamilyProviders {
      * @throws ProviderException when no provider on the class path serves the family, or two different ones do
      */
     public static FamilyProvider of(ModelFamily family) {
+        return lookup(FamilyProvider.class, FamilyProvider::family, family, "family provider");
+    }
+
+    /**
+     * The one provider of {@code spi} that serves a family, from {@link ServiceLoader} (the thread's context class
+     * loader, else this class's): the lookup behind {@link #of} and the loader's encoder assemblies.
+     *
+     * @param spi the service interface
+     * @param familyOf the family a provider serves
+     * @param family the family asked for
+     * @param what the provider kind, for the messages (e.g. {@code "family provider"})
+     * @param <P> the service type
+     * @return the provider
+     * @throws ProviderException when none serves the family, or two different classes do
+     */
+    public static <P> P lookup(Class<P> spi, Function<P, ModelFamily> familyOf, ModelFamily family, String what) {
         ClassLoader context = Thread.currentThread().getContextClassLoader();
         ClassLoader loader = context != null ? context : FamilyProviders.class.getClassLoader();
-        FamilyProvider found = null;
+        P found = null;
         List<String> served = new ArrayList<>();
-        for (FamilyProvider p : ServiceLoader.load(FamilyProvider.class, loader)) {
-            served.add(p.family().id());
-            if (!p.family().equals(family)) {
+        for (P p : ServiceLoader.load(spi, loader)) {
+            ModelFamily f = familyOf.apply(p);
+            served.add(f.id());
+            if (!f.equals(family)) {
                 continue;
             }
             if (found != null && !found.getClass().equals(p.getClass())) {
-                throw new ProviderException("two family providers serve " + family.displayName() + ": "
+                throw new ProviderException("two " + what + "s serve " + family.displayName() + ": "
                         + found.getClass().getName() + " and " + p.getClass().getName()
                         + "; remove one of the jars from the class path");
             }
             found = p;
         }
         if (found == null) {
-            throw new ProviderException("no family provider for the " + family.displayName() + " family ('"
+            throw new ProviderException("no " + what + " for the " + family.displayName() + " family ('"
                     + family.id() + "'); is the plugin jar of that family (e.g. beit3-vlmo for VLMo) on the class"
                     + " path? Families served: " + served);
         }

@@ -3,9 +3,7 @@ package dev.beit3.core.load;
 import dev.beit3.api.Api;
 import dev.beit3.api.ModelFamily;
 import dev.beit3.api.ProviderException;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.ServiceLoader;
+import dev.beit3.core.encoder.FamilyProviders;
 
 /**
  * Makes the {@link EncoderAssembly} of a model family other than BEiT-3 (whose assembly is built in): a service
@@ -31,7 +29,8 @@ public interface EncoderAssemblyProvider {
     EncoderAssembly create(int heads, int imageSize);
 
     /**
-     * The assembly of a family, from the providers {@link ServiceLoader} finds.
+     * The assembly of a family, from the providers {@link java.util.ServiceLoader} finds ({@link
+     * FamilyProviders#lookup}).
      *
      * @param family the family
      * @param heads attention heads H, or 0 to infer
@@ -40,16 +39,7 @@ public interface EncoderAssemblyProvider {
      * @throws ProviderException when no provider on the class path assembles the family
      */
     static EncoderAssembly forFamily(ModelFamily family, int heads, int imageSize) {
-        List<String> found = new ArrayList<>();
-        for (EncoderAssemblyProvider p : ServiceLoader.load(EncoderAssemblyProvider.class,
-                EncoderAssemblyProvider.class.getClassLoader())) {
-            if (p.family().equals(family)) {
-                return p.create(heads, imageSize);
-            }
-            found.add(p.family().id());
-        }
-        throw new ProviderException("no encoder assembly for the " + family.displayName() + " family (found: "
-                + (found.isEmpty() ? "none" : String.join(", ", found)) + "); put the jar of the "
-                + family.displayName() + " plugin (for VLMo: beit3-vlmo) on the class path");
+        return FamilyProviders.lookup(EncoderAssemblyProvider.class, EncoderAssemblyProvider::family, family,
+                "encoder assembly").create(heads, imageSize);
     }
 }

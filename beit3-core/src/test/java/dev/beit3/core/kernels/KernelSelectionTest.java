@@ -3,46 +3,15 @@ package dev.beit3.core.kernels;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import ai.djl.ndarray.NDArray;
 import dev.beit3.api.InvalidInputException;
 import dev.beit3.api.KernelProvider;
-import dev.beit3.api.Kernels;
-import dev.beit3.api.LinearKernel;
 import dev.beit3.api.Precision;
+import dev.beit3.core.testing.FakeKernelProvider;
 import dev.beit3.core.plugin.ProviderRegistry;
-import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 /** How a backend is chosen: asked for, fallen back from with the reason, or refused for reduced precision. */
 class KernelSelectionTest {
-
-    /** A backend whose native library is "missing", or one that computes everything, with a priority. */
-    private record Fake(String id, boolean works, int priority) implements KernelProvider {
-        @Override
-        public Optional<String> unavailable(Precision precision) {
-            return works ? Optional.empty() : Optional.of("libfake.so is not installed");
-        }
-
-        @Override
-        public Kernels open(Precision precision) {
-            return new Kernels() {
-                @Override
-                public String id() {
-                    return Fake.this.id;
-                }
-
-                @Override
-                public Precision precision() {
-                    return precision;
-                }
-
-                @Override
-                public LinearKernel linear(NDArray weight, NDArray bias, Epilogue epilogue) {
-                    throw new UnsupportedOperationException();
-                }
-            };
-        }
-    }
 
     private static ProviderRegistry registry(KernelProvider... extra) {
         ProviderRegistry.Builder b = ProviderRegistry.builder();
@@ -54,14 +23,14 @@ class KernelSelectionTest {
 
     @Test
     void djlIsAlwaysThereAndIsTheDefaultWhenNothingFasterRuns() {
-        KernelSelection.Choice c = KernelSelection.choose(registry(new Fake("fast", false, 10)), "auto", Precision.FP32);
+        KernelSelection.Choice c = KernelSelection.choose(registry(new FakeKernelProvider("fast", false, 10)), "auto", Precision.FP32);
         assertThat(c.kernels().id()).isEqualTo("djl");
         assertThat(c.describe()).contains("default").contains("fast: libfake.so is not installed");
     }
 
     @Test
     void theAvailableBackendOfHighestPriorityIsTheDefault() {
-        KernelSelection.Choice c = KernelSelection.choose(registry(new Fake("fast", true, 10), new Fake("slow", true, 5)),
+        KernelSelection.Choice c = KernelSelection.choose(registry(new FakeKernelProvider("fast", true, 10), new FakeKernelProvider("slow", true, 5)),
                 "auto", Precision.FP32);
         assertThat(c.kernels().id()).isEqualTo("fast");
     }
@@ -69,30 +38,30 @@ class KernelSelectionTest {
     @Test
     void anAvailableBackendBelowDjlIsNotTheDefaultButTheChoiceNamesIt() {
         // oneDNN on an AVX2-only CPU: it runs, but measured no faster than DJL there, so its priority is below 0
-        KernelSelection.Choice c = KernelSelection.choose(registry(new Fake("onednn-like", true, -1)), "auto",
+        KernelSelection.Choice c = KernelSelection.choose(registry(new FakeKernelProvider("onednn-like", true, -1)), "auto",
                 Precision.FP32);
         assertThat(c.kernels().id()).isEqualTo("djl");
         assertThat(c.describe()).contains("default").contains("also available")
                 .contains("onednn-like (priority -1 on this machine)");
-        assertThat(KernelSelection.choose(registry(new Fake("onednn-like", true, -1)), "onednn-like", Precision.FP32)
+        assertThat(KernelSelection.choose(registry(new FakeKernelProvider("onednn-like", true, -1)), "onednn-like", Precision.FP32)
                 .kernels().id()).isEqualTo("onednn-like");
     }
 
     @Test
     void anUnavailableBackendAskedForInFp32FallsBackToDjlAndSaysWhy() {
-        KernelSelection.Choice c = KernelSelection.choose(registry(new Fake("fast", false, 10)), "fast", Precision.FP32);
+        KernelSelection.Choice c = KernelSelection.choose(registry(new FakeKernelProvider("fast", false, 10)), "fast", Precision.FP32);
         assertThat(c.kernels().id()).isEqualTo("djl");
         assertThat(c.reason()).contains("fallback").contains("fast").contains("libfake.so is not installed");
     }
 
     @Test
     void reducedPrecisionThatNoBackendComputesIsRefusedWithTheReason() {
-        assertThatThrownBy(() -> KernelSelection.choose(registry(new Fake("fast", false, 10)), "auto", Precision.BF16))
+        assertThatThrownBy(() -> KernelSelection.choose(registry(new FakeKernelProvider("fast", false, 10)), "auto", Precision.BF16))
                 .isInstanceOf(InvalidInputException.class)
                 .hasMessageContaining("bf16")
                 .hasMessageContaining("libfake.so is not installed")
                 .hasMessageContaining("djl");
-        assertThatThrownBy(() -> KernelSelection.choose(registry(new Fake("fast", false, 10)), "fast", Precision.INT8))
+        assertThatThrownBy(() -> KernelSelection.choose(registry(new FakeKernelProvider("fast", false, 10)), "fast", Precision.INT8))
                 .isInstanceOf(InvalidInputException.class)
                 .hasMessageContaining("int8");
     }
