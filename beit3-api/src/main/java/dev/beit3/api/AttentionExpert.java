@@ -26,4 +26,17 @@ public interface AttentionExpert extends Expert {
      * @return the residual branch (B, Te, D), added to the stream by the core
      */
     NDArray projectOutput(NDArray attended);
+
+    /**
+     * The stream after the attention: {@code residual + projectOutput(attended)}. An expert whose output
+     * projection can add the residual inside its matrix product (a kernel backend's fused epilogue,
+     * {@link LinearKernel#apply(NDArray, NDArray)}) overrides this; the result must equal the default's.
+     *
+     * @param attended concatenated head outputs of this expert's tokens (B, Te, D)
+     * @param residual the stream of the same tokens before the attention (B, Te, D); not modified
+     * @return residual + branch (B, Te, D), a new array
+     */
+    default NDArray projectOutput(NDArray attended, NDArray residual) {
+        return residual.add(projectOutput(attended)); // out of place: autograd may hold the residual
+    }
 }

@@ -13,4 +13,16 @@ public interface LinearKernel {
      * @return (…, out) float32, owned by x's manager
      */
     NDArray apply(NDArray x);
+
+    /**
+     * Applies the layer and adds a residual: y = epilogue(x·Wᵀ + b) + residual, which a backend may fuse into the
+     * matrix product (oneDNN: a binary post-op) instead of a separate pass over the result.
+     *
+     * @param x (…, in) float32
+     * @param residual (…, out) float32, the shape of the result; not modified
+     * @return (…, out) float32, a new array owned by x's manager
+     */
+    default NDArray apply(NDArray x, NDArray residual) {
+        return residual.add(apply(x)); // out of place, as autograd needs
+    }
 }

@@ -663,18 +663,19 @@ public final class MultiwayEncoder implements Encoder {
         NDArray attended = SharedAttention.attend(attention, cat(qs), keys, values, config.heads(), bias); // (B, Ttot, D)
         List<NDArray> outs = new ArrayList<>();
         for (int i = 0; i < att.size(); i++) {
-            outs.add(attExperts.get(i).projectOutput(slice(attended, spans.get(att.get(i).segment()))));
+            Span span = spans.get(att.get(i).segment());
+            outs.add(attExperts.get(i).projectOutput(slice(attended, span), slice(x, span))); // x + branch
         }
-        NDArray h = x.add(cat(outs)); // (B, Ttot, D)
+        NDArray h = cat(outs); // (B, Ttot, D)
         List<Route> ffn = sorted(p.plan().routes(p.layout(), layer, LayerSlot.FFN), spans);
         List<NDArray> fs = new ArrayList<>();
         for (Route r : ffn) {
             FeedForwardExpert e = (FeedForwardExpert) experts.get(key(layer, LayerSlot.FFN, r.expertId()));
-            fs.add(e.forward(slice(h, spans.get(r.segment()))));
+            fs.add(e.forwardWithResidual(slice(h, spans.get(r.segment())))); // h + branch
         }
-        // out of place: the FFN experts' LayerNorm saved h (or a view of it) for the backward pass,
-        // so an in-place add would break autograd (training); the cost is one (B, Ttot, D) buffer
-        return h.add(cat(fs)); // (B, Ttot, D)
+        // each part out of place: the FFN experts' LayerNorm saved h (or a view of it) for the backward pass,
+        // so an in-place add would break autograd (training)
+        return cat(fs); // (B, Ttot, D)
     }
 
     /**

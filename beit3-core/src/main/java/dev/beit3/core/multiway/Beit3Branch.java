@@ -108,6 +108,11 @@ public final class Beit3Branch {
         public NDArray projectOutput(NDArray attended) {
             return out.apply(innerNorm.apply(attended)); // (B, Te, D)
         }
+
+        @Override
+        public NDArray projectOutput(NDArray attended, NDArray residual) {
+            return out.apply(innerNorm.apply(attended), residual); // (B, Te, D), the add fused where it can be
+        }
     }
 
     /** Pre-FFN LN, fc1, exact GELU, sub-LN over F, fc2. */
@@ -136,6 +141,12 @@ public final class Beit3Branch {
         public NDArray forward(NDArray x) {
             NDArray h = fc1.apply(preNorm.apply(x)); // GELU(x·W1ᵀ + b1), (B, Te, F)
             return fc2.apply(innerNorm.apply(h)); // (B, Te, D)
+        }
+
+        @Override
+        public NDArray forwardWithResidual(NDArray x) {
+            NDArray h = fc1.apply(preNorm.apply(x)); // GELU(x·W1ᵀ + b1), (B, Te, F)
+            return fc2.apply(innerNorm.apply(h), x); // x + fc2(…), (B, Te, D), the add fused where it can be
         }
     }
 

@@ -153,6 +153,18 @@ public record LinearWeights(NDArray weight, NDArray bias, LinearKernel kernel, E
     }
 
     /**
+     * Applies the map and adds a residual, fused into the product where the backend can
+     * ({@link LinearKernel#apply(NDArray, NDArray)}).
+     *
+     * @param x (…, in)
+     * @param residual (…, out); not modified
+     * @return residual + map(x), (…, out), a new array owned by x's manager
+     */
+    public NDArray apply(NDArray x, NDArray residual) {
+        return kernel != null ? kernel.apply(x, residual) : residual.add(applyDjl(x, weight, bias, epilogue));
+    }
+
+    /**
      * The DJL computation of a linear map, as the reference backend runs it: float16 weights (low-memory mode)
      * widened for this call only, then PyTorch's {@code linear} and the epilogue.
      *

@@ -43,10 +43,23 @@ final class Matmuls {
      * the activations, one per output channel for the weights) and the activations' zero point, given at execution.
      */
     static primitive_attr attr(Precision p, Epilogue e) {
+        return attr(p, e, null);
+    }
+
+    /**
+     * As {@link #attr(Precision, Epilogue)}, with a residual added after the epilogue (a binary post-op whose
+     * second input, given at execution, has the description {@code residual}), when it is not null.
+     */
+    static primitive_attr attr(Precision p, Epilogue e, memory.desc residual) {
         primitive_attr attr = userScratchpad();
-        if (e == Epilogue.GELU) {
+        if (e == Epilogue.GELU || residual != null) {
             try (post_ops ops = new post_ops()) {
-                ops.append_eltwise(dnnl.algorithm.eltwise_gelu_erf, 0f, 0f);
+                if (e == Epilogue.GELU) {
+                    ops.append_eltwise(dnnl.algorithm.eltwise_gelu_erf, 0f, 0f);
+                }
+                if (residual != null) {
+                    ops.append_binary(dnnl.algorithm.binary_add, residual);
+                }
                 attr.set_post_ops(ops);
             }
         }

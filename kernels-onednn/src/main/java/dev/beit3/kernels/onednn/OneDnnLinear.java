@@ -21,9 +21,10 @@ import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.Pointer;
 
 /**
- * One linear layer y = epilogue(x·Wᵀ + b) as oneDNN matmul primitives: W converted to the precision's type and
- * reordered once, at construction, into the blocked layout oneDNN picks for it ({@code format_tag::any}); one
- * primitive per row count M, created on first use and cached; bias and GELU fused into the primitive. x and y are
+ * One linear layer y = epilogue(x·Wᵀ + b) [+ residual] as oneDNN matmul primitives: W converted to the precision's
+ * type and reordered once, at construction, into the blocked layout oneDNN picks for it ({@code format_tag::any});
+ * one primitive per row count M (and with or without a residual), created on first use and cached; bias, GELU and
+ * the residual add fused into the primitive. x and y are
  * DJL arrays read and written in place through direct buffers over their memory.
  *
  * <p>int8: W is quantised symmetrically per output channel (scale = max|W[n,:]|/127) at load; each call quantises
@@ -44,7 +45,8 @@ final class OneDnnLinear implements LinearKernel, AutoCloseable {
     private final memory weights;
     private final memory bias; // (1, N) f32, or null
     private final memory weightScales; // (N) f32, int8 only
-    private final ConcurrentHashMap<Long, Prim> prims = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<Long, Prim> prims = new ConcurrentHashMap<>(); // by M
+    private final ConcurrentHashMap<Long, Prim> residualPrims = new ConcurrentHashMap<>(); // by M, + residual
 
     /** The primitives of one row count. */
     private record Prim(matmul mm, memory.desc src, memory.desc dst, memory.desc srcF32, reorder quantize,
@@ -158,6 +160,15 @@ final class OneDnnLinear implements LinearKernel, AutoCloseable {
 
     @Override
     public NDArray apply(NDArray x) {
+        return apply(x, null);
+    }
+
+    /**
+     * y = epilogue(x·Wᵀ + b) + residual with the add inside the primitive (a binary post-op reading the residual
+     * where it lies), instead of a separate DJL pass over y.
+     */
+    @Override
+    public NDArray apply(NDArray x, NDArray residual) {
         Shape xs = x.getShape();
         if (xs.getLastDimension() != in) {
             throw new IllegalArgumentException("linear layer expects (…, " + in + ") input, got " + xs);
@@ -166,17 +177,29 @@ final class OneDnnLinear implements LinearKernel, AutoCloseable {
         long m = xs.size() / in;
         long[] dims = xs.getShape().clone(); // Shape hands out its own array
         dims[dims.length - 1] = out;
-        NDArray y = x.getManager().create(new Shape(dims), DataType.FLOAT32); // uninitialised, written below
+        Shape ys = new Shape(dims);
+        NDArray rf = null;
+        if (residual != null) {
+            if (!residual.getShape().equals(ys)) {
+                throw new IllegalArgumentException("the residual of a linear layer must have the result's shape " + ys
+                        + ", got " + residual.getShape());
+            }
+            rf = residual.getDataType() == DataType.FLOAT32 ? residual : residual.toType(DataType.FLOAT32, false);
+        }
+        NDArray y = x.getManager().create(ys, DataType.FLOAT32); // uninitialised, written below
         if (m == 0) {
             return y;
         }
-        Prim p = prims.computeIfAbsent(m, this::create);
+        Prim p = rf == null ? prims.computeIfAbsent(m, rows -> create(rows, false))
+                : residualPrims.computeIfAbsent(m, rows -> create(rows, true));
         ByteBuffer xb = xf.toByteBuffer(true); // direct views over the tensors' memory
         ByteBuffer yb = y.toByteBuffer(true);
         OneDnn lib = owner.lib();
         stream st = owner.stream();
         try (memory xm = new memory(p.srcF32 != null ? p.srcF32 : p.src, lib.cpu, new Pointer(xb));
                 memory ym = new memory(p.dst, lib.cpu, new Pointer(yb));
+                // the residual read in place (DJL copies a non-contiguous view first); (M, N) like y
+                memory rm = rf == null ? null : new memory(p.dst, lib.cpu, new Pointer(rf.toByteBuffer(true)));
                 IntMemoryMap args = new IntMemoryMap()) {
             memory lowp = null;
             memory srcScale = null;
@@ -212,6 +235,10 @@ final class OneDnnLinear implements LinearKernel, AutoCloseable {
                     args.put(dnnl.DNNL_ARG_BIAS, bias);
                 }
                 args.put(dnnl.DNNL_ARG_DST, ym);
+                if (rm != null) { // the binary post-op after the epilogue's
+                    int index = epilogue == Epilogue.NONE ? 0 : 1;
+                    args.put(dnnl.DNNL_ARG_ATTR_MULTIPLE_POST_OP_BASE * (index + 1) | dnnl.DNNL_ARG_SRC_1, rm);
+                }
                 if (precision == Precision.INT8) {
                     args.put(dnnl.DNNL_ARG_ATTR_SCALES | dnnl.DNNL_ARG_SRC, srcScale);
                     args.put(dnnl.DNNL_ARG_ATTR_ZERO_POINTS | dnnl.DNNL_ARG_SRC, srcZero);
@@ -237,13 +264,13 @@ final class OneDnnLinear implements LinearKernel, AutoCloseable {
         return y;
     }
 
-    private Prim create(long m) {
+    private Prim create(long m, boolean withResidual) {
         OneDnn lib = owner.lib();
         memory.data_type t = Matmuls.srcType(precision);
         memory.desc src = new memory.desc(new long[] {m, in}, t, memory.format_tag.ab);
         memory.desc dst = new memory.desc(new long[] {m, out}, memory.data_type.f32, memory.format_tag.ab);
         try (memory.desc biasDesc = new memory.desc(new long[] {1, out}, memory.data_type.f32, memory.format_tag.ab);
-                primitive_attr attr = Matmuls.attr(precision, epilogue);
+                primitive_attr attr = Matmuls.attr(precision, epilogue, withResidual ? dst : null);
                 matmul.primitive_desc pd = bias == null
                         ? new matmul.primitive_desc(lib.cpu, src, weightsDesc, dst, attr, false)
                         : new matmul.primitive_desc(lib.cpu, src, weightsDesc, biasDesc, dst, attr, false)) {
@@ -269,13 +296,15 @@ final class OneDnnLinear implements LinearKernel, AutoCloseable {
     /** Frees the converted weights and the cached primitives. */
     @Override
     public void close() {
-        for (Prim p : prims.values()) {
-            p.mm.close();
-            if (p.quantize != null) {
-                p.quantize.close();
+        for (ConcurrentHashMap<Long, Prim> map : java.util.List.of(prims, residualPrims)) {
+            for (Prim p : map.values()) {
+                p.mm.close();
+                if (p.quantize != null) {
+                    p.quantize.close();
+                }
             }
+            map.clear();
         }
-        prims.clear();
         weights.close();
         if (bias != null) {
             bias.close();

@@ -129,6 +129,50 @@ class OneDnnAttentionTest {
     }
 
     @Test
+    void longSequencesRunInHeadGroupsWhoseScoresFitTheCacheBudgetAndGiveTheSameResult() {
+        int t = 380; // one head's scores: 380 × 380 floats = 578 KB, so groups of one head
+        assertThat(OneDnnAttention.headGroup(H, t, t)).isEqualTo(1);
+        Random r = new Random(13);
+        float[] q = random(r, B * t * H * D);
+        float[] k = random(r, B * t * H * D);
+        float[] v = random(r, B * t * H * D);
+        float[] rel = random(r, H * t * t); // (H, Tq, Tk): sliced per group
+        float[] pad = new float[B * t]; // (B, 1, 1, Tk)
+        pad[t + 5] = Float.NEGATIVE_INFINITY;
+        try (Kernels kernels = open(); NDManager m = NDManager.newBaseManager()) {
+            AttentionKernel att = kernels.attention().orElseThrow();
+            Object[][] cases = {
+                {"relative (H,Tq,Tk)", m.create(rel, new Shape(H, t, t)), (Bias) (b, h, i, j) -> rel[(h * t + i) * t + j]},
+                {"padding (B,1,1,Tk)", m.create(pad, new Shape(B, 1, 1, t)), (Bias) (b, h, i, j) -> pad[b * t + j]}};
+            for (Object[] c : cases) {
+                try (NDManager call = m.newSubManager()) {
+                    float[] got = att.attend(call.create(q, new Shape(B, t, H * D)), call.create(k, new Shape(B, t, H * D)),
+                            call.create(v, new Shape(B, t, H * D)), H, (NDArray) c[1]).toFloatArray();
+                    double diff = maxDiff(got, reference(q, k, v, t, t, (Bias) c[2]));
+                    System.out.printf("onednn attention, %d tokens in head groups, bias %s: max diff %.2e%n", t, c[0],
+                            diff);
+                    assertThat(diff).as("bias %s", c[0]).isLessThan(1e-5);
+                }
+            }
+        }
+    }
+
+    @Test
+    void aHeadGroupIsTheLargestDivisorOfTheHeadsWhoseScoresFitOneMegabyte() {
+        long budget = 1L << 20;
+        for (long[] c : new long[][] {{12, 197, 197}, {12, 577, 577}, {12, 300, 300}, {12, 260, 260}, {12, 64, 64},
+                {16, 901, 901}, {7, 200, 200}, {12, 1, 4000}}) {
+            long g = OneDnnAttention.headGroup(c[0], c[1], c[2]);
+            assertThat(c[0] % g).as("%s divides", g).isZero();
+            assertThat(g == 1 || g * c[1] * c[2] * Float.BYTES <= budget).as("group %d of %s fits", g, c[1]).isTrue();
+            for (long bigger = g + 1; bigger <= c[0]; bigger++) {
+                assertThat(c[0] % bigger != 0 || bigger * c[1] * c[2] * Float.BYTES > budget)
+                        .as("no larger divisor %d fits", bigger).isTrue();
+            }
+        }
+    }
+
+    @Test
     void readsSplitViewsOfAFusedProjection() {
         Random r = new Random(12);
         float[] qkv = random(r, B * TQ * 3 * H * D);

@@ -174,6 +174,52 @@ class OneDnnLinearTest {
     }
 
     @Test
+    void aFusedResidualEqualsTheLayerPlusTheResidualInEveryPrecisionAndLeavesTheResidualAlone() {
+        Random r = new Random(5);
+        int m = 40;
+        int k = 96;
+        int n = 64;
+        float[] w = random(r, n * k);
+        float[] b = random(r, n);
+        float[] x = random(r, 2 * m * k);
+        float[] res = random(r, 2 * m * 2 * n); // (2, m, 2n): its first n columns are a non-contiguous view
+        int ran = 0;
+        for (Precision p : Precision.values()) {
+            if (PROVIDER.unavailable(p).isPresent()) {
+                System.out.println("onednn " + p.id() + " residual: skipped, " + PROVIDER.unavailable(p).get());
+                continue;
+            }
+            for (Epilogue e : Epilogue.values()) {
+                try (NDManager mgr = NDManager.newBaseManager(); Kernels kernels = PROVIDER.open(p)) {
+                    LinearKernel lin = kernels.linear(mgr.create(w, new Shape(n, k)), mgr.create(b, new Shape(n)), e);
+                    NDArray xa = mgr.create(x, new Shape(2, m, k));
+                    NDArray wide = mgr.create(res, new Shape(2, m, 2 * n));
+                    NDArray[] residuals = {wide.get(":, :, :" + n).duplicate(), wide.get(":, :, :" + n)};
+                    for (int c = 0; c < residuals.length; c++) {
+                        NDArray residual = residuals[c];
+                        float[] before = residual.toFloatArray();
+                        float[] fused = lin.apply(xa, residual).toFloatArray();
+                        float[] separate = lin.apply(xa).add(residual).toFloatArray();
+                        double worst = 0;
+                        for (int i = 0; i < fused.length; i++) {
+                            worst = Math.max(worst, Math.abs(fused[i] - separate[i]) / (1 + Math.abs(separate[i])));
+                        }
+                        System.out.printf("onednn %s %s + residual (%s): max difference to the separate add %.2e%n",
+                                p.id(), e, c == 0 ? "contiguous" : "strided view", worst);
+                        assertThat(worst).isLessThan(1e-6);
+                        assertThat(residual.toFloatArray()).as("the residual is read, not written").isEqualTo(before);
+                    }
+                    NDArray wrong = mgr.zeros(new Shape(2, m, n + 1));
+                    org.assertj.core.api.Assertions.assertThatThrownBy(() -> lin.apply(xa, wrong))
+                            .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("residual");
+                    ran++;
+                }
+            }
+        }
+        assumeTrue(ran > 0, "no precision of onednn runs here");
+    }
+
+    @Test
     void concurrentCallsGiveTheSingleThreadResult() throws Exception {
         assumeTrue(PROVIDER.unavailable(Precision.FP32).isEmpty(), () -> PROVIDER.unavailable(Precision.FP32).get());
         Random r = new Random(3);
