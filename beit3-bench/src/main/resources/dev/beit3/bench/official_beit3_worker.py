@@ -12,7 +12,7 @@ Usage: python3 official_beit3_worker.py --torchscale DIR --threads N [--size bas
   for the project's own test of this script and is never used by the benchmark.
 
 Line protocol (one request per line on stdin, one answer per line on stdout, nothing else on stdout):
-  at start             -> "ready torch=<version> threads=<n> blas=<library> shims=<stand-ins or ->"
+  at start             -> "ready torch=<version> threads=<n> blas=<library> omp_wait_policy=<p> shims=<names or ->"
                           or "error missing-module <name>" / "error <message>", then exit 2
   prepare <workload>   -> "ok <seconds to build>"   builds the model and the inputs (not timed by the bench)
   run <workload>       -> "ok <seconds> <peak rss MB>"  one forward pass, timed here with perf_counter
@@ -186,10 +186,11 @@ class Worker:
 def blas_library(torch):
     """The BLAS the interpreter's torch multiplies with, from the libraries mapped after one product.
 
-    Debian's python3-torch calls the system libblas.so.3: Debian's reference implementation (package libblas3,
-    several times slower) unless an optimised one such as libopenblas0-pthread is installed. Answers e.g.
-    'libopenblasp-r0.3.21.so', 'reference:/usr/lib/x86_64-linux-gnu/blas/libblas.so.3.11.0' or 'built-in'
-    (a torch with its BLAS linked in, as the pip wheels).
+    Debian's python3-torch calls the system libblas.so.3, which is Debian's reference implementation (package
+    libblas3, tens of times slower) unless an optimised one such as libopenblas0-pthread provides it; liblapack.so.3
+    is chosen separately, so an OpenBLAS mapped for LAPACK says nothing about the products. Answers e.g.
+    'openblas-pthread/libblas.so.3', 'reference:/usr/lib/x86_64-linux-gnu/blas/libblas.so.3.11.0', the optimised
+    libraries mapped when no libblas.so is (e.g. 'libmkl_rt.so'), or 'built-in' (a torch with its BLAS linked in).
     """
     torch.mm(torch.ones(64, 64), torch.ones(64, 64))
     try:
@@ -197,12 +198,31 @@ def blas_library(torch):
             paths = {line.split()[-1] for line in f if line.split()[-1].startswith("/")}
     except OSError:
         return "unknown"
+    blas = sorted({os.path.realpath(p) for p in paths if os.path.basename(p).startswith("libblas.so")})
+    if blas:
+        folder = os.path.basename(os.path.dirname(blas[0]))
+        if folder == "blas":  # Debian's /usr/lib/<triplet>/blas/: the reference implementation
+            return "reference:" + blas[0]
+        return folder + "/" + os.path.basename(blas[0])
     names = sorted({os.path.basename(os.path.realpath(p)) for p in paths})
-    fast = [n for n in names if "openblas" in n or "mkl" in n or "blis" in n or "atlas" in n]
-    if fast:
-        return ",".join(fast)
-    reference = sorted({os.path.realpath(p) for p in paths if os.path.basename(p).startswith("libblas.so")})
-    return "reference:" + reference[0] if reference else "built-in"
+    fast = [n for n in names if "openblas" in n or "mkl" in n or "blis" in n]
+    return ",".join(fast) if fast else "built-in"
+
+
+def configure_threads(threads):
+    """Gives torch's two thread pools the bench's thread budget, before torch loads (both read it at load).
+
+    Debian's torch runs its own ops on an OpenMP pool and its matrix products on OpenBLAS's pthreads pool. By
+    default an idle OpenMP worker spins after each parallel region and takes a core from OpenBLAS: measured here,
+    one vision 224 batch-1 pass took 0.85-3.1 s with libgomp's default policy and 0.28 s with PASSIVE. So the wait
+    policy is PASSIVE unless OMP_WAIT_POLICY or GOMP_SPINCOUNT is set (the rule of the beit3 launcher, which the
+    Java side runs under too), and both pools get the same thread count as ours. Returns the policy in force.
+    """
+    os.environ["OMP_NUM_THREADS"] = str(threads)
+    os.environ["OPENBLAS_NUM_THREADS"] = str(threads)
+    if "OMP_WAIT_POLICY" not in os.environ and "GOMP_SPINCOUNT" not in os.environ:
+        os.environ["OMP_WAIT_POLICY"] = "PASSIVE"
+    return os.environ.get("OMP_WAIT_POLICY", "default") if "GOMP_SPINCOUNT" not in os.environ else "GOMP_SPINCOUNT"
 
 
 def peak_rss_mb():
@@ -215,6 +235,7 @@ def main():
     p.add_argument("--threads", type=int, required=True)
     p.add_argument("--size", choices=["base", "large", "tiny"], default="base")
     a = p.parse_args()
+    wait_policy = configure_threads(a.threads)
     try:
         import torch
     except ImportError as e:
@@ -242,7 +263,7 @@ def main():
     torch.set_num_threads(a.threads)
     worker = Worker(torch, EncoderConfig, BEiT3, a.size)
     answer(f"ready torch={torch.__version__} threads={torch.get_num_threads()} blas={blas_library(torch)}"
-           f" shims={','.join(shims) or '-'}")
+           f" omp_wait_policy={wait_policy} shims={','.join(shims) or '-'}")
     for line in sys.stdin:
         words = line.split()
         if not words:

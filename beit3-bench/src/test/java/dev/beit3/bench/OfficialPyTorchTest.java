@@ -145,6 +145,17 @@ class OfficialPyTorchTest {
     }
 
     @Test
+    void aTorchOnTheReferenceBlasIsWarnedAboutWithTheFix() throws Exception {
+        Path python = fake("echo 'ready torch=1.13 threads=2 blas=reference:/usr/lib/x86_64-linux-gnu/blas/libblas.so.3'",
+                null);
+        try (OfficialPyTorch official = start(python)) {
+            assertThat(official.description()).contains("blas=reference:");
+        }
+        assertThat(logBytes.toString(StandardCharsets.UTF_8)).contains("warning: the official model multiplies with"
+                + " Debian's reference BLAS").contains("apt-get install -y libopenblas0-pthread");
+    }
+
+    @Test
     void anInterpreterWithoutTorchIsUnavailableWithTheInstallCommand() throws Exception {
         Path python = fake("echo 'error missing-module torch'; exit 2", null);
         assertThatThrownBy(() -> start(python)).isInstanceOf(OfficialPyTorch.Unavailable.class)

@@ -73,7 +73,7 @@ class OfficialWorkerScriptTest {
                 "BEIT3_TORCHSCALE does not name a torchscale checkout");
         try (OfficialPyTorch official = OfficialPyTorch.start(new Benchmark.Official(python, Path.of(checkout), 1),
                 "tiny", TIMEOUTS, log)) {
-            assertThat(official.description()).contains("torchscale BEiT3 tiny", "torch=", "threads=1", "blas=",
+            assertThat(official.description()).contains("torchscale BEiT3 tiny", "torch=", "threads=1", "blas=", "omp_wait_policy=",
                     "shims=");
             official.prepare("vision224_b1");
             assertThat(official.run("vision224_b1")).isPositive();
