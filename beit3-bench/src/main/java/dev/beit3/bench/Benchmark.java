@@ -20,7 +20,9 @@ import java.util.List;
  * <p>The entry point of a run: the providers are discovered once per benchmark (or given) and passed to every
  * part: {@link Variant} (what to measure), {@link GemmProbe} and {@link ReferenceRate} (the denominator),
  * {@link ModelWorkloads} and {@link LoadWorkload} (the workloads), {@link Rounds} (the timing loop),
- * {@link TextReport} and {@link JsonReport} (the reports).
+ * {@link TextReport} and {@link JsonReport} (the reports). With {@link Official} settings the official BEiT-3
+ * (torchscale on PyTorch, in a Python worker: {@link OfficialPyTorch}) joins the alternation of the interleaved
+ * workloads and every row of ours shows ours ÷ official.
  */
 @Api(status = Api.Status.EXPERIMENTAL, since = "0.1.0")
 public final class Benchmark {
@@ -35,9 +37,10 @@ public final class Benchmark {
      * @param only workload name prefixes to run (empty = all)
      * @param kernels kernel backend ids to measure (empty = every available one)
      * @param precisions precisions to measure (empty = every one a backend computes here)
+     * @param official the official model to compare with on the interleaved workloads (null: no comparison)
      */
     public record Options(boolean large, int runs, int warmup, Path workDir, List<String> only, List<String> kernels,
-            List<Precision> precisions) {
+            List<Precision> precisions, Official official) {
         /** Validates. */
         public Options {
             if (runs < 1 || warmup < 0) {
@@ -46,6 +49,22 @@ public final class Benchmark {
             only = only == null ? List.of() : List.copyOf(only);
             kernels = kernels == null ? List.of() : List.copyOf(kernels);
             precisions = precisions == null ? List.of() : List.copyOf(precisions);
+        }
+
+        /**
+         * No comparison with the official model.
+         *
+         * @param large large dimensions
+         * @param runs timed repetitions
+         * @param warmup untimed repetitions
+         * @param workDir where the synthetic checkpoint is written
+         * @param only workload name prefixes (empty = all)
+         * @param kernels kernel backend ids (empty = every available one)
+         * @param precisions precisions (empty = every one a backend computes here)
+         */
+        public Options(boolean large, int runs, int warmup, Path workDir, List<String> only, List<String> kernels,
+                List<Precision> precisions) {
+            this(large, runs, warmup, workDir, only, kernels, precisions, null);
         }
 
         /**
@@ -58,7 +77,7 @@ public final class Benchmark {
          * @param only workload name prefixes (empty = all)
          */
         public Options(boolean large, int runs, int warmup, Path workDir, List<String> only) {
-            this(large, runs, warmup, workDir, only, List.of(), List.of());
+            this(large, runs, warmup, workDir, only, List.of(), List.of(), null);
         }
 
         /** Defaults: base, 5 runs, 2 warm-up, the system temp folder, every backend and precision. */
@@ -92,10 +111,32 @@ public final class Benchmark {
     }
 
     /**
+     * The official BEiT-3 to time in the same rounds ({@code --compare-pytorch}): torchscale's {@code BEiT3} with
+     * the reference configuration and random weights, run by a Python interpreter that has torch. Only the
+     * comparison needs Python; when the worker cannot start, the benchmark says what is missing and runs without it.
+     *
+     * @param python the interpreter, e.g. {@code /usr/bin/python3}
+     * @param torchscale the torchscale checkout (the folder holding the {@code torchscale} package); null when
+     *     none was given (the comparison is then skipped with the reason)
+     * @param threads torch's intra-op threads: the same count as ours
+     */
+    public record Official(String python, Path torchscale, int threads) {
+        /** Validates. */
+        public Official {
+            if (python == null || python.isBlank()) {
+                throw new IllegalArgumentException("the official model needs a python interpreter (--python PATH)");
+            }
+            if (threads < 1) {
+                throw new IllegalArgumentException("threads must be ≥ 1");
+            }
+        }
+    }
+
+    /**
      * One workload's measurement on one backend in one precision.
      *
      * @param workload name, e.g. {@code vision224_b8}
-     * @param backend kernel backend id, e.g. {@code onednn}
+     * @param backend kernel backend id, e.g. {@code onednn}, or {@code official-pytorch} for the official model
      * @param precision {@code fp32}, {@code bf16} or {@code int8}
      * @param medianMs median wall time of one run
      * @param minMs fastest run
@@ -108,6 +149,10 @@ public final class Benchmark {
      */
     public record Result(String workload, String backend, String precision, double medianMs, double minMs,
             double itemsPerSecond, double gflop, double gflops, double efficiency, double peakRssMb, String note) {}
+
+    /** The workloads the official model joins. */
+    private static final List<String> OFFICIAL_WORKLOADS = List.of("vision224_b1", "vision224_b8", "vision384_b8",
+            "text64_b32");
 
     private final Options options;
     private final PrintStream log;
@@ -161,12 +206,27 @@ public final class Benchmark {
                     results.add(LoadWorkload.measure(file, options.large(), false));
                     results.add(LoadWorkload.measure(file, options.large(), true));
                 }
-                results.addAll(new ModelWorkloads(base, new SyntheticModels(file, registry), rounds.against(reference),
-                        reference.variant()).run(variants, options::wanted));
+                try (OfficialPyTorch official = official()) {
+                    results.addAll(new ModelWorkloads(base, new SyntheticModels(file, registry),
+                            rounds.against(reference), reference.variant(), official).run(variants, options::wanted));
+                }
             } finally {
                 Files.deleteIfExists(file);
             }
             return results;
+        }
+    }
+
+    /** The official model's worker when a comparison is asked for and it starts, else null (the reason logged). */
+    private OfficialPyTorch official() {
+        if (options.official() == null || OFFICIAL_WORKLOADS.stream().noneMatch(options::wanted)) {
+            return null;
+        }
+        try {
+            return OfficialPyTorch.start(options.official(), options.large(), log);
+        } catch (OfficialPyTorch.Unavailable e) {
+            log.println("--compare-pytorch: skipped, the bench runs without the official model: " + e.getMessage());
+            return null;
         }
     }
 
@@ -206,7 +266,8 @@ public final class Benchmark {
 
     /**
      * Formats results as a JSON array of objects with {@code workload, backend, precision, median_ms, min_ms,
-     * items_per_s, gflop, gflops, efficiency, peak_rss_mb, note}: one per workload × backend × precision.
+     * items_per_s, gflop, gflops, efficiency, peak_rss_mb, note}: one per workload × backend × precision; with the
+     * official model compared, our rows of its workloads also have {@code vs_official} (ours ÷ official items/s).
      *
      * @param results the results
      * @return JSON

@@ -9,7 +9,9 @@ import java.util.Map;
 /**
  * The results as a JSON array of objects with {@code workload, backend, precision, median_ms, min_ms, items_per_s,
  * gflop, gflops, efficiency, peak_rss_mb, note}: one per workload × backend × precision; a quantity that is not a
- * number (e.g. the throughput of loading) is left out.
+ * number (e.g. the throughput of loading) is left out. When the official model was compared with, its rows have
+ * backend {@code official-pytorch} and our rows of the same workloads one more field, {@code vs_official}: ours ÷
+ * official items/s.
  */
 final class JsonReport {
     private JsonReport() {}
@@ -35,6 +37,10 @@ final class JsonReport {
             m.put("efficiency", orNull(r.efficiency()));
             m.put("peak_rss_mb", r.peakRssMb());
             m.put("note", r.note());
+            double vs = OfficialPyTorch.vsOfficial(r, results);
+            if (!Double.isNaN(vs)) {
+                m.put("vs_official", vs);
+            }
             l.add(m);
         }
         return new GsonBuilder().setPrettyPrinting().serializeSpecialFloatingPointValues().create().toJson(l);

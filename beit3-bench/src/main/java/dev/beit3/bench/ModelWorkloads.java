@@ -20,25 +20,29 @@ import java.util.function.Predicate;
 /**
  * The model workloads on the synthetic checkpoint: {@code vision224_b1}, {@code vision224_b8}, {@code vision384_b8}
  * and {@code text64_b32} on every variant (alternating), then {@code vision224_b1_2callers}, {@code vqa480_b1} and
- * the captioning steps ({@link CaptioningWorkload}) on the fastest fp32 backend only.
+ * the captioning steps ({@link CaptioningWorkload}) on the fastest fp32 backend only. With the official model
+ * ({@link OfficialPyTorch}, {@code --compare-pytorch}) the four interleaved workloads alternate with it too.
  */
 final class ModelWorkloads {
     private final EncoderConfig base;
     private final SyntheticModels models;
     private final Rounds rounds;
     private final Variant best;
+    private final OfficialPyTorch official;
 
     /**
      * @param base the checkpoint's dimensions
      * @param models the models over the synthetic checkpoint
      * @param rounds the timing loop, against the reference rate
      * @param best the fastest fp32 backend
+     * @param official the official model to alternate with on the interleaved workloads (null: none)
      */
-    ModelWorkloads(EncoderConfig base, SyntheticModels models, Rounds rounds, Variant best) {
+    ModelWorkloads(EncoderConfig base, SyntheticModels models, Rounds rounds, Variant best, OfficialPyTorch official) {
         this.base = base;
         this.models = models;
         this.rounds = rounds;
         this.best = best;
+        this.official = official;
     }
 
     /**
@@ -144,7 +148,10 @@ final class ModelWorkloads {
         }
     }
 
-    /** Builds a workload on every variant (one encoder each, all in memory) and times them alternating. */
+    /**
+     * Builds a workload on every variant (one encoder each, all in memory) and times them alternating, the
+     * official model last in each round when it is compared with.
+     */
     private List<Benchmark.Result> interleaved(String name, List<Variant> vs, EncoderConfig c, double flop,
             double items, BiFunction<MultiwayEncoder, NDManager, Runnable> work, String note) {
         List<NDManager> managers = new ArrayList<>();
@@ -158,7 +165,8 @@ final class ModelWorkloads {
                 opened.add(k);
                 bodies.add(work.apply(models.encoder(c, weights, k), weights));
             }
-            return rounds.time(name, vs, bodies, flop, items, note);
+            return official == null ? rounds.time(name, vs, bodies, flop, items, note)
+                    : official.timeWith(rounds, name, vs, bodies, flop, items, note);
         } finally {
             managers.forEach(NDManager::close);
             opened.forEach(Kernels::close);

@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.function.DoubleSupplier;
 
 /**
  * The timing loop: warms every body up, then times them in rounds (one run of each per round, in turn),
@@ -74,10 +75,41 @@ final class Rounds {
      */
     List<Benchmark.Result> time(String name, List<Variant> vs, List<Runnable> bodies, double flop, double items,
             String note) {
+        return timeEach(name, vs, bodies.stream().map(Rounds::wallClock).toList(), flop, items, note);
+    }
+
+    /**
+     * A body timed by the wall clock around it.
+     *
+     * @param body one run
+     * @return the run, answering its milliseconds
+     */
+    static DoubleSupplier wallClock(Runnable body) {
+        return () -> {
+            long t0 = System.nanoTime();
+            body.run();
+            return (System.nanoTime() - t0) / 1e6;
+        };
+    }
+
+    /**
+     * Times one body per variant, alternating, each body answering its own time of one run (e.g. measured in
+     * another process, as the official model's worker does).
+     *
+     * @param name the workload
+     * @param vs the variants
+     * @param bodies one run on each variant, in the same order, each answering its milliseconds
+     * @param flop arithmetic of one run
+     * @param items items of one run
+     * @param note what the workload is
+     * @return one result per variant
+     */
+    List<Benchmark.Result> timeEach(String name, List<Variant> vs, List<DoubleSupplier> bodies, double flop,
+            double items, String note) {
         for (int w = 0; w < warmup; w++) {
             for (int i = 0; i < bodies.size(); i++) {
                 log.println("bench " + name + " " + vs.get(i).label() + " (warm-up) …");
-                bodies.get(i).run();
+                bodies.get(i).getAsDouble();
             }
         }
         System.gc();
@@ -90,9 +122,7 @@ final class Rounds {
             }
             for (int i = 0; i < bodies.size(); i++) {
                 log.println("bench " + name + " " + vs.get(i).label() + " run " + (r + 1) + "/" + runs + " …");
-                long t0 = System.nanoTime();
-                bodies.get(i).run();
-                ms[i][r] = (System.nanoTime() - t0) / 1e6;
+                ms[i][r] = bodies.get(i).getAsDouble();
             }
         }
         double rate = reference == null ? Double.NaN : median(rates);
