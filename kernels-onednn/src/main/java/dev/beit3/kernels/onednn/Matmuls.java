@@ -3,6 +3,7 @@ package dev.beit3.kernels.onednn;
 import dev.beit3.api.Kernels.Epilogue;
 import dev.beit3.api.Precision;
 import org.bytedeco.dnnl.global.dnnl;
+import org.bytedeco.dnnl.matmul;
 import org.bytedeco.dnnl.memory;
 import org.bytedeco.dnnl.post_ops;
 import org.bytedeco.dnnl.primitive_attr;
@@ -10,6 +11,41 @@ import org.bytedeco.dnnl.primitive_attr;
 /** The oneDNN descriptions shared by the probe and the linear layers of one precision. */
 final class Matmuls {
     private Matmuls() {}
+
+    /**
+     * The matmul implementation fp32 linear layers prefer (a prefix of oneDNN's implementation name), or empty for
+     * oneDNN's first choice. {@code gemm:jit}, oneDNN's own SGEMM, measured 1.1–1.3× the {@code brg_matmul} oneDNN
+     * lists first on AVX-512 (single thread, 197–2,048 rows × 768/3,072, Xeon with AMX); on AVX2 it is oneDNN's
+     * first choice anyway. Property {@code beit3.onednn.fp32Impl} (e.g. {@code brg_matmul}, or empty) overrides.
+     */
+    static final String FP32_IMPL = System.getProperty("beit3.onednn.fp32Impl", "gemm:jit");
+
+    /**
+     * The primitive description of a linear layer's matmul: oneDNN's first implementation, except in fp32, where
+     * the first one named {@link #FP32_IMPL} is taken when oneDNN has it for these descriptions.
+     *
+     * @param bias the bias description, or null
+     */
+    static matmul.primitive_desc linear(OneDnn lib, Precision p, memory.desc src, memory.desc weights,
+            memory.desc bias, memory.desc dst, primitive_attr attr) {
+        matmul.primitive_desc pd = create(lib, src, weights, bias, dst, attr);
+        if (p != Precision.FP32 || FP32_IMPL.isEmpty()) {
+            return pd;
+        }
+        do {
+            if (pd.impl_info_str().getString().startsWith(FP32_IMPL)) {
+                return pd;
+            }
+        } while (pd.next_impl());
+        pd.close(); // not available here: back to the first choice
+        return create(lib, src, weights, bias, dst, attr);
+    }
+
+    private static matmul.primitive_desc create(OneDnn lib, memory.desc src, memory.desc weights, memory.desc bias,
+            memory.desc dst, primitive_attr attr) {
+        return bias == null ? new matmul.primitive_desc(lib.cpu, src, weights, dst, attr, false)
+                : new matmul.primitive_desc(lib.cpu, src, weights, bias, dst, attr, false);
+    }
 
     /**
      * Attributes with a caller-provided scratchpad: the library's own scratchpad is shared by the primitives, so

@@ -123,7 +123,7 @@ final class OneDnn {
                 memory.desc wei = new memory.desc(new long[] {k, n}, in, memory.format_tag.any);
                 memory.desc dst = new memory.desc(new long[] {m, n}, memory.data_type.f32, memory.format_tag.ab);
                 primitive_attr attr = Matmuls.attr(p, dev.beit3.api.Kernels.Epilogue.NONE);
-                matmul.primitive_desc pd = new matmul.primitive_desc(cpu, src, wei, dst, attr, false)) {
+                matmul.primitive_desc pd = Matmuls.linear(this, p, src, wei, null, dst, attr)) {
             return pd.impl_info_str().getString();
         }
     }

@@ -76,8 +76,8 @@ final class OneDnnLinear implements LinearKernel, AutoCloseable {
                         memory.format_tag.ab);
                 memory.desc biasDesc = new memory.desc(new long[] {1, out}, memory.data_type.f32, memory.format_tag.ab);
                 primitive_attr attr = Matmuls.attr(precision, epilogue);
-                matmul.primitive_desc pd = b == null ? new matmul.primitive_desc(lib.cpu, src, any, dst, attr, false)
-                        : new matmul.primitive_desc(lib.cpu, src, any, biasDesc, dst, attr, false);
+                matmul.primitive_desc pd = Matmuls.linear(lib, precision, src, any, b == null ? null : biasDesc, dst,
+                        attr);
                 memory plainMem = new memory(plain, lib.cpu, new Pointer(wb))) {
             weightsDesc = pd.weights_desc();
             weights = new memory(weightsDesc, lib.cpu);
@@ -271,9 +271,8 @@ final class OneDnnLinear implements LinearKernel, AutoCloseable {
         memory.desc dst = new memory.desc(new long[] {m, out}, memory.data_type.f32, memory.format_tag.ab);
         try (memory.desc biasDesc = new memory.desc(new long[] {1, out}, memory.data_type.f32, memory.format_tag.ab);
                 primitive_attr attr = Matmuls.attr(precision, epilogue, withResidual ? dst : null);
-                matmul.primitive_desc pd = bias == null
-                        ? new matmul.primitive_desc(lib.cpu, src, weightsDesc, dst, attr, false)
-                        : new matmul.primitive_desc(lib.cpu, src, weightsDesc, biasDesc, dst, attr, false)) {
+                matmul.primitive_desc pd = Matmuls.linear(lib, precision, src, weightsDesc, bias == null ? null
+                        : biasDesc, dst, attr)) {
             owner.noteImplementation(pd.impl_info_str().getString());
             matmul mm = new matmul(pd);
             memory.desc scratch = pd.scratchpad_desc();
