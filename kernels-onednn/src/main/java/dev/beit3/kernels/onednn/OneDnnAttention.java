@@ -16,11 +16,12 @@ import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.javacpp.Pointer;
 
 /**
- * Attention as three oneDNN primitives per sequence and head group, in float32 whatever the model's precision: the
+ * Attention as three oneDNN primitives per group of sequences or of heads, in float32 whatever the model's precision: the
  * score product q·kᵀ, an in-place softmax over the keys, and the weighted sum ·v. The products read q, k and v in
  * their (B, T, D) layout and write the (B, Tq, D) result through strided descriptions of the heads, so no head
- * transposes are copied (DJL's path copies four). The scores of one group of heads, (g, Tq, Tk), sized to stay in
- * the caches ({@link #headGroup}), live in a DJL array of the call's scope, where a bias is added with DJL's
+ * transposes are copied (DJL's path copies four). The scores of one group, (n, g, Tq, Tk), sized to stay in
+ * the caches (long sequences a few heads at a time, {@link #headGroup}; short ones several sequences at a time,
+ * {@link #sequenceGroup}), live in a DJL array of the call's scope, where a bias is added with DJL's
  * broadcasting between the two primitives.
  *
  * <p>Measured on this project's 2-core AVX2 machine, against the DJL reference on the same arrays:
@@ -57,8 +58,10 @@ final class OneDnnAttention implements AttentionKernel, AutoCloseable {
         }
         long d = dim / heads;
         long group = headGroup(heads, tq, tk);
-        Prim p = prims.computeIfAbsent(group + "," + d + "," + tq + "," + tk, key -> create(group, d, tq, tk, dim));
-        NDArray scores = q.getManager().create(new Shape(1, group, tq, tk), DataType.FLOAT32); // one group's
+        long seqs = group < heads ? 1 : sequenceGroup(b, heads, tq, tk); // short sequences: several per primitive
+        Prim p = prims.computeIfAbsent(seqs + "," + group + "," + d + "," + tq + "," + tk,
+                key -> create(seqs, group, d, tq, tk, dim));
+        NDArray scores = q.getManager().create(new Shape(seqs, group, tq, tk), DataType.FLOAT32); // one group's
         NDArray b4 = bias;
         while (b4 != null && b4.getShape().dimension() < 4) {
             b4 = b4.expandDims(0); // broadcastable (B|1, H|1, Tq|1, Tk)
@@ -74,7 +77,7 @@ final class OneDnnAttention implements AttentionKernel, AutoCloseable {
         long qBytes = tq * dim * Float.BYTES;
         long kBytes = tk * dim * Float.BYTES;
         try (memory sm = new memory(p.s, lib.cpu, sp)) {
-            for (long i = 0; i < b; i++) {
+            for (long i = 0; i < b; i += seqs) {
                 for (long h = 0; h < heads; h += group) {
                     long head = h * d * Float.BYTES; // the group's first head inside a token's row
                     try (memory qm = new memory(p.q, lib.cpu, new BytePointer(qp).position(i * qBytes + head));
@@ -85,7 +88,7 @@ final class OneDnnAttention implements AttentionKernel, AutoCloseable {
                                 dnnl.DNNL_ARG_DST, sm);
                         if (b4 != null) {
                             Shape bs = b4.getShape();
-                            scores.addi(b4.get((bs.get(0) > 1 ? i + ":" + (i + 1) : ":") + ","
+                            scores.addi(b4.get((bs.get(0) > 1 ? i + ":" + (i + seqs) : ":") + ","
                                     + (bs.get(1) > 1 ? h + ":" + (h + group) : ":")));
                         }
                         run(p.softmax, st, p.softmaxScratch, dnnl.DNNL_ARG_SRC, sm, dnnl.DNNL_ARG_DST, sm, 0, null);
@@ -139,15 +142,32 @@ final class OneDnnAttention implements AttentionKernel, AutoCloseable {
      */
     static final long SCORES_BYTES = Long.getLong("beit3.onednn.scoresBytes", 2L << 20);
 
-    /** The primitives of one group of {@code h} heads of width {@code d} inside rows of {@code dim} floats. */
-    private Prim create(long h, long d, long tq, long tk, long dim) {
+    /**
+     * Sequences per primitive when a whole sequence's heads fit the budget: as many as keep the (n, H, Tq, Tk)
+     * scores within {@link #SCORES_BYTES}, a divisor of {@code batch} (at least 1). 32 texts of 64 tokens: 8 at a
+     * time, 4 primitives per product instead of 32.
+     */
+    static long sequenceGroup(long batch, long heads, long tq, long tk) {
+        long fit = Math.max(1, SCORES_BYTES / (heads * tq * tk * Float.BYTES));
+        long n = Math.min(batch, fit);
+        while (batch % n != 0) {
+            n--;
+        }
+        return n;
+    }
+
+    /**
+     * The primitives of {@code n} consecutive sequences × a group of {@code h} heads of width {@code d} inside rows
+     * of {@code dim} floats.
+     */
+    private Prim create(long n, long h, long d, long tq, long tk, long dim) {
         OneDnn lib = owner.lib();
         memory.data_type f32 = memory.data_type.f32;
         // one sequence's heads inside the (T, D) rows: head j of token t at t·D + j·d
-        memory.desc q = new memory.desc(new long[] {1, h, tq, d}, f32, new long[] {tq * dim, d, dim, 1});
-        memory.desc k = new memory.desc(new long[] {1, h, d, tk}, f32, new long[] {tk * dim, d, 1, dim}); // kᵀ
-        memory.desc v = new memory.desc(new long[] {1, h, tk, d}, f32, new long[] {tk * dim, d, dim, 1});
-        memory.desc s = new memory.desc(new long[] {1, h, tq, tk}, f32, memory.format_tag.abcd);
+        memory.desc q = new memory.desc(new long[] {n, h, tq, d}, f32, new long[] {tq * dim, d, dim, 1});
+        memory.desc k = new memory.desc(new long[] {n, h, d, tk}, f32, new long[] {tk * dim, d, 1, dim}); // kᵀ
+        memory.desc v = new memory.desc(new long[] {n, h, tk, d}, f32, new long[] {tk * dim, d, dim, 1});
+        memory.desc s = new memory.desc(new long[] {n, h, tq, tk}, f32, memory.format_tag.abcd);
         try (primitive_attr attr = Matmuls.userScratchpad();
                 matmul.primitive_desc spd = new matmul.primitive_desc(lib.cpu, q, k, s, attr, false);
                 softmax_forward.primitive_desc xpd = new softmax_forward.primitive_desc(lib.cpu,

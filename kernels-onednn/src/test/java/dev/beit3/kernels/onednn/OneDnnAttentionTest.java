@@ -37,9 +37,13 @@ class OneDnnAttentionTest {
 
     /** The reference; bias is indexed through {@code bias(b, h, i, j)}. */
     private static double[] reference(float[] q, float[] k, float[] v, int tq, int tk, Bias bias) {
+        return reference(B, q, k, v, tq, tk, bias);
+    }
+
+    private static double[] reference(int batch, float[] q, float[] k, float[] v, int tq, int tk, Bias bias) {
         int dim = H * D;
-        double[] y = new double[B * tq * dim];
-        for (int b = 0; b < B; b++) {
+        double[] y = new double[batch * tq * dim];
+        for (int b = 0; b < batch; b++) {
             for (int h = 0; h < H; h++) {
                 for (int i = 0; i < tq; i++) {
                     double[] s = new double[tk];
@@ -155,6 +159,47 @@ class OneDnnAttentionTest {
                 }
             }
         }
+    }
+
+    @Test
+    void shortSequencesRunSeveralPerPrimitiveWithTheirOwnBiasRows() {
+        int batch = 6;
+        int t = 240; // one sequence's scores: 3 heads × 240 × 240 floats = 691 KB: 3 sequences per primitive
+        assertThat(OneDnnAttention.headGroup(H, t, t)).isEqualTo(H);
+        assertThat(OneDnnAttention.sequenceGroup(batch, H, t, t)).isEqualTo(3);
+        Random r = new Random(14);
+        float[] q = random(r, batch * t * H * D);
+        float[] k = random(r, batch * t * H * D);
+        float[] v = random(r, batch * t * H * D);
+        float[] pad = new float[batch * t]; // (B, 1, 1, Tk): a different padded key in each sequence
+        for (int b = 0; b < batch; b++) {
+            pad[b * t + 10 * b + 1] = Float.NEGATIVE_INFINITY;
+        }
+        try (Kernels kernels = open(); NDManager m = NDManager.newBaseManager()) {
+            float[] got = kernels.attention().orElseThrow().attend(m.create(q, new Shape(batch, t, H * D)),
+                    m.create(k, new Shape(batch, t, H * D)), m.create(v, new Shape(batch, t, H * D)), H,
+                    m.create(pad, new Shape(batch, 1, 1, t))).toFloatArray();
+            double diff = maxDiff(got, reference(batch, q, k, v, t, t, (b, h, i, j) -> pad[b * t + j]));
+            System.out.printf("onednn attention, %d sequences of %d tokens, 3 per primitive: max diff %.2e%n", batch,
+                    t, diff);
+            assertThat(diff).isLessThan(1e-5);
+        }
+    }
+
+    @Test
+    void aSequenceGroupIsTheLargestDivisorOfTheBatchWhoseScoresFitTheBudget() {
+        long budget = OneDnnAttention.SCORES_BYTES;
+        for (long[] c : new long[][] {{32, 12, 64, 64}, {8, 12, 197, 197}, {1, 12, 64, 64}, {7, 12, 40, 40},
+                {30, 12, 64, 64}, {6, 3, 240, 240}, {4, 12, 577, 577}}) {
+            long n = OneDnnAttention.sequenceGroup(c[0], c[1], c[2], c[3]);
+            long one = c[1] * c[2] * c[3] * Float.BYTES;
+            assertThat(c[0] % n).as("%s divides %s", n, c[0]).isZero();
+            assertThat(n == 1 || n * one <= budget).as("%d sequences fit", n).isTrue();
+            for (long bigger = n + 1; bigger <= c[0]; bigger++) {
+                assertThat(c[0] % bigger != 0 || bigger * one > budget).as("no larger divisor %d fits", bigger).isTrue();
+            }
+        }
+        assertThat(OneDnnAttention.sequenceGroup(32, 12, 64, 64)).isEqualTo(8);
     }
 
     @Test
