@@ -63,6 +63,19 @@ public interface Kernels extends AutoCloseable {
         return java.util.Optional.empty();
     }
 
+    /**
+     * Prepares a LayerNorm when the backend computes it faster than the DJL reference; empty: the model normalises
+     * with DJL on its own arrays.
+     *
+     * @param gamma (C) float32 scale; not retained
+     * @param beta (C) float32 shift; not retained
+     * @param eps ε
+     * @return the prepared norm, or empty
+     */
+    default java.util.Optional<LayerNormKernel> layerNorm(NDArray gamma, NDArray beta, float eps) {
+        return java.util.Optional.empty();
+    }
+
     /** Releases the backend's native resources (primitives, converted weights); the DJL backend has none. */
     @Override
     default void close() {}
