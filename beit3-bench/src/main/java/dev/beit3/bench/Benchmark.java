@@ -191,8 +191,9 @@ public final class Benchmark {
         EncoderConfig base = options.dimensions();
         List<Variant> variants = Variant.selected(registry.kernels(), options.kernels(), options.precisions(), log);
         Rounds rounds = new Rounds(options.runs(), options.warmup(), log);
-        List<Result> gemm = GemmProbe.measure(base, variants, rounds);
-        try (ReferenceRate reference = ReferenceRate.best(base, variants, gemm)) {
+        List<Variant> probed = Variant.probed(variants, registry.kernels(), options.kernels(), log);
+        List<Result> gemm = GemmProbe.measure(base, probed, rounds);
+        try (ReferenceRate reference = ReferenceRate.best(base, probed, gemm)) {
             List<Result> results = new ArrayList<>(reference.complete(gemm));
             if (options.gemmOnly()) {
                 return results;

@@ -16,6 +16,13 @@ class CliBenchCompareTest {
     }
 
     @Test
+    void anUnknownBackendIsABadOptionNamingTheAvailableOnes() {
+        CliTasksTest.Run r = run("bench", "--kernels", "nosuch", "--only", "gemm");
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).contains("unknown kernel backend 'nosuch'", "djl").doesNotContain("internal error");
+    }
+
+    @Test
     void theHelpNamesTheFlagsAndTheirVariables() {
         CliTasksTest.Run r = run("bench", "--help");
         assertThat(r.code()).isZero();

@@ -17,7 +17,8 @@ final class Matmuls {
      * oneDNN's first choice. {@code gemm:jit}, oneDNN's own SGEMM, measured 1.1–1.3× the {@code brg_matmul} oneDNN
      * lists first on AVX-512 (single thread, 197–2,048 rows × 768/3,072, Xeon with AMX); on AVX2 it is oneDNN's
      * first choice anyway. Whole passes (2 threads): text 64 × 32 1,414–1,427 against 1,465–1,506 ms with
-     * {@code brg_matmul}, vision 224 batch 8 1.03× faster; one image (197 rows) slower, 204–224 against 189–197 ms,
+     * {@code brg_matmul}, vision 224 batch 8 1.03× faster; one image (197 rows) slower, 204–224 against 189–197
+     * ms,
      * and mixing the two by row count is worse still (brg_matmul reading gemm's plain weights: 261–269 ms), so one
      * choice serves every row count. Property {@code beit3.onednn.fp32Impl} (e.g. {@code brg_matmul}, or empty)
      * overrides.

@@ -16,9 +16,9 @@ import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.javacpp.Pointer;
 
 /**
- * Attention as three oneDNN primitives per group of sequences or of heads, in float32 whatever the model's precision: the
- * score product q·kᵀ, an in-place softmax over the keys, and the weighted sum ·v. The products read q, k and v in
- * their (B, T, D) layout and write the (B, Tq, D) result through strided descriptions of the heads, so no head
+ * Attention as three oneDNN primitives per group of sequences or of heads, in float32 whatever the model's
+ * precision: the score product q·kᵀ, an in-place softmax over the keys, and the weighted sum ·v. The products
+ * read q, k and v in their (B, T, D) layout and write the (B, Tq, D) result through strided descriptions of the heads, so no head
  * transposes are copied (DJL's path copies four). The scores of one group, (n, g, Tq, Tk), sized to stay in
  * the caches (long sequences a few heads at a time, {@link #headGroup}; short ones several sequences at a time,
  * {@link #sequenceGroup}), live in a DJL array of the call's scope, where a bias is added with DJL's

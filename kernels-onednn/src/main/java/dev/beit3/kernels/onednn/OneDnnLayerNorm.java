@@ -40,8 +40,8 @@ final class OneDnnLayerNorm implements LayerNormKernel, AutoCloseable {
         Shape s = gamma.getShape();
         if (s.dimension() != 1 || !beta.getShape().equals(s) || gamma.getDataType() != DataType.FLOAT32
                 || beta.getDataType() != DataType.FLOAT32) {
-            throw new IllegalArgumentException("a LayerNorm needs float32 (C) scale and shift, got " + gamma.getDataType()
-                    + " " + s + " and " + beta.getDataType() + " " + beta.getShape());
+            throw new IllegalArgumentException("a LayerNorm needs float32 (C) scale and shift, got "
+                    + gamma.getDataType() + " " + s + " and " + beta.getDataType() + " " + beta.getShape());
         }
         this.features = s.get(0);
         this.eps = eps;
