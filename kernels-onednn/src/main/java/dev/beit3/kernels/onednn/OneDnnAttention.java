@@ -16,8 +16,9 @@ import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.javacpp.Pointer;
 
 /**
- * Attention as three oneDNN primitives per group of sequences or of heads, in float32 whatever the model's
- * precision: the score product q·kᵀ, an in-place softmax over the keys, and the weighted sum ·v. The products
+ * Attention as three oneDNN primitives per group of sequences or of heads (in a bf16 model the two products read
+ * bf16 copies of q, k, v and of the probabilities, with float32 scores, softmax and result; otherwise all float32):
+ * the score product q·kᵀ, an in-place softmax over the keys, and the weighted sum ·v. The products
  * read q, k and v in their (B, T, D) layout and write the (B, Tq, D) result through strided descriptions of the heads, so no head
  * transposes are copied (DJL's path copies four). The scores of one group, (n, g, Tq, Tk), sized to stay in
  * the caches (long sequences a few heads at a time, {@link #headGroup}; short ones several sequences at a time,
@@ -31,10 +32,16 @@ final class OneDnnAttention implements AttentionKernel, AutoCloseable {
     private final OneDnnKernels owner;
     private final ConcurrentHashMap<String, Prim> prims = new ConcurrentHashMap<>();
 
-    /** The primitives of one (head group, d, Tq, Tk). */
+    /**
+     * The primitives of one (sequence group, head group, d, Tq, Tk): q, k, v as the products read them (bf16 copies
+     * in bf16), y the float32 result, s the float32 scores, p the probabilities the weighted sum reads.
+     */
     private record Prim(matmul scores, softmax_forward softmax, matmul weighted, memory.desc q, memory.desc k,
-            memory.desc s, memory.desc v, memory.desc scoresScratch, memory.desc softmaxScratch,
-            memory.desc weightedScratch) {}
+            memory.desc s, memory.desc v, memory.desc y, memory.desc p, memory.desc scoresScratch,
+            memory.desc softmaxScratch, memory.desc weightedScratch) {}
+
+    /** f32 → bf16 conversions of whole (B, T, D) tensors, by element count. */
+    private final ConcurrentHashMap<Long, org.bytedeco.dnnl.reorder> toBf16 = new ConcurrentHashMap<>();
 
     OneDnnAttention(OneDnnKernels owner) {
         this.owner = owner;
@@ -59,8 +66,9 @@ final class OneDnnAttention implements AttentionKernel, AutoCloseable {
         long d = dim / heads;
         long group = headGroup(heads, tq, tk);
         long seqs = group < heads ? 1 : sequenceGroup(b, heads, tq, tk); // short sequences: several per primitive
+        boolean bf16 = owner.precision() == dev.beit3.api.Precision.BF16;
         Prim p = prims.computeIfAbsent(seqs + "," + group + "," + d + "," + tq + "," + tk,
-                key -> create(seqs, group, d, tq, tk, dim));
+                key -> create(seqs, group, d, tq, tk, dim, bf16));
         NDArray scores = q.getManager().create(new Shape(seqs, group, tq, tk), DataType.FLOAT32); // one group's
         NDArray b4 = bias;
         while (b4 != null && b4.getShape().dimension() < 4) {
@@ -74,16 +82,33 @@ final class OneDnnAttention implements AttentionKernel, AutoCloseable {
         Pointer sp = new Pointer(scores.toByteBuffer(true));
         OneDnn lib = owner.lib();
         stream st = owner.stream();
-        long qBytes = tq * dim * Float.BYTES;
-        long kBytes = tk * dim * Float.BYTES;
+        long in = bf16 ? 2 : Float.BYTES; // bytes per element the products read
+        memory q16 = null;
+        memory k16 = null;
+        memory v16 = null;
+        memory probs = null;
+        if (bf16) { // one conversion of each whole tensor into this thread's scratch, then bf16 products
+            q16 = convert(qp, b * tq * dim, 3, st);
+            k16 = convert(kp, b * tk * dim, 4, st);
+            v16 = convert(vp, b * tk * dim, 5, st);
+            qp = q16.get_data_handle();
+            kp = k16.get_data_handle();
+            vp = v16.get_data_handle();
+            probs = owner.scratchpad(p.p, 6);
+        }
+        long qBytes = tq * dim * in;
+        long kBytes = tk * dim * in;
+        long yBytes = tq * dim * Float.BYTES;
         try (memory sm = new memory(p.s, lib.cpu, sp)) {
+            memory pm = bf16 ? probs : sm; // the softmax writes the probabilities in place in fp32
             for (long i = 0; i < b; i += seqs) {
                 for (long h = 0; h < heads; h += group) {
-                    long head = h * d * Float.BYTES; // the group's first head inside a token's row
-                    try (memory qm = new memory(p.q, lib.cpu, new BytePointer(qp).position(i * qBytes + head));
-                            memory km = new memory(p.k, lib.cpu, new BytePointer(kp).position(i * kBytes + head));
-                            memory vm = new memory(p.v, lib.cpu, new BytePointer(vp).position(i * kBytes + head));
-                            memory ym = new memory(p.q, lib.cpu, new BytePointer(yp).position(i * qBytes + head))) {
+                    long head = h * d; // the group's first head inside a token's row, in elements
+                    try (memory qm = new memory(p.q, lib.cpu, new BytePointer(qp).position(i * qBytes + head * in));
+                            memory km = new memory(p.k, lib.cpu, new BytePointer(kp).position(i * kBytes + head * in));
+                            memory vm = new memory(p.v, lib.cpu, new BytePointer(vp).position(i * kBytes + head * in));
+                            memory ym = new memory(p.y, lib.cpu,
+                                    new BytePointer(yp).position(i * yBytes + head * Float.BYTES))) {
                         run(p.scores, st, p.scoresScratch, dnnl.DNNL_ARG_SRC, qm, dnnl.DNNL_ARG_WEIGHTS, km,
                                 dnnl.DNNL_ARG_DST, sm);
                         if (b4 != null) {
@@ -91,15 +116,39 @@ final class OneDnnAttention implements AttentionKernel, AutoCloseable {
                             scores.addi(b4.get((bs.get(0) > 1 ? i + ":" + (i + seqs) : ":") + ","
                                     + (bs.get(1) > 1 ? h + ":" + (h + group) : ":")));
                         }
-                        run(p.softmax, st, p.softmaxScratch, dnnl.DNNL_ARG_SRC, sm, dnnl.DNNL_ARG_DST, sm, 0, null);
-                        run(p.weighted, st, p.weightedScratch, dnnl.DNNL_ARG_SRC, sm, dnnl.DNNL_ARG_WEIGHTS, vm,
+                        run(p.softmax, st, p.softmaxScratch, dnnl.DNNL_ARG_SRC, sm, dnnl.DNNL_ARG_DST, pm, 0, null);
+                        run(p.weighted, st, p.weightedScratch, dnnl.DNNL_ARG_SRC, pm, dnnl.DNNL_ARG_WEIGHTS, vm,
                                 dnnl.DNNL_ARG_DST, ym);
                     }
+                }
+            }
+        } finally {
+            for (memory m : new memory[] {q16, k16, v16, probs}) {
+                if (m != null) {
+                    m.close(); // the buffers stay with the thread
                 }
             }
         }
         scores.close();
         return y;
+    }
+
+    /** x (count floats at {@code src}) converted to bf16 into this thread's scratch buffer {@code slot}. */
+    private memory convert(Pointer src, long count, int slot, stream st) {
+        OneDnn lib = owner.lib();
+        try (memory.desc f = new memory.desc(new long[] {count}, memory.data_type.f32, memory.format_tag.a);
+                memory.desc h = new memory.desc(new long[] {count}, memory.data_type.bf16, memory.format_tag.a);
+                memory from = new memory(f, lib.cpu, src)) {
+            memory to = owner.scratchpad(h, slot);
+            org.bytedeco.dnnl.reorder r = toBf16.computeIfAbsent(count, c -> new org.bytedeco.dnnl.reorder(from, to));
+            try (IntMemoryMap args = new IntMemoryMap()) {
+                args.put(dnnl.DNNL_ARG_FROM, from);
+                args.put(dnnl.DNNL_ARG_TO, to);
+                r.execute(st, args);
+                st._wait();
+            }
+            return to;
+        }
     }
 
     private static NDArray f32(NDArray a) {
@@ -160,22 +209,25 @@ final class OneDnnAttention implements AttentionKernel, AutoCloseable {
      * The primitives of {@code n} consecutive sequences × a group of {@code h} heads of width {@code d} inside rows
      * of {@code dim} floats.
      */
-    private Prim create(long n, long h, long d, long tq, long tk, long dim) {
+    private Prim create(long n, long h, long d, long tq, long tk, long dim, boolean bf16) {
         OneDnn lib = owner.lib();
         memory.data_type f32 = memory.data_type.f32;
+        memory.data_type t = bf16 ? memory.data_type.bf16 : f32; // what the products read
         // one sequence's heads inside the (T, D) rows: head j of token t at t·D + j·d
-        memory.desc q = new memory.desc(new long[] {n, h, tq, d}, f32, new long[] {tq * dim, d, dim, 1});
-        memory.desc k = new memory.desc(new long[] {n, h, d, tk}, f32, new long[] {tk * dim, d, 1, dim}); // kᵀ
-        memory.desc v = new memory.desc(new long[] {n, h, tk, d}, f32, new long[] {tk * dim, d, dim, 1});
+        memory.desc q = new memory.desc(new long[] {n, h, tq, d}, t, new long[] {tq * dim, d, dim, 1});
+        memory.desc k = new memory.desc(new long[] {n, h, d, tk}, t, new long[] {tk * dim, d, 1, dim}); // kᵀ
+        memory.desc v = new memory.desc(new long[] {n, h, tk, d}, t, new long[] {tk * dim, d, dim, 1});
+        memory.desc y = new memory.desc(new long[] {n, h, tq, d}, f32, new long[] {tq * dim, d, dim, 1});
         memory.desc s = new memory.desc(new long[] {n, h, tq, tk}, f32, memory.format_tag.abcd);
+        memory.desc p = bf16 ? new memory.desc(new long[] {n, h, tq, tk}, t, memory.format_tag.abcd) : s;
         try (primitive_attr attr = Matmuls.userScratchpad();
                 matmul.primitive_desc spd = new matmul.primitive_desc(lib.cpu, q, k, s, attr, false);
                 softmax_forward.primitive_desc xpd = new softmax_forward.primitive_desc(lib.cpu,
-                        dnnl.prop_kind.forward_inference, dnnl.algorithm.softmax_accurate, s, s, 3, attr, false);
-                matmul.primitive_desc wpd = new matmul.primitive_desc(lib.cpu, s, v, q, attr, false)) {
+                        dnnl.prop_kind.forward_inference, dnnl.algorithm.softmax_accurate, s, p, 3, attr, false);
+                matmul.primitive_desc wpd = new matmul.primitive_desc(lib.cpu, p, v, y, attr, false)) {
             owner.noteImplementation(spd.impl_info_str().getString());
             owner.noteImplementation(xpd.impl_info_str().getString());
-            return new Prim(new matmul(spd), new softmax_forward(xpd), new matmul(wpd), q, k, s, v,
+            return new Prim(new matmul(spd), new softmax_forward(xpd), new matmul(wpd), q, k, s, v, y, p,
                     spd.scratchpad_desc(), xpd.scratchpad_desc(), wpd.scratchpad_desc());
         }
     }
@@ -189,5 +241,7 @@ final class OneDnnAttention implements AttentionKernel, AutoCloseable {
             p.weighted.close();
         }
         prims.clear();
+        toBf16.values().forEach(org.bytedeco.dnnl.reorder::close);
+        toBf16.clear();
     }
 }

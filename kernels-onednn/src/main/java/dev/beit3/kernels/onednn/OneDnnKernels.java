@@ -35,17 +35,18 @@ final class OneDnnKernels implements Kernels {
     }
 
     /**
-     * Per thread, three growing 64-byte-aligned buffers: the matmul's scratchpad, the activation reorder's, and
-     * the bf16/int8 copy of the activations, so a call allocates nothing.
+     * Per thread, growing 64-byte-aligned buffers: the primitives' scratchpad, the activation reorder's, the
+     * bf16/int8 copy of the activations and bf16 attention's copies, so a call allocates nothing.
      */
     private final ThreadLocal<org.bytedeco.javacpp.BytePointer[]> scratch =
-            ThreadLocal.withInitial(() -> new org.bytedeco.javacpp.BytePointer[3]);
+            ThreadLocal.withInitial(() -> new org.bytedeco.javacpp.BytePointer[7]);
 
     /**
      * A memory object over this thread's scratch buffer {@code slot}, at least as large as {@code desc} wants.
      *
      * @param desc the primitive's scratchpad description
-     * @param slot 0 for the matmul's scratchpad, 1 for the activation reorder's, 2 for the converted activations
+     * @param slot 0 for the primitives' scratchpad, 1 for the activation reorder's, 2 for the converted activations,
+     *     3–6 for bf16 attention's converted q, k, v and its probabilities
      * @return the memory (close it after the execution; the buffer stays with the thread)
      */
     org.bytedeco.dnnl.memory scratchpad(org.bytedeco.dnnl.memory.desc desc, int slot) {

@@ -218,6 +218,33 @@ class OneDnnAttentionTest {
     }
 
     @Test
+    void inBf16TheProductsReadBfloat16CopiesAndStayWithinTheirRounding() {
+        assumeTrue(PROVIDER.unavailable(Precision.BF16).isEmpty(), () -> PROVIDER.unavailable(Precision.BF16).get());
+        Random r = new Random(15);
+        int[][] cases = {{TQ, TK}, {240, 240}, {800, 800}}; // one group; sequence groups; head groups
+        try (Kernels kernels = PROVIDER.open(Precision.BF16); NDManager m = NDManager.newBaseManager()) {
+            for (int[] c : cases) {
+                int tq = c[0];
+                int tk = c[1];
+                float[] q = random(r, B * tq * H * D);
+                float[] k = random(r, B * tk * H * D);
+                float[] v = random(r, B * tk * H * D);
+                float[] pad = new float[B * tk];
+                pad[tk + 3] = Float.NEGATIVE_INFINITY;
+                try (NDManager call = m.newSubManager()) {
+                    float[] got = kernels.attention().orElseThrow().attend(call.create(q, new Shape(B, tq, H * D)),
+                            call.create(k, new Shape(B, tk, H * D)), call.create(v, new Shape(B, tk, H * D)), H,
+                            call.create(pad, new Shape(B, 1, 1, tk))).toFloatArray();
+                    double diff = maxDiff(got, reference(q, k, v, tq, tk, (b, h, i, j) -> pad[b * tk + j]));
+                    System.out.printf("onednn bf16 attention %d × %d tokens: max diff %.2e%n", tq, tk, diff);
+                    // q·k of 4 terms rounded to 8 bits, probabilities rounded to 8 bits, v rounded: a few 2^-8
+                    assertThat(diff).isLessThan(0.05).isGreaterThan(1e-5); // really reduced precision
+                }
+            }
+        }
+    }
+
+    @Test
     void readsSplitViewsOfAFusedProjection() {
         Random r = new Random(12);
         float[] qkv = random(r, B * TQ * 3 * H * D);
