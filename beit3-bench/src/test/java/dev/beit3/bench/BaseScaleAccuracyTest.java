@@ -1,5 +1,6 @@
 package dev.beit3.bench;
 
+import static dev.beit3.core.testing.Vectors.cosine;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -18,7 +19,6 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Optional;
-import java.util.function.Function;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -62,8 +62,8 @@ class BaseScaleAccuracyTest {
             inputs.getEngine().setRandomSeed(7);
             NDArray images = inputs.randomNormal(new Shape(2, 3, 224, 224)); // (B, 3, H, W)
             NDArray ids = inputs.randomInteger(4, 60000, new Shape(4, 64), DataType.INT64); // (B, T)
-            double vision = minCosine(precision, onednn, m -> EncoderInput.vision(images));
-            double text = minCosine(precision, onednn, m -> EncoderInput.text(ids, null));
+            double vision = minCosine(precision, onednn, EncoderInput.vision(images));
+            double text = minCosine(precision, onednn, EncoderInput.text(ids, null));
             System.out.printf(Locale.ROOT, "base synthetic onednn %s vs djl fp32: min token cosine images %.6f,"
                     + " texts %.6f (floor %s)%n", precision.id(), vision, text, floor(precision));
             assertThat(vision).as("image tokens, " + precision.id()).isGreaterThanOrEqualTo(floor(precision));
@@ -72,7 +72,7 @@ class BaseScaleAccuracyTest {
     }
 
     /** The smallest cosine between a token's output on onednn in {@code p} and on djl fp32, same weights, same input. */
-    private static double minCosine(Precision p, KernelProvider onednn, Function<NDManager, EncoderInput> input) {
+    private static double minCosine(Precision p, KernelProvider onednn, EncoderInput input) {
         float[][] reference = tokens(REGISTRY.kernels().get("djl"), Precision.FP32, input);
         float[][] reduced = tokens(onednn, p, input);
         assertThat(reduced.length).isEqualTo(reference.length);
@@ -84,11 +84,11 @@ class BaseScaleAccuracyTest {
     }
 
     /** Every token's output vector of one pass, (B·T) rows of D. */
-    private static float[][] tokens(KernelProvider provider, Precision p, Function<NDManager, EncoderInput> input) {
+    private static float[][] tokens(KernelProvider provider, Precision p, EncoderInput input) {
         try (NDManager weights = NDManager.newBaseManager(); Kernels k = provider.open(p)) {
             MultiwayEncoder enc = new SyntheticModels(file, REGISTRY).encoder(BASE, weights, k);
             try (NDManager call = weights.newSubManager()) {
-                NDArray out = enc.encode(input.apply(call), call).output(); // (B, T, D)
+                NDArray out = enc.encode(input, call).output(); // (B, T, D)
                 long d = out.getShape().getLastDimension();
                 float[] flat = out.toFloatArray();
                 float[][] rows = new float[(int) (flat.length / d)][];
@@ -98,17 +98,5 @@ class BaseScaleAccuracyTest {
                 return rows;
             }
         }
-    }
-
-    private static double cosine(float[] a, float[] b) {
-        double ab = 0;
-        double aa = 0;
-        double bb = 0;
-        for (int i = 0; i < a.length; i++) {
-            ab += (double) a[i] * b[i];
-            aa += (double) a[i] * a[i];
-            bb += (double) b[i] * b[i];
-        }
-        return ab / Math.sqrt(aa * bb);
     }
 }

@@ -1,5 +1,6 @@
 package dev.beit3.model;
 
+import static dev.beit3.core.testing.Vectors.cosine;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -44,18 +45,6 @@ class KernelAccuracyTest {
         REFERENCE.getAsJsonObject("retrieval").getAsJsonArray("queries")
                 .forEach(q -> out.add(q.getAsJsonObject().get("text").getAsString()));
         return out;
-    }
-
-    private static double cosine(float[] a, float[] b) {
-        double ab = 0;
-        double aa = 0;
-        double bb = 0;
-        for (int i = 0; i < a.length; i++) {
-            ab += (double) a[i] * b[i];
-            aa += (double) a[i] * a[i];
-            bb += (double) b[i] * b[i];
-        }
-        return ab / Math.sqrt(aa * bb);
     }
 
     private static void assumeAvailable(Precision p) {
