@@ -100,6 +100,27 @@ final class OneDnn {
         }
     }
 
+    /**
+     * The threads oneDNN's OpenMP runtime uses: the first number of {@code OMP_NUM_THREADS} when it is set and
+     * valid, else the JVM's available processors (libgomp's default).
+     *
+     * @return at least 1
+     */
+    static int threads() {
+        String omp = System.getenv("OMP_NUM_THREADS");
+        if (omp != null) {
+            try {
+                int n = Integer.parseInt(omp.split(",")[0].strip());
+                if (n > 0) {
+                    return n;
+                }
+            } catch (NumberFormatException ignored) {
+                // libgomp ignores an invalid value too
+            }
+        }
+        return Math.max(1, Runtime.getRuntime().availableProcessors());
+    }
+
     /** @return why {@link #get()} is empty */
     static String loadError() {
         return loadError;

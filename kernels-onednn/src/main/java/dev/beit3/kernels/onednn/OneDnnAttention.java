@@ -23,8 +23,8 @@ import org.bytedeco.javacpp.Pointer;
  * read q, k and v in their (B, T, D) layout and write the (B, Tq, D) result through strided descriptions of the heads, so no head
  * transposes are copied (DJL's path copies four). The scores of one group, (n, g, Tq, Tk), sized to stay in
  * the caches (long sequences a few heads at a time, {@link #headGroup}; short ones several sequences at a time,
- * {@link #sequenceGroup}), live in a DJL array of the call's scope, where a bias is added with DJL's
- * broadcasting between the two primitives.
+ * {@link #sequenceGroup}; the budget grows with oneDNN's threads, {@link #scoresBudget}), live in a DJL array of the
+ * call's scope, where a bias is added with DJL's broadcasting between the two primitives.
  *
  * <p>Measured on this project's 2-core AVX2 machine, against the DJL reference on the same arrays:
  * 2.1× at 1 × 197 tokens, 1.4× at 8 × 577; results within 3.3e-7.
@@ -44,8 +44,20 @@ final class OneDnnAttention implements AttentionKernel, AutoCloseable {
     /** f32 → bf16 conversions of whole (B, T, D) tensors, by element count. */
     private final ConcurrentHashMap<Long, org.bytedeco.dnnl.reorder> toBf16 = new ConcurrentHashMap<>();
 
+    /** Bytes of float32 scores per primitive, see {@link #scoresBudget}. */
+    private final long scoresBytes;
+
     OneDnnAttention(OneDnnKernels owner) {
+        this(owner, scoresBudget(OneDnn.threads()));
+    }
+
+    /** An attention whose groups keep their scores within {@code scoresBytes} (tests choose small budgets). */
+    OneDnnAttention(OneDnnKernels owner, long scoresBytes) {
+        if (scoresBytes <= 0) {
+            throw new IllegalArgumentException("the attention's scores budget must be positive, got " + scoresBytes);
+        }
         this.owner = owner;
+        this.scoresBytes = scoresBytes;
     }
 
     @Override
@@ -65,8 +77,8 @@ final class OneDnnAttention implements AttentionKernel, AutoCloseable {
             return y;
         }
         long d = dim / heads;
-        long group = headGroup(heads, tq, tk);
-        long seqs = group < heads ? 1 : sequenceGroup(b, heads, tq, tk); // short sequences: several per primitive
+        long group = headGroup(heads, tq, tk, scoresBytes);
+        long seqs = group < heads ? 1 : sequenceGroup(b, heads, tq, tk, scoresBytes); // short sequences: several per primitive
         boolean bf16 = bf16Products();
         Prim p = prims.computeIfAbsent(seqs + "," + group + "," + d + "," + tq + "," + tk,
                 key -> create(seqs, group, d, tq, tk, dim, bf16));
@@ -183,12 +195,12 @@ final class OneDnnAttention implements AttentionKernel, AutoCloseable {
     }
 
     /**
-     * Heads per group: as many as keep the group's (g, Tq, Tk) float32 scores within {@link #SCORES_BYTES}, so the
-     * scores stay in the cores' caches between the score product, the softmax and the weighted sum; a divisor of
-     * {@code heads} (at least 1).
+     * Heads per group: as many as keep the group's (g, Tq, Tk) float32 scores within {@code budget} bytes, so the
+     * scores stay in the caches between the score product, the softmax and the weighted sum, and the threads
+     * share a group's heads; a divisor of {@code heads} (at least 1).
      */
-    static long headGroup(long heads, long tq, long tk) {
-        long fit = Math.max(1, SCORES_BYTES / (tq * tk * Float.BYTES));
+    static long headGroup(long heads, long tq, long tk, long budget) {
+        long fit = Math.max(1, budget / (tq * tk * Float.BYTES));
         long g = Math.min(heads, fit);
         while (heads % g != 0) {
             g--;
@@ -197,19 +209,33 @@ final class OneDnnAttention implements AttentionKernel, AutoCloseable {
     }
 
     /**
-     * Bytes of scores per head group, about one core's L2: 197 tokens keep all 12 heads (1.9 MB) together, 577 go
-     * one head (1.3 MB) at a time. Measured on a 2-core Xeon (AMX, 2 MB L2 per core), one thread, against whole
-     * sequences: 8 × 577 tokens 121 → 109 ms per layer, 197 tokens unchanged (budgets of 0.25–4 MB within ±10 %).
+     * Bytes of scores per primitive for {@code threads} oneDNN threads: {@link #SCORES_BYTES_PER_THREAD} each, or
+     * the property {@code beit3.onednn.scoresBytes} (bytes in all) when it is set.
+     *
+     * @param threads oneDNN's OpenMP threads
+     * @return the budget
      */
-    static final long SCORES_BYTES = Long.getLong("beit3.onednn.scoresBytes", 2L << 20);
+    static long scoresBudget(int threads) {
+        Long fixed = Long.getLong("beit3.onednn.scoresBytes");
+        return fixed != null ? fixed : SCORES_BYTES_PER_THREAD * Math.max(1, threads);
+    }
+
+    /**
+     * Bytes of scores per primitive and thread, two cores' L2 (2 MB each on the Xeon measured). With two threads,
+     * 8 × 577 tokens in groups of 6 heads (8 MB) took 52.8–54.4 ms per layer against 78.7–81.4 in groups of one
+     * head (the earlier 2 MB budget, which was measured with one thread), and whole vision 384 batch-8 passes
+     * 3,618–3,697 against 4,122–4,165 ms; 197 tokens and 64 × 32 texts unchanged. One thread: budgets of 0.25–4 MB
+     * within ±10 %.
+     */
+    static final long SCORES_BYTES_PER_THREAD = 4L << 20;
 
     /**
      * Sequences per primitive when a whole sequence's heads fit the budget: as many as keep the (n, H, Tq, Tk)
-     * scores within {@link #SCORES_BYTES}, a divisor of {@code batch} (at least 1). 32 texts of 64 tokens: 8 at a
-     * time, 4 primitives per product instead of 32.
+     * scores within {@code budget} bytes, a divisor of {@code batch} (at least 1). 32 texts of 64 tokens (196 KB
+     * each) with a 2 MB budget: 8 at a time, 4 primitives per product instead of 32.
      */
-    static long sequenceGroup(long batch, long heads, long tq, long tk) {
-        long fit = Math.max(1, SCORES_BYTES / (heads * tq * tk * Float.BYTES));
+    static long sequenceGroup(long batch, long heads, long tq, long tk, long budget) {
+        long fit = Math.max(1, budget / (heads * tq * tk * Float.BYTES));
         long n = Math.min(batch, fit);
         while (batch % n != 0) {
             n--;

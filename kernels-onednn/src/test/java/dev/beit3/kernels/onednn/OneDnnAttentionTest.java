@@ -134,8 +134,9 @@ class OneDnnAttentionTest {
 
     @Test
     void longSequencesRunInHeadGroupsWhoseScoresFitTheCacheBudgetAndGiveTheSameResult() {
-        int t = 800; // one head's scores: 800 × 800 floats = 2.6 MB, over the budget: groups of one head
-        assertThat(OneDnnAttention.headGroup(H, t, t)).isEqualTo(1);
+        int t = 800; // one head's scores: 800 × 800 floats = 2.6 MB, over a 2 MB budget: groups of one head
+        long budget = 2L << 20;
+        assertThat(OneDnnAttention.headGroup(H, t, t, budget)).isEqualTo(1);
         Random r = new Random(13);
         float[] q = random(r, B * t * H * D);
         float[] k = random(r, B * t * H * D);
@@ -143,8 +144,8 @@ class OneDnnAttentionTest {
         float[] rel = random(r, H * t * t); // (H, Tq, Tk): sliced per group
         float[] pad = new float[B * t]; // (B, 1, 1, Tk)
         pad[t + 5] = Float.NEGATIVE_INFINITY;
-        try (Kernels kernels = open(); NDManager m = NDManager.newBaseManager()) {
-            AttentionKernel att = kernels.attention().orElseThrow();
+        try (Kernels kernels = open(); OneDnnAttention att = new OneDnnAttention((OneDnnKernels) kernels, budget);
+                NDManager m = NDManager.newBaseManager()) {
             Object[][] cases = {
                 {"relative (H,Tq,Tk)", m.create(rel, new Shape(H, t, t)), (Bias) (b, h, i, j) -> rel[(h * t + i) * t + j]},
                 {"padding (B,1,1,Tk)", m.create(pad, new Shape(B, 1, 1, t)), (Bias) (b, h, i, j) -> pad[b * t + j]}};
@@ -164,9 +165,10 @@ class OneDnnAttentionTest {
     @Test
     void shortSequencesRunSeveralPerPrimitiveWithTheirOwnBiasRows() {
         int batch = 6;
-        int t = 240; // one sequence's scores: 3 heads × 240 × 240 floats = 691 KB: 3 sequences per primitive
-        assertThat(OneDnnAttention.headGroup(H, t, t)).isEqualTo(H);
-        assertThat(OneDnnAttention.sequenceGroup(batch, H, t, t)).isEqualTo(3);
+        int t = 240; // one sequence's scores: 3 heads × 240 × 240 floats = 691 KB: 3 sequences in 2 MB
+        long budget = 2L << 20;
+        assertThat(OneDnnAttention.headGroup(H, t, t, budget)).isEqualTo(H);
+        assertThat(OneDnnAttention.sequenceGroup(batch, H, t, t, budget)).isEqualTo(3);
         Random r = new Random(14);
         float[] q = random(r, batch * t * H * D);
         float[] k = random(r, batch * t * H * D);
@@ -175,8 +177,9 @@ class OneDnnAttentionTest {
         for (int b = 0; b < batch; b++) {
             pad[b * t + 10 * b + 1] = Float.NEGATIVE_INFINITY;
         }
-        try (Kernels kernels = open(); NDManager m = NDManager.newBaseManager()) {
-            float[] got = kernels.attention().orElseThrow().attend(m.create(q, new Shape(batch, t, H * D)),
+        try (Kernels kernels = open(); OneDnnAttention att = new OneDnnAttention((OneDnnKernels) kernels, budget);
+                NDManager m = NDManager.newBaseManager()) {
+            float[] got = att.attend(m.create(q, new Shape(batch, t, H * D)),
                     m.create(k, new Shape(batch, t, H * D)), m.create(v, new Shape(batch, t, H * D)), H,
                     m.create(pad, new Shape(batch, 1, 1, t))).toFloatArray();
             double diff = maxDiff(got, reference(batch, q, k, v, t, t, (b, h, i, j) -> pad[b * t + j]));
@@ -188,10 +191,10 @@ class OneDnnAttentionTest {
 
     @Test
     void aSequenceGroupIsTheLargestDivisorOfTheBatchWhoseScoresFitTheBudget() {
-        long budget = OneDnnAttention.SCORES_BYTES;
+        long budget = 2L << 20;
         for (long[] c : new long[][] {{32, 12, 64, 64}, {8, 12, 197, 197}, {1, 12, 64, 64}, {7, 12, 40, 40},
                 {30, 12, 64, 64}, {6, 3, 240, 240}, {4, 12, 577, 577}}) {
-            long n = OneDnnAttention.sequenceGroup(c[0], c[1], c[2], c[3]);
+            long n = OneDnnAttention.sequenceGroup(c[0], c[1], c[2], c[3], budget);
             long one = c[1] * c[2] * c[3] * Float.BYTES;
             assertThat(c[0] % n).as("%s divides %s", n, c[0]).isZero();
             assertThat(n == 1 || n * one <= budget).as("%d sequences fit", n).isTrue();
@@ -199,15 +202,22 @@ class OneDnnAttentionTest {
                 assertThat(c[0] % bigger != 0 || bigger * one > budget).as("no larger divisor %d fits", bigger).isTrue();
             }
         }
-        assertThat(OneDnnAttention.sequenceGroup(32, 12, 64, 64)).isEqualTo(8);
+        assertThat(OneDnnAttention.sequenceGroup(32, 12, 64, 64, budget)).isEqualTo(8); // 196 KB each
+        assertThat(OneDnnAttention.sequenceGroup(32, 12, 64, 64, 8L << 20)).isEqualTo(32);
     }
 
     @Test
     void aHeadGroupIsTheLargestDivisorOfTheHeadsWhoseScoresFitTheBudget() {
-        long budget = OneDnnAttention.SCORES_BYTES;
+        for (long budget : new long[] {1L << 20, 2L << 20, 8L << 20}) {
+            checkHeadGroups(budget);
+        }
+        assertThat(OneDnnAttention.headGroup(12, 577, 577, 8L << 20)).isEqualTo(6); // 1.33 MB a head
+    }
+
+    private static void checkHeadGroups(long budget) {
         for (long[] c : new long[][] {{12, 197, 197}, {12, 577, 577}, {12, 300, 300}, {12, 260, 260}, {12, 64, 64},
                 {16, 901, 901}, {7, 200, 200}, {12, 1, 4000}, {12, 400, 400}, {16, 500, 500}}) {
-            long g = OneDnnAttention.headGroup(c[0], c[1], c[2]);
+            long g = OneDnnAttention.headGroup(c[0], c[1], c[2], budget);
             assertThat(c[0] % g).as("%s divides", g).isZero();
             assertThat(g == 1 || g * c[1] * c[2] * Float.BYTES <= budget).as("group %d of %s fits", g, c[1]).isTrue();
             for (long bigger = g + 1; bigger <= c[0]; bigger++) {
@@ -218,11 +228,21 @@ class OneDnnAttentionTest {
     }
 
     @Test
+    void theScoresBudgetGrowsWithOneDnnsThreads() {
+        assumeTrue(System.getProperty("beit3.onednn.scoresBytes") == null, "a fixed budget is set");
+        assertThat(OneDnnAttention.scoresBudget(1)).isEqualTo(OneDnnAttention.SCORES_BYTES_PER_THREAD);
+        assertThat(OneDnnAttention.scoresBudget(4)).isEqualTo(4 * OneDnnAttention.SCORES_BYTES_PER_THREAD);
+        assertThat(OneDnnAttention.scoresBudget(0)).isEqualTo(OneDnnAttention.SCORES_BYTES_PER_THREAD);
+    }
+
+    @Test
     void inBf16TheProductsReadBfloat16CopiesAndStayWithinTheirRounding() {
         assumeTrue(PROVIDER.unavailable(Precision.BF16).isEmpty(), () -> PROVIDER.unavailable(Precision.BF16).get());
         Random r = new Random(15);
-        int[][] cases = {{TQ, TK}, {240, 240}, {800, 800}}; // one group; sequence groups; head groups
-        try (Kernels kernels = PROVIDER.open(Precision.BF16); NDManager m = NDManager.newBaseManager()) {
+        int[][] cases = {{TQ, TK}, {240, 240}, {800, 800}}; // one group; sequence groups; head groups (in 2 MB)
+        try (Kernels kernels = PROVIDER.open(Precision.BF16);
+                OneDnnAttention att = new OneDnnAttention((OneDnnKernels) kernels, 2L << 20);
+                NDManager m = NDManager.newBaseManager()) {
             for (int[] c : cases) {
                 int tq = c[0];
                 int tk = c[1];
@@ -232,7 +252,7 @@ class OneDnnAttentionTest {
                 float[] pad = new float[B * tk];
                 pad[tk + 3] = Float.NEGATIVE_INFINITY;
                 try (NDManager call = m.newSubManager()) {
-                    float[] got = kernels.attention().orElseThrow().attend(call.create(q, new Shape(B, tq, H * D)),
+                    float[] got = att.attend(call.create(q, new Shape(B, tq, H * D)),
                             call.create(k, new Shape(B, tk, H * D)), call.create(v, new Shape(B, tk, H * D)), H,
                             call.create(pad, new Shape(B, 1, 1, tk))).toFloatArray();
                     double diff = maxDiff(got, reference(q, k, v, tq, tk, (b, h, i, j) -> pad[b * tk + j]));
