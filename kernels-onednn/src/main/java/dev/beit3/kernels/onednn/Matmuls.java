@@ -20,8 +20,12 @@ final class Matmuls {
      * {@code brg_matmul}, vision 224 batch 8 1.03× faster; one image (197 rows) slower, 204–224 against 189–197
      * ms,
      * and mixing the two by row count is worse still (brg_matmul reading gemm's plain weights: 261–269 ms), so one
-     * choice serves every row count. Property {@code beit3.onednn.fp32Impl} (e.g. {@code brg_matmul}, or empty)
-     * overrides.
+     * choice serves every row count. Re-measured with the residual and LayerNorm on the backend (2 threads,
+     * alternating runs): brg_matmul's blocked weights make one image 191–203 against 227 ms, but text 64 × 32
+     * 1,453–1,459 against 1,410 ms and vision 224 batch 8 1,177–1,297 against 1,158 ms; single products, warm:
+     * 197 rows 1.07–1.17× gemm:jit, 1,576–2,048 rows 0.95–1.01× (gemm:jit packs the weights on every call, which
+     * only a few rows do not amortise). Property {@code beit3.onednn.fp32Impl} (e.g. {@code brg_matmul} for
+     * single-item latency, or empty) overrides; it applies to the benchmark's GEMM probe too.
      */
     static final String FP32_IMPL = System.getProperty("beit3.onednn.fp32Impl", "gemm:jit");
 
