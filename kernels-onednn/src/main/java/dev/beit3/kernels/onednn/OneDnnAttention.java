@@ -209,16 +209,22 @@ final class OneDnnAttention implements AttentionKernel, AutoCloseable {
     }
 
     /**
-     * Bytes of scores per primitive for {@code threads} oneDNN threads: {@link #SCORES_BYTES_PER_THREAD} each, or
-     * the property {@code beit3.onednn.scoresBytes} (bytes in all) when it is set.
+     * Bytes of scores per primitive for {@code threads} oneDNN threads: {@link #SCORES_BYTES_PER_THREAD} each, at
+     * most {@link #SCORES_BYTES_MAX}, or the property {@code beit3.onednn.scoresBytes} (bytes in all) when it is set.
      *
      * @param threads oneDNN's OpenMP threads
      * @return the budget
      */
     static long scoresBudget(int threads) {
         Long fixed = Long.getLong("beit3.onednn.scoresBytes");
-        return fixed != null ? fixed : SCORES_BYTES_PER_THREAD * Math.max(1, threads);
+        return fixed != null ? fixed : Math.min(SCORES_BYTES_MAX, SCORES_BYTES_PER_THREAD * Math.max(1, threads));
     }
+
+    /**
+     * The largest budget chosen from the thread count (8 threads' worth): every concurrent call holds one group's
+     * scores, so a many-core machine does not hold hundreds of MB per call; beyond 2 threads this is not measured.
+     */
+    static final long SCORES_BYTES_MAX = 32L << 20;
 
     /**
      * Bytes of scores per primitive and thread, two cores' L2 (2 MB each on the Xeon measured). With two threads,

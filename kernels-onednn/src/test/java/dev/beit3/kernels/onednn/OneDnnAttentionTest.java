@@ -228,11 +228,12 @@ class OneDnnAttentionTest {
     }
 
     @Test
-    void theScoresBudgetGrowsWithOneDnnsThreads() {
+    void theScoresBudgetGrowsWithOneDnnsThreadsUpToItsCap() {
         assumeTrue(System.getProperty("beit3.onednn.scoresBytes") == null, "a fixed budget is set");
         assertThat(OneDnnAttention.scoresBudget(1)).isEqualTo(OneDnnAttention.SCORES_BYTES_PER_THREAD);
         assertThat(OneDnnAttention.scoresBudget(4)).isEqualTo(4 * OneDnnAttention.SCORES_BYTES_PER_THREAD);
         assertThat(OneDnnAttention.scoresBudget(0)).isEqualTo(OneDnnAttention.SCORES_BYTES_PER_THREAD);
+        assertThat(OneDnnAttention.scoresBudget(512)).isEqualTo(OneDnnAttention.SCORES_BYTES_MAX);
     }
 
     @Test
