@@ -16,4 +16,16 @@ public interface LayerNormKernel {
      * @return (…, C) float32, a new array owned by x's manager
      */
     NDArray apply(NDArray x);
+
+    /**
+     * Normalises an array the caller owns and will not read again (such as a linear layer's fresh result),
+     * overwriting it where the backend can: no new array is allocated and the data is read and written in the
+     * same cache lines. The default is {@link #apply}. Never for arrays autograd records.
+     *
+     * @param x (…, C) float32, possibly overwritten
+     * @return x itself, normalised in place, or a new array as {@link #apply} returns (x then unchanged)
+     */
+    default NDArray applyInPlace(NDArray x) {
+        return apply(x);
+    }
 }

@@ -140,13 +140,15 @@ public final class Beit3Branch {
         @Override
         public NDArray forward(NDArray x) {
             NDArray h = fc1.apply(preNorm.apply(x)); // GELU(x·W1ᵀ + b1), (B, Te, F)
-            return fc2.apply(innerNorm.apply(h)); // (B, Te, D)
+            return fc2.apply(innerNorm.applyInPlace(h)); // (B, Te, D); h is this call's own, read once
         }
 
         @Override
         public NDArray forwardWithResidual(NDArray x) {
             NDArray h = fc1.apply(preNorm.apply(x)); // GELU(x·W1ᵀ + b1), (B, Te, F)
-            return fc2.apply(innerNorm.apply(h), x); // x + fc2(…), (B, Te, D), the add fused where it can be
+            // h is this call's own and read once: normalised in place where the backend can (F wide, the largest
+            // activation of the layer)
+            return fc2.apply(innerNorm.applyInPlace(h), x); // x + fc2(…), (B, Te, D), the add fused where it can be
         }
     }
 

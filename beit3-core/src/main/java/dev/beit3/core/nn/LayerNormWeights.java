@@ -57,4 +57,15 @@ public record LayerNormWeights(NDArray gamma, NDArray beta, float eps, LayerNorm
     public NDArray apply(NDArray x) {
         return kernel != null ? kernel.apply(x) : Ops.layerNorm(x, gamma, beta, eps);
     }
+
+    /**
+     * Normalises an array the caller owns and does not read again, in place where the backend's kernel can
+     * ({@link LayerNormKernel#applyInPlace}); without a kernel (DJL, training) out of place, as {@link #apply}.
+     *
+     * @param x (…, C), possibly overwritten
+     * @return (…, C): x itself or a new array owned by x's manager
+     */
+    public NDArray applyInPlace(NDArray x) {
+        return kernel != null ? kernel.applyInPlace(x) : Ops.layerNorm(x, gamma, beta, eps);
+    }
 }

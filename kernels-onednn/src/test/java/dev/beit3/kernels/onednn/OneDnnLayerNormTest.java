@@ -102,4 +102,53 @@ class OneDnnLayerNormTest {
                     .hasMessageContaining("(…, " + c + ")");
         }
     }
+
+    @Test
+    void inPlaceOverwritesAContiguousArrayWithExactlyWhatApplyReturns() {
+        Random r = new Random(23);
+        try (Kernels kernels = open(); NDManager m = NDManager.newBaseManager()) {
+            for (int[] c : new int[][] {{2, 197, 3072}, {1, 5, 768}, {1, 1, 16}}) {
+                int rows = c[0] * c[1];
+                float[] g = random(r, c[2], 1, 0.3);
+                float[] b = random(r, c[2], 0, 0.3);
+                float[] x = random(r, rows * c[2], 4, 3);
+                LayerNormKernel ln = kernels.layerNorm(m.create(g), m.create(b), 1e-5f).orElseThrow();
+                try (NDManager call = m.newSubManager()) {
+                    float[] want = ln.apply(call.create(x, new Shape(c[0], c[1], c[2]))).toFloatArray();
+                    NDArray own = call.create(x, new Shape(c[0], c[1], c[2]));
+                    NDArray y = ln.applyInPlace(own);
+                    assertThat(y).as("normalised in place").isSameAs(own);
+                    assertThat(y.toFloatArray()).isEqualTo(want);
+                    System.out.printf("onednn layer norm in place %d×%d×%d: equal to the out-of-place result%n", c[0],
+                            c[1], c[2]);
+                }
+            }
+        }
+    }
+
+    @Test
+    void inPlaceOnAStridedViewNormalisesACopyAndLeavesTheViewAlone() {
+        Random r = new Random(24);
+        int c = 48;
+        float[] g = random(r, c, 1, 0.2);
+        float[] b = random(r, c, 0, 0.2);
+        float[] wide = random(r, 6 * 2 * c, 0, 1); // (6, 2c): the first c columns are a strided view
+        float[] x = new float[6 * c];
+        for (int row = 0; row < 6; row++) {
+            System.arraycopy(wide, row * 2 * c, x, row * c, c);
+        }
+        try (Kernels kernels = open(); NDManager m = NDManager.newBaseManager()) {
+            LayerNormKernel ln = kernels.layerNorm(m.create(g), m.create(b), 1e-6f).orElseThrow();
+            NDArray whole = m.create(wide, new Shape(6, 2 * c));
+            NDArray view = whole.get(":, :" + c);
+            NDArray y = ln.applyInPlace(view);
+            assertThat(y).isNotSameAs(view);
+            assertThat(whole.toFloatArray()).as("the viewed array is not modified").isEqualTo(wide);
+            float[] got = y.toFloatArray();
+            double[] want = reference(x, g, b, c, 1e-6);
+            for (int i = 0; i < got.length; i++) {
+                assertThat((double) got[i]).isCloseTo(want[i], org.assertj.core.data.Offset.offset(2e-5));
+            }
+        }
+    }
 }
