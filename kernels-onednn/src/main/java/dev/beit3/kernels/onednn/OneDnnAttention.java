@@ -78,7 +78,8 @@ final class OneDnnAttention implements AttentionKernel, AutoCloseable {
         }
         long d = dim / heads;
         long group = headGroup(heads, tq, tk, scoresBytes);
-        long seqs = group < heads ? 1 : sequenceGroup(b, heads, tq, tk, scoresBytes); // short sequences: several per primitive
+        // short sequences: several per primitive
+        long seqs = group < heads ? 1 : sequenceGroup(b, heads, tq, tk, scoresBytes);
         boolean bf16 = bf16Products();
         Prim p = prims.computeIfAbsent(seqs + "," + group + "," + d + "," + tq + "," + tk,
                 key -> create(seqs, group, d, tq, tk, dim, bf16));
@@ -227,7 +228,7 @@ final class OneDnnAttention implements AttentionKernel, AutoCloseable {
     static final long SCORES_BYTES_MAX = 32L << 20;
 
     /**
-     * Bytes of scores per primitive and thread, two cores' L2 (2 MB each on the Xeon measured). With two threads,
+     * Bytes of scores per primitive and thread, twice a core's L2 (2 MB on the Xeon measured). With two threads,
      * 8 × 577 tokens in groups of 6 heads (8 MB) took 52.8–54.4 ms per layer against 78.7–81.4 in groups of one
      * head (the earlier 2 MB budget, which was measured with one thread), and whole vision 384 batch-8 passes
      * 3,618–3,697 against 4,122–4,165 ms; 197 tokens and 64 × 32 texts unchanged. One thread: budgets of 0.25–4 MB

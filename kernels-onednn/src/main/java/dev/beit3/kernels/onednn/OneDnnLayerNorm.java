@@ -72,21 +72,8 @@ final class OneDnnLayerNorm implements LayerNormKernel, AutoCloseable {
         if (m == 0) {
             return y;
         }
-        Prim p = prims.computeIfAbsent(m, this::create);
-        OneDnn lib = owner.lib();
-        stream st = owner.stream();
-        try (memory xm = new memory(p.data, lib.cpu, new Pointer(xf.toByteBuffer(true))); // a copy if strided
-                memory ym = new memory(p.data, lib.cpu, new Pointer(y.toByteBuffer(true)));
-                memory scratch = owner.scratchpad(p.scratch, 0);
-                IntMemoryMap args = new IntMemoryMap()) {
-            args.put(dnnl.DNNL_ARG_SRC, xm);
-            args.put(dnnl.DNNL_ARG_DST, ym);
-            args.put(dnnl.DNNL_ARG_SCALE, scale);
-            args.put(dnnl.DNNL_ARG_SHIFT, shift);
-            args.put(dnnl.DNNL_ARG_SCRATCHPAD, scratch);
-            p.norm.execute(st, args);
-            st._wait();
-        }
+        // x read through a direct view of its memory (DJL copies a strided view first)
+        normalize(m, new Pointer(xf.toByteBuffer(true)), new Pointer(y.toByteBuffer(true)));
         return y;
     }
 
@@ -111,21 +98,28 @@ final class OneDnnLayerNorm implements LayerNormKernel, AutoCloseable {
         if (new Pointer(data).address() != new Pointer(x.toByteBuffer(true)).address()) {
             return apply(x);
         }
+        Pointer in = new Pointer(data);
+        normalize(m, in, in);
+        return x;
+    }
+
+    /** Runs the primitive of {@code m} rows from {@code src} into {@code dst} (the same pointer: in place). */
+    private void normalize(long m, Pointer src, Pointer dst) {
         Prim p = prims.computeIfAbsent(m, this::create);
         OneDnn lib = owner.lib();
         stream st = owner.stream();
-        try (memory xm = new memory(p.data, lib.cpu, new Pointer(data));
+        try (memory xm = new memory(p.data, lib.cpu, src);
+                memory ym = dst == src ? null : new memory(p.data, lib.cpu, dst);
                 memory scratch = owner.scratchpad(p.scratch, 0);
                 IntMemoryMap args = new IntMemoryMap()) {
             args.put(dnnl.DNNL_ARG_SRC, xm);
-            args.put(dnnl.DNNL_ARG_DST, xm);
+            args.put(dnnl.DNNL_ARG_DST, ym == null ? xm : ym);
             args.put(dnnl.DNNL_ARG_SCALE, scale);
             args.put(dnnl.DNNL_ARG_SHIFT, shift);
             args.put(dnnl.DNNL_ARG_SCRATCHPAD, scratch);
             p.norm.execute(st, args);
             st._wait();
         }
-        return x;
     }
 
     private Prim create(long m) {

@@ -46,6 +46,15 @@ class OneDnnLayerNormTest {
         return y;
     }
 
+    /** The first {@code c} columns of a (rows, 2c) row-major matrix, as a (rows, c) one. */
+    private static float[] firstColumns(float[] wide, int rows, int c) {
+        float[] x = new float[rows * c];
+        for (int row = 0; row < rows; row++) {
+            System.arraycopy(wide, row * 2 * c, x, row * c, c);
+        }
+        return x;
+    }
+
     private static Kernels open() {
         assumeTrue(PROVIDER.unavailable(Precision.FP32).isEmpty(), () -> PROVIDER.unavailable(Precision.FP32).get());
         return PROVIDER.open(Precision.FP32);
@@ -87,10 +96,7 @@ class OneDnnLayerNormTest {
         float[] g = random(r, c, 1, 0.2);
         float[] b = random(r, c, 0, 0.2);
         float[] wide = random(r, 6 * 2 * c, 0, 1); // (6, 2c): the first c columns are a strided view
-        float[] x = new float[6 * c];
-        for (int row = 0; row < 6; row++) {
-            System.arraycopy(wide, row * 2 * c, x, row * c, c);
-        }
+        float[] x = firstColumns(wide, 6, c);
         try (Kernels kernels = open(); NDManager m = NDManager.newBaseManager()) {
             LayerNormKernel ln = kernels.layerNorm(m.create(g), m.create(b), 1e-6f).orElseThrow();
             float[] got = ln.apply(m.create(wide, new Shape(6, 2 * c)).get(":, :" + c)).toFloatArray();
@@ -104,7 +110,7 @@ class OneDnnLayerNormTest {
     }
 
     @Test
-    void inPlaceOverwritesAContiguousArrayWithExactlyWhatApplyReturns() {
+    void inPlaceOverwritesAContiguousArrayWithTheNormalisedValuesExactlyAsApply() {
         Random r = new Random(23);
         try (Kernels kernels = open(); NDManager m = NDManager.newBaseManager()) {
             for (int[] c : new int[][] {{2, 197, 3072}, {1, 5, 768}, {1, 1, 16}}) {
@@ -118,7 +124,12 @@ class OneDnnLayerNormTest {
                     NDArray own = call.create(x, new Shape(c[0], c[1], c[2]));
                     NDArray y = ln.applyInPlace(own);
                     assertThat(y).as("normalised in place").isSameAs(own);
-                    assertThat(y.toFloatArray()).isEqualTo(want);
+                    float[] got = y.toFloatArray();
+                    assertThat(got).isEqualTo(want);
+                    double[] exact = reference(x, g, b, c[2], 1e-5);
+                    for (int i = 0; i < got.length; i++) {
+                        assertThat((double) got[i]).isCloseTo(exact[i], org.assertj.core.data.Offset.offset(2e-5));
+                    }
                     System.out.printf("onednn layer norm in place %d×%d×%d: equal to the out-of-place result%n", c[0],
                             c[1], c[2]);
                 }
@@ -133,10 +144,7 @@ class OneDnnLayerNormTest {
         float[] g = random(r, c, 1, 0.2);
         float[] b = random(r, c, 0, 0.2);
         float[] wide = random(r, 6 * 2 * c, 0, 1); // (6, 2c): the first c columns are a strided view
-        float[] x = new float[6 * c];
-        for (int row = 0; row < 6; row++) {
-            System.arraycopy(wide, row * 2 * c, x, row * c, c);
-        }
+        float[] x = firstColumns(wide, 6, c);
         try (Kernels kernels = open(); NDManager m = NDManager.newBaseManager()) {
             LayerNormKernel ln = kernels.layerNorm(m.create(g), m.create(b), 1e-6f).orElseThrow();
             NDArray whole = m.create(wide, new Shape(6, 2 * c));
