@@ -8,6 +8,8 @@ import org.bytedeco.dnnl.memory;
 import org.bytedeco.dnnl.post_ops;
 import org.bytedeco.dnnl.primitive_attr;
 
+import java.util.function.Supplier;
+
 /** The oneDNN descriptions shared by the probe and the linear layers of one precision. */
 final class Matmuls {
     private Matmuls() {}
@@ -24,8 +26,11 @@ final class Matmuls {
      * alternating runs): brg_matmul's blocked weights make one image 191–203 against 227 ms, but text 64 × 32
      * 1,453–1,459 against 1,410 ms and vision 224 batch 8 1,177–1,297 against 1,158 ms; single products, warm:
      * 197 rows 1.07–1.17× gemm:jit, 1,576–2,048 rows 0.95–1.01× (gemm:jit packs the weights on every call, which
-     * only a few rows do not amortise). Property {@code beit3.onednn.fp32Impl} (e.g. {@code brg_matmul} for
-     * single-item latency, or empty) overrides; it applies to the benchmark's GEMM probe too.
+     * only a few rows do not amortise). Measured again with attention's products on gemm:jit (2 threads,
+     * alternating runs, 2026-12-04): one image 142–151 against 168–171 ms with brg_matmul's blocked weights,
+     * vision 224 batch 8 914–918 against 919–926 ms, text 64 × 32 1,205–1,218 against 1,100–1,112 ms: batches
+     * keep gemm:jit. Property {@code beit3.onednn.fp32Impl} (e.g. {@code brg_matmul} for single-item latency, or
+     * empty) overrides; it applies to the benchmark's GEMM probe too.
      */
     static final String FP32_IMPL = System.getProperty("beit3.onednn.fp32Impl", "gemm:jit");
 
@@ -37,23 +42,47 @@ final class Matmuls {
      */
     static matmul.primitive_desc linear(OneDnn lib, Precision p, memory.desc src, memory.desc weights,
             memory.desc bias, memory.desc dst, primitive_attr attr) {
-        matmul.primitive_desc pd = create(lib, src, weights, bias, dst, attr);
-        if (p != Precision.FP32 || FP32_IMPL.isEmpty()) {
+        return preferred(p, FP32_IMPL, () -> bias == null
+                ? new matmul.primitive_desc(lib.cpu, src, weights, dst, attr, false)
+                : new matmul.primitive_desc(lib.cpu, src, weights, bias, dst, attr, false));
+    }
+
+    /**
+     * The primitive description of one of attention's two products ({@code a · b → c}, batched over sequences and
+     * heads, strided views of the (B, T, D) rows): oneDNN's first implementation, except in fp32, where the first
+     * one named {@link #ATTENTION_IMPL} is taken when oneDNN has it.
+     */
+    static matmul.primitive_desc product(OneDnn lib, Precision p, memory.desc a, memory.desc b, memory.desc c,
+            primitive_attr attr) {
+        return preferred(p, ATTENTION_IMPL, () -> new matmul.primitive_desc(lib.cpu, a, b, c, attr, false));
+    }
+
+    /**
+     * The matmul implementation attention's fp32 products prefer, chosen apart from {@link #FP32_IMPL} (neither
+     * reads prepared weights, so nothing ties them): {@code gemm:jit}. 6 heads × 577 tokens, 2 threads: scores
+     * 0.99 against 1.15 ms with oneDNN's first choice ({@code brg_matmul}), weighted sum 0.91 against 1.02 ms;
+     * whole passes (alternating runs): vision 384 batch 8 2.49–2.68 against 2.53–2.59 images/s, text 64 × 32
+     * 1,089–1,161 against 1,114–1,191 ms. Property {@code beit3.onednn.attentionImpl} (a prefix, or empty for
+     * oneDNN's first choice) overrides.
+     */
+    static final String ATTENTION_IMPL = System.getProperty("beit3.onednn.attentionImpl", "gemm:jit");
+
+    /**
+     * oneDNN's first implementation of {@code create}'s description, except in fp32, where the first one whose name
+     * starts with {@code impl} is taken when oneDNN has it for these descriptions.
+     */
+    private static matmul.primitive_desc preferred(Precision p, String impl, Supplier<matmul.primitive_desc> create) {
+        matmul.primitive_desc pd = create.get();
+        if (p != Precision.FP32 || impl.isEmpty()) {
             return pd;
         }
         do {
-            if (pd.impl_info_str().getString().startsWith(FP32_IMPL)) {
+            if (pd.impl_info_str().getString().startsWith(impl)) {
                 return pd;
             }
         } while (pd.next_impl());
         pd.close(); // not available here: back to the first choice
-        return create(lib, src, weights, bias, dst, attr);
-    }
-
-    private static matmul.primitive_desc create(OneDnn lib, memory.desc src, memory.desc weights, memory.desc bias,
-            memory.desc dst, primitive_attr attr) {
-        return bias == null ? new matmul.primitive_desc(lib.cpu, src, weights, dst, attr, false)
-                : new matmul.primitive_desc(lib.cpu, src, weights, bias, dst, attr, false);
+        return create.get();
     }
 
     /**

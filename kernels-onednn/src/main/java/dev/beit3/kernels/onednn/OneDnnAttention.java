@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.beit3.api.AttentionKernel;
+import dev.beit3.api.Precision;
 import java.util.concurrent.ConcurrentHashMap;
 import org.bytedeco.dnnl.IntMemoryMap;
 import org.bytedeco.dnnl.global.dnnl;
@@ -153,9 +154,9 @@ final class OneDnnAttention implements AttentionKernel, AutoCloseable {
      * int8 linear layers do, and on AMX they run several times faster than in fp32).
      */
     private boolean bf16Products() {
-        dev.beit3.api.Precision p = owner.precision();
-        return p == dev.beit3.api.Precision.BF16
-                || p == dev.beit3.api.Precision.INT8 && owner.lib().unavailable(dev.beit3.api.Precision.BF16).isEmpty();
+        Precision p = owner.precision();
+        return p == Precision.BF16
+                || p == Precision.INT8 && owner.lib().unavailable(Precision.BF16).isEmpty();
     }
 
     /** x (count floats at {@code src}) converted to bf16 into this thread's scratch buffer {@code slot}. */
@@ -265,11 +266,13 @@ final class OneDnnAttention implements AttentionKernel, AutoCloseable {
         memory.desc y = new memory.desc(new long[] {n, h, tq, d}, f32, new long[] {tq * dim, d, dim, 1});
         memory.desc s = new memory.desc(new long[] {n, h, tq, tk}, f32, memory.format_tag.abcd);
         memory.desc p = bf16 ? new memory.desc(new long[] {n, h, tq, tk}, t, memory.format_tag.abcd) : s;
+        Precision product = bf16 ? Precision.BF16 : Precision.FP32;
         try (primitive_attr attr = Matmuls.userScratchpad();
-                matmul.primitive_desc spd = new matmul.primitive_desc(lib.cpu, q, k, s, attr, false);
+                matmul.primitive_desc spd = Matmuls.product(lib, product, q, k, s, attr);
                 softmax_forward.primitive_desc xpd = new softmax_forward.primitive_desc(lib.cpu,
                         dnnl.prop_kind.forward_inference, dnnl.algorithm.softmax_accurate, s, p, 3, attr, false);
-                matmul.primitive_desc wpd = new matmul.primitive_desc(lib.cpu, p, v, y, attr, false)) {
+                matmul.primitive_desc wpd = Matmuls.product(lib, product, p, v, y, attr)) {
+            owner.noteImplementation(wpd.impl_info_str().getString());
             owner.noteImplementation(spd.impl_info_str().getString());
             owner.noteImplementation(xpd.impl_info_str().getString());
             return new Prim(new matmul(spd), new softmax_forward(xpd), new matmul(wpd), q, k, s, v, y, p,

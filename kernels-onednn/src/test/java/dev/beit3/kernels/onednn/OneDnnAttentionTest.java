@@ -94,6 +94,25 @@ class OneDnnAttentionTest {
     }
 
     @Test
+    void fp32ProductsRunOnThePreferredImplementation() {
+        String arch = System.getProperty("os.arch");
+        assumeTrue(arch.equals("amd64") || arch.equals("x86_64"), "oneDNN builds gemm:jit on x86-64 only");
+        assumeTrue(!Matmuls.ATTENTION_IMPL.isEmpty(), "beit3.onednn.attentionImpl is empty: oneDNN's first choice");
+        Random r = new Random(13);
+        try (Kernels kernels = open(); NDManager m = NDManager.newBaseManager()) {
+            NDArray q = m.create(random(r, B * TQ * H * D), new Shape(B, TQ, H * D));
+            NDArray k = m.create(random(r, B * TK * H * D), new Shape(B, TK, H * D));
+            NDArray v = m.create(random(r, B * TK * H * D), new Shape(B, TK, H * D));
+            kernels.attention().orElseThrow().attend(q, k, v, H, null);
+            // the score product, the softmax and the weighted sum each note the implementation oneDNN runs; a
+            // fresh model's only primitives are these three, so no matmul took oneDNN's first choice instead
+            assertThat(((OneDnnKernels) kernels).implementations())
+                    .anySatisfy(name -> assertThat(name).startsWith(Matmuls.ATTENTION_IMPL))
+                    .noneSatisfy(name -> assertThat(name).startsWith("brg_matmul"));
+        }
+    }
+
+    @Test
     void matchesTheReferenceWithEveryBiasShape() {
         Random r = new Random(11);
         float[] q = random(r, B * TQ * H * D);
