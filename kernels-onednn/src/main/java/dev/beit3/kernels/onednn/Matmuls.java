@@ -61,8 +61,8 @@ final class Matmuls {
      * The matmul implementation attention's fp32 products prefer, chosen apart from {@link #FP32_IMPL} (neither
      * reads prepared weights, so nothing ties them): {@code gemm:jit}. 6 heads × 577 tokens, 2 threads: scores
      * 0.99 against 1.15 ms with oneDNN's first choice ({@code brg_matmul}), weighted sum 0.91 against 1.02 ms;
-     * whole passes (alternating runs): vision 384 batch 8 2.49–2.68 against 2.53–2.59 images/s, text 64 × 32
-     * 1,089–1,161 against 1,114–1,191 ms. Property {@code beit3.onednn.attentionImpl} (a prefix, or empty for
+     * whole passes (alternating runs), about 2 % at the means, within the noise: vision 384 batch 8 2.49–2.68
+     * against 2.53–2.59 images/s, text 64 × 32 1,089–1,161 against 1,114–1,191 ms. Property {@code beit3.onednn.attentionImpl} (a prefix, or empty for
      * oneDNN's first choice) overrides.
      */
     static final String ATTENTION_IMPL = System.getProperty("beit3.onednn.attentionImpl", "gemm:jit");
