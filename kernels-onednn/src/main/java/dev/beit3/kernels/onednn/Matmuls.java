@@ -2,15 +2,14 @@ package dev.beit3.kernels.onednn;
 
 import dev.beit3.api.Kernels.Epilogue;
 import dev.beit3.api.Precision;
+import java.util.function.Supplier;
 import org.bytedeco.dnnl.global.dnnl;
 import org.bytedeco.dnnl.matmul;
 import org.bytedeco.dnnl.memory;
 import org.bytedeco.dnnl.post_ops;
 import org.bytedeco.dnnl.primitive_attr;
 
-import java.util.function.Supplier;
-
-/** The oneDNN descriptions shared by the probe and the linear layers of one precision. */
+/** The oneDNN descriptions shared by the probe, the linear layers and attention's products of one precision. */
 final class Matmuls {
     private Matmuls() {}
 
@@ -20,17 +19,16 @@ final class Matmuls {
      * lists first on AVX-512 (single thread, 197–2,048 rows × 768/3,072, Xeon with AMX); on AVX2 it is oneDNN's
      * first choice anyway. Whole passes (2 threads): text 64 × 32 1,414–1,427 against 1,465–1,506 ms with
      * {@code brg_matmul}, vision 224 batch 8 1.03× faster; one image (197 rows) slower, 204–224 against 189–197
-     * ms,
-     * and mixing the two by row count is worse still (brg_matmul reading gemm's plain weights: 261–269 ms), so one
-     * choice serves every row count. Re-measured with the residual and LayerNorm on the backend (2 threads,
+     * ms, and mixing the two by row count is worse still (brg_matmul reading gemm's plain weights: 261–269 ms), so
+     * one choice serves every row count. Re-measured with the residual and LayerNorm on the backend (2 threads,
      * alternating runs): brg_matmul's blocked weights make one image 191–203 against 227 ms, but text 64 × 32
      * 1,453–1,459 against 1,410 ms and vision 224 batch 8 1,177–1,297 against 1,158 ms; single products, warm:
      * 197 rows 1.07–1.17× gemm:jit, 1,576–2,048 rows 0.95–1.01× (gemm:jit packs the weights on every call, which
-     * only a few rows do not amortise). Measured again with attention's products on gemm:jit (2 threads,
-     * alternating runs, 2026-12-04): one image 142–151 against 168–171 ms with brg_matmul's blocked weights,
-     * vision 224 batch 8 914–918 against 919–926 ms, text 64 × 32 1,205–1,218 against 1,100–1,112 ms: batches
-     * keep gemm:jit. Property {@code beit3.onednn.fp32Impl} (e.g. {@code brg_matmul} for single-item latency, or
-     * empty) overrides; it applies to the benchmark's GEMM probe too.
+     * only a few rows do not amortise). Measured again with attention's products on gemm:jit (2 threads, 4
+     * alternating pairs per workload, median ms): one image 154–163 with brg_matmul's blocked weights against
+     * 166–185, vision 224 batch 8 951–1,050 against 882–1,043 (gemm:jit faster in 3 pairs of 4 by 8–11 %), vision
+     * 384 and text 64 × 32 within ±5 % either way: gemm:jit stays. Property {@code beit3.onednn.fp32Impl} (e.g.
+     * {@code brg_matmul} for single-item latency, or empty) overrides; it applies to the benchmark's GEMM probe too.
      */
     static final String FP32_IMPL = System.getProperty("beit3.onednn.fp32Impl", "gemm:jit");
 
@@ -62,8 +60,8 @@ final class Matmuls {
      * reads prepared weights, so nothing ties them): {@code gemm:jit}. 6 heads × 577 tokens, 2 threads: scores
      * 0.99 against 1.15 ms with oneDNN's first choice ({@code brg_matmul}), weighted sum 0.91 against 1.02 ms;
      * whole passes (alternating runs), about 2 % at the means, within the noise: vision 384 batch 8 2.49–2.68
-     * against 2.53–2.59 images/s, text 64 × 32 1,089–1,161 against 1,114–1,191 ms. Property {@code beit3.onednn.attentionImpl} (a prefix, or empty for
-     * oneDNN's first choice) overrides.
+     * against 2.53–2.59 images/s, text 64 × 32 1,089–1,161 against 1,114–1,191 ms. Property
+     * {@code beit3.onednn.attentionImpl} (a prefix, or empty for oneDNN's first choice) overrides.
      */
     static final String ATTENTION_IMPL = System.getProperty("beit3.onednn.attentionImpl", "gemm:jit");
 

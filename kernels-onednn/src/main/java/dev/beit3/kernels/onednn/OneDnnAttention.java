@@ -272,9 +272,9 @@ final class OneDnnAttention implements AttentionKernel, AutoCloseable {
                 softmax_forward.primitive_desc xpd = new softmax_forward.primitive_desc(lib.cpu,
                         dnnl.prop_kind.forward_inference, dnnl.algorithm.softmax_accurate, s, p, 3, attr, false);
                 matmul.primitive_desc wpd = Matmuls.product(lib, product, p, v, y, attr)) {
-            owner.noteImplementation(wpd.impl_info_str().getString());
             owner.noteImplementation(spd.impl_info_str().getString());
             owner.noteImplementation(xpd.impl_info_str().getString());
+            owner.noteImplementation(wpd.impl_info_str().getString());
             return new Prim(new matmul(spd), new softmax_forward(xpd), new matmul(wpd), q, k, s, v, y, p,
                     spd.scratchpad_desc(), xpd.scratchpad_desc(), wpd.scratchpad_desc());
         }
